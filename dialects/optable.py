@@ -1,0 +1,276 @@
+"""The `ruff` dialect as one table, and its compact, import-light encoding.
+
+This file is the definition of rufc's bytecode. Two things are derived from `OPS`:
+
+- the xDSL op classes (`rufc.dialects.ruff`, which imports xdsl), used to print,
+  parse, verify and transform the IR;
+- the compact encoding below (`Op`, `Region`, `Module`), which `rufc.frontend.irgen`
+  builds and the VM (`rufc.runtime`) runs, without importing xdsl or llvmlite.
+
+`rufc.dialects.convert` converts losslessly between the two.
+
+Compact encoding
+----------------
+An `Op` has a name (`"ruff.add"`), result value ids, operand value ids, attributes
+(plain Python values), regions and a source position. Value ids are ints, unique
+within one `ruff.func`; a value defined outside a region is visible inside it (as in
+MLIR). A `Region` is one block: argument ids plus a list of ops. Structured control
+flow only (`ruff.if`, `ruff.while`, `ruff.for_*`, `ruff.try`): there are no branches.
+
+Attribute kinds (`AttrKind`):
+  int, bool, str, strs (tuple of str), ints (tuple of int), const (int, float, str,
+  bool or None: the value of a `ruff.const`).
+
+Slot names (`ruff.func` attribute `slots`): "x" for a mutable binding, "x:let" or
+"x:const" when every binding statement of that slot is a let or a const, and "x:mixed"
+when they differ (the VM then tracks the kind at run time).
+
+Variable references (`ref`, in `chain`, `create`, `target`, `captures`) are strings:
+  "lN"  slot N of the current function      "fN"  free variable N (captured cell)
+  "g"   the global of that name              "b"   the builtin of that name
+and a trailing "?" means "may be unbound here: check, and try the next one".
+A `chain` lists the candidates of a name lookup, innermost first (LANGUAGE.md §5).
+
+Types: every result is a dynamic `!ruff.value`, except the `i1` results listed in
+`OpSpec.result_type` (conditions). `i64`/`f64` are reserved for specialized code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal, Union
+
+AttrKind = Literal["int", "bool", "str", "strs", "ints", "const"]
+ConstValue = Union[int, float, str, bool, None]
+AttrValue = Union[int, bool, str, tuple, float, None]
+
+VARIADIC: Final = -1
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One row of the op table.
+
+    operands/results: a fixed count or VARIADIC. regions: how many single-block
+    regions, and `region_args` how many block arguments each has.
+    pure: no side effects and cannot raise (DCE/CSE may remove or merge it).
+    terminator: must be the last op of its region.
+    """
+    name: str
+    summary: str
+    operands: int = 0
+    results: int = 0
+    attrs: tuple[tuple[str, AttrKind], ...] = ()
+    regions: tuple[int, ...] = ()
+    result_type: Literal["value", "i1"] = "value"
+    operand_types: Literal["value", "i1", "first_i1"] = "value"
+    pure: bool = False
+    terminator: bool = False
+    optional_attrs: tuple[str, ...] = ()
+
+    @property
+    def class_name(self) -> str:
+        return "".join(p.capitalize() for p in self.name.split(".", 1)[1].split("_")) + "Op"
+
+
+def _binary(mnemonic: str, symbol: str, pure: bool = False) -> OpSpec:
+    return OpSpec(f"ruff.{mnemonic}", f"r := a {symbol} b", operands=2, results=1, pure=pure)
+
+
+CHAIN = ("chain", "strs")
+
+OPS: Final[tuple[OpSpec, ...]] = (
+    # ---- module level
+    OpSpec("ruff.func", "A function: params are slots 0..n-1; body is one region.",
+           attrs=(("sym_name", "str"), ("name", "str"), ("params", "strs"), ("slots", "strs"),
+                  ("cells", "ints"), ("free", "strs")),
+           regions=(0,)),
+    OpSpec("ruff.struct", "A struct declaration: field names and methods (name -> func symbol).",
+           attrs=(("sym_name", "str"), ("name", "str"), ("fields", "strs"), ("method_names", "strs"),
+                  ("method_syms", "strs"))),
+    # ---- values
+    OpSpec("ruff.const", "r := K, for an int, float, string, bool or null K.", results=1,
+           attrs=(("value", "const"),), pure=True),
+    OpSpec("ruff.get_struct", "r := the struct type declared by ruff.struct @sym.", results=1,
+           attrs=(("sym", "str"),), pure=True),
+    OpSpec("ruff.make_function", "r := a closure of @callee over the listed cells.", results=1,
+           attrs=(("callee", "str"), ("captures", "strs")), pure=True),
+    OpSpec("ruff.make_array", "r := [a, ...b, c]: operands flagged in `spread` are spliced.",
+           operands=VARIADIC, results=1, attrs=(("spread", "ints"),)),
+    OpSpec("ruff.make_dict", "r := {k: v, ...d}: `layout` says kv (two operands) or spread (one).",
+           operands=VARIADIC, results=1, attrs=(("layout", "strs"),)),
+    OpSpec("ruff.make_struct", "r := T { f: v, ... }: operand 0 is the struct type.",
+           operands=VARIADIC, results=1, attrs=(("fields", "strs"),)),
+    OpSpec("ruff.make_variant", "r := Ok(v) | Err(v) | Some(v) | None (no operand).",
+           operands=VARIADIC, results=1, attrs=(("tag", "str"),), pure=True),
+    OpSpec("ruff.interpolate", "r := to_string(a) + to_string(b) + ... (string interpolation).",
+           operands=VARIADIC, results=1),
+    # ---- variables
+    OpSpec("ruff.load_var", "r := the first bound binding in `chain`, else Undefined variable.",
+           results=1, attrs=(("name", "str"), CHAIN)),
+    OpSpec("ruff.store_var", "Plain `name := v`: update the first bound binding in `chain` "
+           "(checking let/const), else create `create`.", operands=1,
+           attrs=(("name", "str"), CHAIN, ("create", "str"))),
+    OpSpec("ruff.declare_var", "`let|mut|const name := v` into `target`; Duplicate declaration "
+           "if `check` and it is bound.", operands=1,
+           attrs=(("name", "str"), ("kind", "str"), ("target", "str"), ("check", "bool"))),
+    OpSpec("ruff.update_path", "`name[i].f... := v`: copy-on-write update of the variable's "
+           "value along `path` ([] or .field); operands: v, then one per [] step.",
+           operands=VARIADIC, attrs=(("name", "str"), CHAIN, ("path", "strs"))),
+    OpSpec("ruff.scope_enter", "Enter a block scope: the listed slots become fresh and unbound.",
+           attrs=(("slots", "ints"),)),
+    # ---- operators
+    _binary("add", "+"), _binary("sub", "-"), _binary("mul", "*"), _binary("div", "/"),
+    _binary("mod", "%"), _binary("eq", "==", pure=True), _binary("ne", "!=", pure=True),
+    _binary("lt", "<"), _binary("le", "<="), _binary("gt", ">"), _binary("ge", ">="),
+    OpSpec("ruff.neg", "r := -a", operands=1, results=1),
+    OpSpec("ruff.not", "r := !a (bool only)", operands=1, results=1),
+    OpSpec("ruff.truthy", "c := truthiness of a (LANGUAGE.md §4), as i1.", operands=1,
+           results=1, result_type="i1", pure=True),
+    OpSpec("ruff.is_null", "c := a is null, as i1.", operands=1, results=1, result_type="i1",
+           pure=True),
+    OpSpec("ruff.box_bool", "r := the Ruff bool of i1 c.", operands=1, results=1,
+           operand_types="i1", pure=True),
+    # ---- access and calls
+    OpSpec("ruff.get_index", "r := a[i]", operands=2, results=1),
+    OpSpec("ruff.get_field", "r := a.field (struct field or dict key)", operands=1, results=1,
+           attrs=(("field", "str"),)),
+    OpSpec("ruff.call", "r := f(args...): operand 0 is the callee.", operands=VARIADIC,
+           results=1),
+    OpSpec("ruff.call_builtin", "r := builtin(args...), for a builtin name nothing can rebind.",
+           operands=VARIADIC, results=1, attrs=(("callee", "str"),)),
+    OpSpec("ruff.call_method", "r := a.method(args...): operand 0 is the receiver.",
+           operands=VARIADIC, results=1, attrs=(("method", "str"),)),
+    OpSpec("ruff.unpack_array", "r0..rn := elements of an array pattern (`rest`: last is ...r).",
+           operands=1, results=VARIADIC, attrs=(("count", "int"), ("rest", "bool"))),
+    OpSpec("ruff.unpack_dict", "r0..rn := d[k] for each key (`rest`: last is the other entries).",
+           operands=1, results=VARIADIC, attrs=(("keys", "strs"), ("rest", "bool"))),
+    OpSpec("ruff.match_tag", "c := a is an Ok/Err/Some/None, as i1.", operands=1, results=1,
+           result_type="i1", attrs=(("tag", "str"),), pure=True),
+    OpSpec("ruff.payload", "r := the value inside an Ok/Err/Some.", operands=1, results=1),
+    OpSpec("ruff.try_unwrap", "r := v for Ok(v)/Some(v); an Err/None returns from the function.",
+           operands=1, results=1),
+    # ---- control flow
+    OpSpec("ruff.if", "if c then region 0 else region 1; results come from ruff.yield.",
+           operands=1, results=VARIADIC, regions=(0, 0), operand_types="i1"),
+    OpSpec("ruff.yield", "End a ruff.if region, giving its results.", operands=VARIADIC,
+           terminator=True),
+    OpSpec("ruff.while", "Loop: region 0 computes the condition (ruff.condition), region 1 "
+           "is the body.", regions=(0, 0)),
+    OpSpec("ruff.condition", "End a ruff.while condition region.", operands=1,
+           operand_types="i1", terminator=True),
+    OpSpec("ruff.loop", "Loop forever over region 0 (until break/return/error).", regions=(0,)),
+    OpSpec("ruff.for_range", "for i in range(start, stop, step) without building the array.",
+           operands=3, regions=(1,)),
+    OpSpec("ruff.for_each", "for x in v: an int, array snapshot, string or dict keys.",
+           operands=1, regions=(1,)),
+    OpSpec("ruff.break", "Leave the innermost loop of this function."),
+    OpSpec("ruff.continue", "Next iteration of the innermost loop of this function."),
+    OpSpec("ruff.return", "Return the operand (null if none) from the function.",
+           operands=VARIADIC),
+    OpSpec("ruff.try", "Run region 0; if a runtime error escapes it, run region 1 with the "
+           "error value as its argument.", regions=(0, 1)),
+    OpSpec("ruff.raise", "Raise the runtime error `message` (errors found while lowering).",
+           attrs=(("message", "str"),)),
+)
+
+SPECS: Final[dict[str, OpSpec]] = {s.name: s for s in OPS}
+
+
+# ---------------------------------------------------------------- compact encoding
+
+@dataclass(eq=True)
+class Region:
+    """One block: its argument value ids and its ops."""
+    args: tuple[int, ...] = ()
+    ops: list["Op"] = field(default_factory=list)
+
+
+@dataclass(eq=True)
+class Op:
+    """One op of the compact encoding. `line`/`col` are its source position (0: unknown)."""
+    name: str
+    results: tuple[int, ...] = ()
+    operands: tuple[int, ...] = ()
+    attrs: dict[str, AttrValue] = field(default_factory=dict)
+    regions: tuple[Region, ...] = ()
+    line: int = 0
+    col: int = 0
+
+    @property
+    def spec(self) -> OpSpec:
+        return SPECS[self.name]
+
+
+@dataclass(eq=True)
+class Module:
+    """A whole program: `ruff.struct` and `ruff.func` ops; `@main` is the top level."""
+    file: str
+    ops: list[Op] = field(default_factory=list)
+
+    def funcs(self) -> dict[str, Op]:
+        return {op.attrs["sym_name"]: op for op in self.ops if op.name == "ruff.func"}
+
+    def structs(self) -> dict[str, Op]:
+        return {op.attrs["sym_name"]: op for op in self.ops if op.name == "ruff.struct"}
+
+
+MAIN_SYMBOL: Final = "__main__"
+
+
+class IRError(Exception):
+    """Malformed compact IR (a bug in whoever built it)."""
+
+
+def _check_attr(op: Op, name: str, kind: AttrKind) -> None:
+    if name not in op.attrs:
+        if name in op.spec.optional_attrs:
+            return
+        raise IRError(f"{op.name} at {op.line}:{op.col}: missing attribute '{name}'")
+    v = op.attrs[name]
+    ok = {
+        "int": lambda: type(v) is int,
+        "bool": lambda: type(v) is bool,
+        "str": lambda: type(v) is str,
+        "strs": lambda: isinstance(v, tuple) and all(type(x) is str for x in v),
+        "ints": lambda: isinstance(v, tuple) and all(type(x) is int for x in v),
+        "const": lambda: v is None or type(v) in (int, float, str, bool),
+    }[kind]()
+    if not ok:
+        raise IRError(f"{op.name} at {op.line}:{op.col}: attribute '{name}' must be {kind}, "
+                      f"got {v!r}")
+
+
+def verify_op(op: Op) -> None:
+    """Check counts, attributes and terminators of one op and everything nested in it."""
+    spec = SPECS.get(op.name)
+    if spec is None:
+        raise IRError(f"unknown op '{op.name}'")
+    if spec.operands != VARIADIC and len(op.operands) != spec.operands:
+        raise IRError(f"{op.name} expects {spec.operands} operands, got {len(op.operands)}")
+    if spec.results != VARIADIC and len(op.results) != spec.results:
+        raise IRError(f"{op.name} expects {spec.results} results, got {len(op.results)}")
+    for name, kind in spec.attrs:
+        _check_attr(op, name, kind)
+    if len(op.regions) != len(spec.regions):
+        raise IRError(f"{op.name} expects {len(spec.regions)} regions, got {len(op.regions)}")
+    for region, nargs in zip(op.regions, spec.regions):
+        if len(region.args) != nargs:
+            raise IRError(f"{op.name}: region expects {nargs} arguments, got {len(region.args)}")
+        for i, inner in enumerate(region.ops):
+            if inner.spec.terminator and i != len(region.ops) - 1:
+                raise IRError(f"{inner.name} must be the last op of its region")
+            verify_op(inner)
+    if op.name == "ruff.while":
+        cond = op.regions[0].ops
+        if not cond or cond[-1].name != "ruff.condition":
+            raise IRError("ruff.while: the condition region must end with ruff.condition")
+
+
+def verify_module(module: Module) -> None:
+    for op in module.ops:
+        if op.name not in ("ruff.func", "ruff.struct"):
+            raise IRError(f"only ruff.func and ruff.struct may appear at module level, "
+                          f"not {op.name}")
+        verify_op(op)
+    if MAIN_SYMBOL not in module.funcs():
+        raise IRError(f"module has no @{MAIN_SYMBOL} function")

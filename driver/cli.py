@@ -1,0 +1,338 @@
+"""The `rufc` command: argv in, stages out, one exit-code table.
+
+    rufc FILE|- [--emit=ast|ruff] [-o OUT] [--print-op-generic] [--print-debuginfo]
+    rufc run FILE|- [-c CODE] [--no-jit] [--jit-threshold N] [--max-depth N] [--debug]
+
+Exit codes (LANGUAGE.md §1): 0 success, 2 usage or unreadable file, 3 lexical/syntax
+error, 4 uncaught runtime error, 70 internal error (a bug in rufc).
+
+Only this module prints diagnostics or picks exit codes. xdsl is imported only for
+`--emit=ruff` and `.mlir` input; `rufc run` on a `.ruff` file never imports it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import traceback
+from typing import Callable, NoReturn, Sequence
+
+EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
+
+HELP = """\
+usage: rufc FILE|- [--emit=ast|ruff] [-o OUT] [--print-op-generic] [--print-debuginfo]
+       rufc run FILE|- [-c CODE] [--no-jit] [--jit-threshold N] [--max-depth N] [--debug]
+
+rufc compiles and runs programs in the Ruff language.
+
+commands:
+  rufc FILE --emit=STAGE   print a stage of the compiler for FILE (.ruff, or .mlir
+                           holding a `ruff` module) and exit
+  rufc run FILE            run the program in FILE ('-' reads standard input)
+
+options for printing stages:
+  --emit=ast               the syntax tree, with line:col of every node
+  --emit=ruff              the `ruff` dialect (MLIR syntax, parseable by rufc and xdsl-opt)
+  -o OUT                   write the stage to OUT instead of standard output
+  --print-op-generic       print IR in MLIR's generic op form
+  --print-debuginfo        print source locations of ops
+
+options for running:
+  -c CODE                  run CODE instead of a file
+  --no-jit                 never compile functions (same as RUFC_JIT=0)
+  --jit-threshold N        calls before a function is compiled (RUFC_JIT_THRESHOLD;
+                           0 = at the first call; default 100)
+  --max-depth N            Ruff call depth limit (RUFC_MAX_DEPTH; default 10000)
+  --debug                  show Python tracebacks of internal errors
+
+environment:
+  RUFC_JIT=0, RUFC_JIT_THRESHOLD=N, RUFC_MAX_DEPTH=N as above; DEBUG_JIT=1 logs what
+  the JIT decides.
+
+exit codes: 0 ok, 2 usage, 3 syntax error, 4 runtime error, 70 internal error
+"""
+
+
+class UsageError(Exception):
+    """A bad command line or an unreadable input file (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _compile_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rufc", add_help=False)
+    p.add_argument("file")
+    p.add_argument("--emit", choices=["ast", "ruff"], default="ruff")
+    p.add_argument("-o", dest="output")
+    p.add_argument("--print-op-generic", action="store_true")
+    p.add_argument("--print-debuginfo", action="store_true")
+    p.add_argument("--debug", action="store_true")
+    return p
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rufc run", add_help=False)
+    p.add_argument("file", nargs="?")
+    p.add_argument("-c", dest="code")
+    p.add_argument("--no-jit", action="store_true")
+    p.add_argument("--jit-threshold", type=int)
+    p.add_argument("--max-depth", type=int)
+    p.add_argument("--debug", action="store_true")
+    p.add_argument("--stats", action="store_true")
+    return p
+
+
+# ---------------------------------------------------------------- input
+
+
+class Source:
+    """The program text and the name diagnostics use for it."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        self._lines: list[str] | None = None
+
+    def line(self, n: int) -> str:
+        if self._lines is None:
+            self._lines = self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        return self._lines[n - 1] if 0 < n <= len(self._lines) else ""
+
+
+def read_source(path: str) -> Source | tuple[str, int, int, str]:
+    """Read FILE (or stdin for '-') as UTF-8; a decoding error comes back as a
+    (path, line, col, message) tuple for the caller to report as a lexical error."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    name = "<stdin>" if path == "-" else path
+    try:
+        return Source(name, data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        line = good.count("\n") + 1
+        col = len(good) - (good.rfind("\n") + 1) + 1
+        return (name, line, col, f"Invalid UTF-8 byte 0x{data[exc.start]:02x}")
+
+
+# ---------------------------------------------------------------- diagnostics
+
+
+def caret_lines(src: Source | None, line: int, col: int) -> str:
+    if src is None or line <= 0:
+        return ""
+    text = src.line(line)
+    prefix = "".join(c if c == "\t" else " " for c in text[: max(col - 1, 0)])
+    return f"    {text}\n    {prefix}^\n"
+
+
+def report_syntax(src: Source | None, path: str, line: int, col: int, message: str) -> int:
+    sys.stderr.write(f"{path}:{line}:{col}: error: {message}\n" + caret_lines(src, line, col))
+    return EXIT_SYNTAX
+
+
+def report_internal(exc: BaseException, debug: bool) -> int:
+    from rufc.runtime.output import OUT
+    try:
+        OUT.flush()
+    except Exception:  # noqa: BLE001 - stdout may be gone; still report the bug
+        pass
+    sys.stderr.write(f"rufc: internal error: {type(exc).__name__}: {exc}\n")
+    if debug:
+        traceback.print_exception(exc)
+    else:
+        sys.stderr.write("(a bug in rufc; run with --debug for the Python traceback)\n")
+    return EXIT_INTERNAL
+
+
+# ---------------------------------------------------------------- pipeline
+
+
+def parse_source(src: Source):  # type: ignore[no-untyped-def]
+    from rufc.frontend.parser import parse
+    return parse(src.text, src.path)
+
+
+def lower_source(src: Source):  # type: ignore[no-untyped-def]
+    """Source -> compact ruff module (no xdsl involved)."""
+    from rufc.frontend.irgen import lower_program
+    from rufc.runtime.builtins import BUILTINS, CONSTANTS
+    program = parse_source(src)
+    return lower_program(program, frozenset(BUILTINS) | frozenset(CONSTANTS))
+
+
+def load_module(src: Source):  # type: ignore[no-untyped-def]
+    """A compact module from .ruff source, or from a .mlir file holding ruff IR."""
+    if src.path.endswith(".mlir"):
+        from rufc.dialects.convert import parse_module
+        return parse_module(src.text, src.path)
+    return lower_source(src)
+
+
+def with_big_stack(fn: Callable[[], int]) -> int:
+    """Run fn on a thread with a large stack: deep programs must never crash rufc."""
+    result: list[int] = [EXIT_INTERNAL]
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, 200_000))
+        try:
+            result[0] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            failure.append(exc)
+        finally:
+            sys.setrecursionlimit(old)
+
+    old_size = threading.stack_size()
+    threading.stack_size(1024 * 1024 * 1024)
+    try:
+        t = threading.Thread(target=target, name="rufc")
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old_size)
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def cmd_emit(args: argparse.Namespace) -> int:
+    read = read_source(args.file)
+    if isinstance(read, tuple):
+        return report_syntax(None, *read)
+    src = read
+    from rufc.frontend.errors import RuffSyntaxError
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        try:
+            if args.emit == "ast":
+                if src.path.endswith(".mlir"):
+                    raise UsageError("--emit=ast needs Ruff source, not IR")
+                from rufc.frontend.ast import dump
+                text = dump(with_big_stack_value(lambda: parse_source(src)))
+                out.write(text + ("\n" if text else ""))
+                return EXIT_OK
+            from rufc.dialects.convert import print_module
+            module = with_big_stack_value(lambda: load_module(src))
+            print_module(module, out, generic=args.print_op_generic,
+                         debuginfo=args.print_debuginfo)
+            return EXIT_OK
+        except RuffSyntaxError as exc:
+            return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
+    finally:
+        if args.output:
+            out.close()
+
+
+def with_big_stack_value(fn):  # type: ignore[no-untyped-def]
+    box: list[object] = []
+    with_big_stack(lambda: (box.append(fn()), 0)[1])
+    return box[0]
+
+
+def _env_int(name: str) -> int | None:
+    v = os.environ.get(name)
+    if v is None or v == "":
+        return None
+    try:
+        return int(v)
+    except ValueError:
+        raise UsageError(f"{name} must be an integer, got {v!r}") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.code is not None:
+        if args.file is not None:
+            raise UsageError("give either FILE or -c CODE, not both")
+        src = Source("<string>", args.code)
+    else:
+        if args.file is None:
+            raise UsageError("rufc run needs FILE, '-' or -c CODE")
+        read = read_source(args.file)
+        if isinstance(read, tuple):
+            return report_syntax(None, *read)
+        src = read
+    jit = not args.no_jit and os.environ.get("RUFC_JIT", "1") != "0"
+    threshold = args.jit_threshold if args.jit_threshold is not None else _env_int("RUFC_JIT_THRESHOLD")
+    max_depth = args.max_depth if args.max_depth is not None else _env_int("RUFC_MAX_DEPTH")
+    if threshold is not None and threshold < 0:
+        raise UsageError("--jit-threshold must be >= 0")
+    if max_depth is not None and max_depth < 1:
+        raise UsageError("--max-depth must be >= 1")
+    if os.environ.get("DEBUG_JIT"):
+        import logging
+        logging.basicConfig(stream=sys.stderr, format="[jit] %(message)s")
+        logging.getLogger("rufc.jit").setLevel(logging.DEBUG)
+
+    from rufc.frontend.errors import RuffSyntaxError
+    from rufc.runtime.codegen import CompileLimit
+    from rufc.runtime.output import OUT
+    from rufc.runtime.vm import VM, VMOptions
+
+    options = VMOptions(jit=jit, threshold=100 if threshold is None else threshold)
+    if max_depth is not None:
+        options.max_depth = max_depth
+    vm = VM(options)
+    try:
+        module = with_big_stack_value(lambda: load_module(src))
+        vm.load(module)
+    except RuffSyntaxError as exc:
+        return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
+    except CompileLimit as exc:
+        return report_syntax(src, src.path, exc.line, exc.col, exc.message)
+    result = vm.run()
+    if result.internal is not None:
+        return report_internal(result.internal, args.debug)
+    OUT.flush()
+    if result.error is not None:
+        sys.stderr.write(f"{src.path}:{result.line}:{result.col}: runtime error: {result.error}\n")
+        sys.stderr.write(caret_lines(src, result.line, result.col))
+        if result.stack:
+            sys.stderr.write("traceback (innermost last):\n")
+            for f in result.stack:
+                sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
+        return EXIT_RUNTIME
+    if args.stats:
+        sys.stderr.write(f"hot functions: {', '.join(vm.hot) or 'none'}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        if not argv or argv[0] in ("-h", "--help", "help"):
+            if not argv:
+                sys.stderr.write(HELP)
+                return EXIT_USAGE
+            sys.stdout.write(HELP)
+            return EXIT_OK
+        if argv[0] == "run":
+            if any(a in ("-h", "--help") for a in argv[1:]):
+                sys.stdout.write(HELP)
+                return EXIT_OK
+            return cmd_run(_run_parser().parse_args(argv[1:]))
+        if any(a in ("-h", "--help") for a in argv):
+            sys.stdout.write(HELP)
+            return EXIT_OK
+        return cmd_emit(_compile_parser().parse_args(argv))
+    except UsageError as exc:
+        sys.stderr.write(f"rufc: error: {exc}\n(see rufc --help)\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("rufc: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the one place internal errors become exit 70
+        return report_internal(exc, debug)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

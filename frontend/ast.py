@@ -1,0 +1,413 @@
+"""The Ruff AST: typed dataclasses, every node with its source location.
+
+The parser (`rufc.frontend.parser`) builds these; `rufc.frontend.irgen` lowers them
+to the `ruff` dialect's compact encoding. Nothing here imports lark or xdsl, so the
+AST can be built, printed and walked on the cold path.
+
+Conventions:
+- every node has `loc: Loc` as its *last* field (file, 1-based line, 1-based column
+  counted in characters), pointing at the first character of the construct;
+- binary operators keep their source spelling in `op` (`"+"`, `"&&"`, `"??"` ...);
+- type annotations are parsed and dropped (LANGUAGE.md §14), so they have no node.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    """A source position. `file` is the path as given on the command line."""
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass(slots=True)
+class IntLit:
+    value: int
+    loc: Loc
+
+
+@dataclass(slots=True)
+class FloatLit:
+    value: float
+    loc: Loc
+
+
+@dataclass(slots=True)
+class StrLit:
+    """A string literal without interpolation; escapes already decoded."""
+    value: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class InterpStr:
+    """`"a ${e} b"`: parts are decoded text pieces and embedded expressions, in order."""
+    parts: list[Union[str, "Expr"]]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class BoolLit:
+    value: bool
+    loc: Loc
+
+
+@dataclass(slots=True)
+class NullLit:
+    loc: Loc
+
+
+@dataclass(slots=True)
+class NoneLit:
+    """The empty Option `None` (not `null`)."""
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Name:
+    name: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Binary:
+    """`left op right` for + - * / % == != < <= > >= && || ??."""
+    op: str
+    left: "Expr"
+    right: "Expr"
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Unary:
+    """`-x` or `!x`."""
+    op: str
+    operand: "Expr"
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Call:
+    callee: "Expr"
+    args: list["Expr"]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Pipe:
+    """`left |> right`: `right` is a Call (left becomes its first argument) or any callee."""
+    left: "Expr"
+    right: "Expr"
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Index:
+    obj: "Expr"
+    index: "Expr"
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Field:
+    """`obj.name`, or `obj?.name` when `safe`."""
+    obj: "Expr"
+    name: str
+    safe: bool
+    loc: Loc
+
+
+@dataclass(slots=True)
+class TryOp:
+    """Postfix `expr?`: unwrap Ok/Some or return the Err/None."""
+    expr: "Expr"
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Spread:
+    """`...expr` inside an array or dict literal."""
+    expr: "Expr"
+    loc: Loc
+
+
+@dataclass(slots=True)
+class ArrayLit:
+    items: list[Union["Expr", Spread]]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class DictEntry:
+    key: "Expr"
+    value: "Expr"
+    loc: Loc
+
+
+@dataclass(slots=True)
+class DictLit:
+    entries: list[Union[DictEntry, Spread]]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class FuncExpr:
+    """An anonymous function `func(a, b) { ... }`."""
+    params: list[str]
+    body: "Block"
+    loc: Loc
+
+
+@dataclass(slots=True)
+class StructLit:
+    """`Name { f: e, ... }`; `fields` keeps source order."""
+    name: str
+    fields: list[tuple[str, "Expr"]]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Variant:
+    """`Ok(e)`, `Err(e)` or `Some(e)`."""
+    tag: str
+    value: "Expr"
+    loc: Loc
+
+
+Expr = Union[IntLit, FloatLit, StrLit, InterpStr, BoolLit, NullLit, NoneLit, Name, Binary,
+             Unary, Call, Pipe, Index, Field, TryOp, ArrayLit, DictLit, FuncExpr, StructLit,
+             Variant]
+
+
+# ---------------------------------------------------------------- patterns
+
+@dataclass(slots=True)
+class PatName:
+    name: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class PatWildcard:
+    loc: Loc
+
+
+@dataclass(slots=True)
+class PatRest:
+    """`...name`, only as the last item of an array pattern."""
+    name: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class ArrayPattern:
+    items: list[Union[PatName, PatWildcard, PatRest]]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class DictPattern:
+    """`{a, b, ...rest}`."""
+    names: list[str]
+    rest: str | None
+    loc: Loc
+
+
+Pattern = Union[ArrayPattern, DictPattern]
+
+
+# ---------------------------------------------------------------- statements
+
+@dataclass(slots=True)
+class Block:
+    stmts: list["Stmt"]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Decl:
+    """`let|mut|const name := value`."""
+    kind: str
+    name: str
+    value: Expr
+    loc: Loc
+
+
+@dataclass(slots=True)
+class DestructDecl:
+    """`[a, b] := e`, `let [a, _] := e`, `mut {x, ...r} := e`; kind is None for plain."""
+    kind: str | None
+    pattern: Pattern
+    value: Expr
+    loc: Loc
+
+
+@dataclass(slots=True)
+class IndexStep:
+    index: Expr
+    loc: Loc
+
+
+@dataclass(slots=True)
+class FieldStep:
+    name: str
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Assign:
+    """`name{[e]|.f} op value` with op one of = := += -= *= /= %= (= and := are the same)."""
+    name: str
+    path: list[Union[IndexStep, FieldStep]]
+    op: str
+    value: Expr
+    loc: Loc
+
+
+@dataclass(slots=True)
+class ExprStmt:
+    expr: Expr
+    loc: Loc
+
+
+@dataclass(slots=True)
+class FuncDecl:
+    name: str
+    params: list[str]
+    body: Block
+    loc: Loc
+
+
+@dataclass(slots=True)
+class StructDecl:
+    """Fields in source order; methods are FuncDecls whose first param may be `self`."""
+    name: str
+    fields: list[str]
+    methods: list[FuncDecl]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class If:
+    cond: Expr
+    then: Block
+    else_: Union[Block, "If", None]
+    loc: Loc
+
+
+@dataclass(slots=True)
+class While:
+    """`while c {}` and `loop while c {}`; `loop {}` has cond None."""
+    cond: Expr | None
+    body: Block
+    loc: Loc
+
+
+@dataclass(slots=True)
+class For:
+    var: str
+    iterable: Expr
+    body: Block
+    loc: Loc
+
+
+@dataclass(slots=True)
+class MatchCase:
+    """`case Tag(binding): {body}`; tag is Ok, Err, Some or None; binding may be None."""
+    tag: str
+    binding: str | None
+    body: Block
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Match:
+    subject: Expr
+    cases: list[MatchCase]
+    default: Block | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Try:
+    body: Block
+    name: str
+    handler: Block
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Break:
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Continue:
+    loc: Loc
+
+
+@dataclass(slots=True)
+class Return:
+    value: Expr | None
+    loc: Loc
+
+
+Stmt = Union[Decl, DestructDecl, Assign, ExprStmt, FuncDecl, StructDecl, If, While, For,
+             Match, Try, Break, Continue, Return]
+
+
+@dataclass(slots=True)
+class Program:
+    stmts: list[Stmt]
+    file: str
+    source: str = field(repr=False, default="")
+
+
+# ---------------------------------------------------------------- printing
+
+def dump(node: object, indent: int = 0) -> str:
+    """A readable, stable text form of an AST (what `rufc --emit=ast` prints).
+
+    Iterative over lists but recursive over nesting; the driver runs it on a big stack.
+    """
+    pad = "  " * indent
+    if isinstance(node, Program):
+        return "\n".join(dump(s, 0) for s in node.stmts)
+    if isinstance(node, list):
+        return "\n".join(dump(n, indent) for n in node)
+    if not is_dataclass(node):
+        return pad + repr(node)
+    loc = getattr(node, "loc", None)
+    where = f" @{loc.line}:{loc.col}" if isinstance(loc, Loc) else ""
+    scalars, children = [], []
+    for f in fields(node):
+        if f.name == "loc":
+            continue
+        v = getattr(node, f.name)
+        if is_dataclass(v) or (isinstance(v, list) and any(is_dataclass(x) or isinstance(x, tuple) for x in v)):
+            children.append((f.name, v))
+        else:
+            scalars.append(f"{f.name}={v!r}")
+    head = f"{pad}{type(node).__name__}{where}" + (" " + " ".join(scalars) if scalars else "")
+    lines = [head]
+    for name, v in children:
+        lines.append(f"{pad}  {name}:")
+        items = v if isinstance(v, list) else [v]
+        for item in items:
+            if isinstance(item, tuple):
+                lines.append(f"{pad}    {item[0]!r}:")
+                lines.append(dump(item[1], indent + 3))
+            elif is_dataclass(item):
+                lines.append(dump(item, indent + 2))
+            else:
+                lines.append(f"{pad}    {item!r}")
+    return "\n".join(lines)

@@ -1,0 +1,861 @@
+"""Translate the compact `ruff` IR into Python functions: the cold tier's dispatch form.
+
+Each `ruff.func` becomes one Python function, compiled once by CPython, so the VM
+never interprets ops one by one: CPython's own bytecode loop does the dispatch, local
+slots are Python locals, globals are entries of the generated module's dict (read with
+CPython's cached global loads), and structured control flow maps 1:1 to Python's.
+
+What Ruff adds to Python's semantics is spelled out as guards around the fast path:
+- int arithmetic is checked against i64 (a range test on the result);
+- operand types Python accepts but Ruff does not are refused: `RBool` and the
+  container classes have no arithmetic, and any TypeError/ZeroDivisionError from a
+  fast path re-runs the operation in `rufc.runtime.semantics`, which raises the exact
+  Ruff error (the one definition of every rule);
+- static kinds (`rufc.runtime.types`) drop the guards that cannot fire.
+
+Every generated line maps back to the op it came from (`LineTable`), so runtime errors
+and `e.stack` get Ruff file:line:col and function names from Python tracebacks without
+any bookkeeping on the fast path.
+
+Generated names: `v<N>` slot N, `c<N>` slot N held in a cell (a one-element list),
+`f<N>` free cell N, `t<N>` SSA value N, `G_<name>` a global (builtins are pre-bound
+there), `S_<sym>` a struct type, `F_<sym>` a closure-free function, `MK_<sym>` the
+factory of a closure, `K_<sym>` the call counter of a function.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
+from rufc.runtime.types import ANY, NUMERIC, Inference
+
+I64_MIN: Final = -9223372036854775808
+I64_MAX: Final = 9223372036854775807
+RANGE_CHECK: Final = f"-9223372036854775808 <= {{0}} <= 9223372036854775807"
+
+_PY_OPS: Final = {"ruff.add": "+", "ruff.sub": "-", "ruff.mul": "*", "ruff.div": "/",
+                  "ruff.mod": "%", "ruff.eq": "==", "ruff.ne": "!=", "ruff.lt": "<",
+                  "ruff.le": "<=", "ruff.gt": ">", "ruff.ge": ">="}
+_HELPER: Final = {"ruff.add": "ADD", "ruff.sub": "SUB", "ruff.mul": "MUL", "ruff.div": "DIV",
+                  "ruff.mod": "MOD", "ruff.lt": "LT", "ruff.le": "LE", "ruff.gt": "GT",
+                  "ruff.ge": "GE"}
+_VARIANTS: Final = {"Ok": "ROk", "Err": "RErr", "Some": "RSome"}
+
+
+def py_name(name: str) -> str:
+    """A Python identifier for a Ruff name (Ruff allows Unicode letters Python may not)."""
+    if name.isidentifier() and name.isascii():
+        return name
+    return "u_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else f"_{ord(c):x}_"
+                          for c in name)
+
+
+class CompileLimit(Exception):
+    """The program nests blocks deeper than the cold tier can express (CPython allows
+    about 100 indentation levels and 20 nested loops/try blocks per function)."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        super().__init__(message)
+        self.message, self.line, self.col = message, line, col
+
+
+MAX_INDENT: Final = 90
+MAX_BLOCKS: Final = 18
+
+
+@dataclass
+class LineTable:
+    """Python line number -> (Ruff line, col), per generated function."""
+    func_name: str
+    lines: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass
+class GenOptions:
+    jit: bool = True              # emit the call and back-edge counters
+    threshold: int = 100
+
+
+class FuncGen:
+    """Generates the Python source of one ruff.func."""
+
+    def __init__(self, mod: "ModuleGen", func: Op) -> None:
+        self.mod = mod
+        self.func = func
+        self.sym: str = func.attrs["sym_name"]  # type: ignore[assignment]
+        self.params: tuple[str, ...] = func.attrs["params"]  # type: ignore[assignment]
+        self.slot_names = [s.split(":")[0] for s in func.attrs["slots"]]  # type: ignore[union-attr]
+        self.slot_kinds = [s.split(":")[1] if ":" in s else "mut"
+                           for s in func.attrs["slots"]]  # type: ignore[union-attr]
+        self.cells: set[int] = set(func.attrs["cells"])  # type: ignore[arg-type]
+        self.free: tuple[str, ...] = func.attrs["free"]  # type: ignore[assignment]
+        self.infer = Inference(func, mod.builtin_kinds, self.cells)
+        self.out: list[tuple[str, int, int]] = []   # (text, ruff line, ruff col)
+        self.depth = 1
+        self.exprs: dict[int, str] = {}
+        self.globals_written: set[str] = set()
+        self.maybe_slots = self._maybe_slots(func.regions[0])
+        self.loop_id = 0
+        self.blocks = 0
+        self.is_main = self.sym == MAIN_SYMBOL
+
+    # ------------------------------------------------------------ utilities
+
+    def _maybe_slots(self, region: Region) -> set[int]:
+        """Slots that must hold UNBOUND when not bound: read through a '?' chain, checked
+        by a declaration, or of mixed kind."""
+        out: set[int] = {i for i, k in enumerate(self.slot_kinds) if k == "mixed"}
+        stack = [region]
+        while stack:
+            r = stack.pop()
+            for op in r.ops:
+                for ref in op.attrs.get("chain", ()) or ():  # type: ignore[union-attr]
+                    if ref.startswith("l") and ref.endswith("?"):
+                        out.add(int(ref[1:-1]))
+                if op.name == "ruff.declare_var" and op.attrs["check"]:
+                    t = op.attrs["target"]
+                    if isinstance(t, str) and t.startswith("l"):
+                        out.add(int(t[1:]))
+                stack.extend(op.regions)
+        return out
+
+    def line(self, text: str, op: Op | None = None) -> None:
+        if self.depth > MAX_INDENT:
+            raise CompileLimit(f"blocks nested too deeply (rufc supports {MAX_INDENT} levels)",
+                               op.line if op else 0, op.col if op else 0)
+        self.out.append(("    " * self.depth + text, op.line if op else 0, op.col if op else 0))
+
+    def kind(self, v: int) -> str:
+        return self.infer.kind(v)
+
+    def e(self, v: int) -> str:
+        """The expression of SSA value v, as a Ruff value."""
+        x = self.exprs[v]
+        if self.infer.kind(v) == "i1":
+            return f"(TRUE if {x} else FALSE)"
+        return x
+
+    def cond(self, v: int) -> str:
+        """The expression of v as a Python truth value."""
+        return self.exprs[v]
+
+    def tmp(self, v: int) -> str:
+        name = f"t{v}"
+        self.exprs[v] = name
+        return name
+
+    def atom(self, v: int) -> str:
+        """v as something cheap to evaluate twice (a name or a literal)."""
+        x = self.exprs[v]
+        if x.isidentifier() or _is_literal(x):
+            return x
+        name = f"t{v}"
+        self.out.append(("    " * self.depth + f"{name} = {x}", 0, 0))
+        self.exprs[v] = name
+        return name
+
+    def slot_ref(self, slot: int) -> str:
+        return f"c{slot}[0]" if slot in self.cells else f"v{slot}"
+
+    def ref_expr(self, ref: str, name: str) -> str:
+        r = ref.rstrip("?")
+        if r == "g" or r == "b":
+            self.mod.global_names.add(name)
+            return "G_" + py_name(name)
+        if r.startswith("l"):
+            return self.slot_ref(int(r[1:]))
+        return f"f{int(r[1:])}[0]"
+
+    def region(self, region: Region) -> None:
+        start = len(self.out)
+        for op in region.ops:
+            self.op(op)
+        if len(self.out) == start:
+            self.line("pass")
+
+    # ------------------------------------------------------------ the function
+
+    def generate(self) -> list[tuple[str, int, int]]:
+        f = self.func
+        params = ", ".join(f"v{i}" for i in range(len(self.params)))
+        body_start = len(self.out)
+        for i in range(len(self.params)):
+            if i in self.cells:
+                self.line(f"c{i} = [v{i}]")
+        for slot in sorted(self.maybe_slots):
+            if slot >= len(self.params):
+                self.line(f"{'c%d = [UNBOUND]' % slot if slot in self.cells else 'v%d = UNBOUND' % slot}")
+        for slot in sorted(self.cells):
+            if slot >= len(self.params) and slot not in self.maybe_slots:
+                self.line(f"c{slot} = [UNBOUND]")
+        for i, k in enumerate(self.slot_kinds):
+            if k == "mixed":
+                self.line(f"k{i} = None")
+        self.region(f.regions[0])
+        if not self.is_main:
+            self.line("return None")
+        body = self.out[body_start:]
+        self.out = self.out[:body_start]
+        head: list[tuple[str, int, int]] = []
+        fname = "F_" + py_name(self.sym)
+        head.append((f"def {fname}({params}):", f.line, f.col))
+        if self.globals_written:
+            head.append(("    global " + ", ".join(sorted(self.globals_written)), f.line, f.col))
+        if self.mod.options.jit:
+            k = "K_" + py_name(self.sym)
+            head.append((f"    {k}[0] += 1", f.line, f.col))
+            head.append((f"    if {k}[0] == {self.mod.options.threshold}: ON_HOT({fname!r})",
+                         f.line, f.col))
+        return head + body
+
+    # ------------------------------------------------------------ ops
+
+    def op(self, op: Op) -> None:
+        getattr(self, "op_" + op.name[5:])(op)
+
+    def op_const(self, op: Op) -> None:
+        v = op.attrs["value"]
+        if v is True:
+            x = "TRUE"
+        elif v is False:
+            x = "FALSE"
+        elif isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            x = f"float({str(v)!r})"
+        else:
+            x = repr(v)
+        self.exprs[op.results[0]] = x
+
+    def op_get_struct(self, op: Op) -> None:
+        self.exprs[op.results[0]] = "S_" + py_name(op.attrs["sym"])  # type: ignore[arg-type]
+
+    def op_make_function(self, op: Op) -> None:
+        sym = py_name(op.attrs["callee"])  # type: ignore[arg-type]
+        caps = op.attrs["captures"]
+        if not caps:
+            self.exprs[op.results[0]] = "F_" + sym
+            return
+        cells = []
+        for ref in caps:  # type: ignore[union-attr]
+            cells.append(f"c{int(ref[1:])}" if ref.startswith("l") else f"f{int(ref[1:])}")
+        self.line(f"{self.tmp(op.results[0])} = MK_{sym}({', '.join(cells)})", op)
+
+    def op_scope_enter(self, op: Op) -> None:
+        for slot in op.attrs["slots"]:  # type: ignore[union-attr]
+            if slot in self.cells:
+                self.line(f"c{slot} = [UNBOUND]", op)
+            elif slot in self.maybe_slots:
+                self.line(f"v{slot} = UNBOUND", op)
+            if self.slot_kinds[slot] == "mixed":
+                self.line(f"k{slot} = None", op)
+
+    # ---- variables
+
+    def op_load_var(self, op: Op) -> None:
+        name: str = op.attrs["name"]  # type: ignore[assignment]
+        chain: tuple[str, ...] = op.attrs["chain"]  # type: ignore[assignment]
+        r = op.results[0]
+        if len(chain) == 1 and chain[0].startswith("l") and not chain[0].endswith("?") \
+                and int(chain[0][1:]) not in self.cells:
+            self.exprs[r] = f"v{int(chain[0][1:])}"
+            return
+        t = self.tmp(r)
+        self._load_chain(t, name, chain, op)
+
+    def _load_chain(self, t: str, name: str, chain: tuple[str, ...], op: Op) -> None:
+        """t := the first bound candidate of chain, else Undefined variable."""
+        if not chain:
+            self.line(f"raise UNDEF({name!r})", op)
+            return
+        opened = 0
+        for i, ref in enumerate(chain):
+            src = self.ref_expr(ref, name)
+            if ref in ("g", "b"):
+                self.line("try:", op)
+                self.depth += 1
+                self.line(f"{t} = {src}", op)
+                self.depth -= 1
+                self.line("except NameError:", op)
+                self.depth += 1
+                self.line(f"raise UNDEF({name!r}) from None", op)
+                self.depth -= 1
+                break
+            self.line(f"{t} = {src}", op)
+            if not ref.endswith("?"):
+                break
+            if i == len(chain) - 1:
+                self.line(f"if {t} is UNBOUND: raise UNDEF({name!r})", op)
+                break
+            self.line(f"if {t} is UNBOUND:", op)
+            self.depth += 1
+            opened += 1
+        self.depth -= opened
+
+    def _assign_slot_checked(self, slot: int, value: str, name: str, op: Op, mutate: bool = False) -> None:
+        kind = self.slot_kinds[slot]
+        verb = "mutate" if mutate else "reassign"
+        if kind in ("let", "const"):
+            self.line(f"raise IMMUTABLE({verb!r}, {kind!r}, {name!r})", op)
+            return
+        if kind == "mixed":
+            self.line(f"if k{slot} is not None: raise IMMUTABLE({verb!r}, k{slot}, {name!r})", op)
+        self.line(f"{self.slot_ref(slot)} = {value}", op)
+
+    def _assign_ref(self, ref: str, value: str, name: str, op: Op, mutate: bool = False) -> None:
+        r = ref.rstrip("?")
+        if r in ("g", "b"):
+            g = "G_" + py_name(name)
+            self.globals_written.add(g)
+            self.mod.global_names.add(name)
+            self.line(f"if {name!r} in IMM: raise IMMUTABLE({'mutate' if mutate else 'reassign'!r}, IMM[{name!r}], {name!r})", op)
+            self.line(f"{g} = {value}", op)
+        elif r.startswith("l"):
+            self._assign_slot_checked(int(r[1:]), value, name, op, mutate)
+        else:
+            self.line(f"f{int(r[1:])}[0] = {value}", op)
+
+    def _bound_test(self, ref: str, name: str) -> str:
+        r = ref.rstrip("?")
+        if r in ("g", "b"):
+            self.mod.global_names.add(name)
+            return f"{('G_' + py_name(name))!r} in GD"
+        return f"{self.ref_expr(r, name)} is not UNBOUND"
+
+    def op_store_var(self, op: Op) -> None:
+        name: str = op.attrs["name"]  # type: ignore[assignment]
+        chain: tuple[str, ...] = op.attrs["chain"]  # type: ignore[assignment]
+        create: str = op.attrs["create"]  # type: ignore[assignment]
+        value = self.atom(op.operands[0]) if len(chain) > 0 else self.e(op.operands[0])
+        if self.kind(op.operands[0]) == "i1":
+            value = f"(TRUE if {value} else FALSE)"
+        first = True
+        for ref in chain:
+            sure = not ref.endswith("?") and ref not in ("g", "b")
+            if sure:
+                if first:
+                    self._assign_ref(ref, value, name, op)
+                else:
+                    self.line("else:", op)
+                    self.depth += 1
+                    self._assign_ref(ref, value, name, op)
+                    self.depth -= 1
+                return
+            self.line(f"{'if' if first else 'elif'} {self._bound_test(ref, name)}:", op)
+            self.depth += 1
+            self._assign_ref(ref, value, name, op)
+            self.depth -= 1
+            first = False
+        if first:
+            self._create(create, value, name, op)
+        else:
+            self.line("else:", op)
+            self.depth += 1
+            self._create(create, value, name, op)
+            self.depth -= 1
+
+    def _create(self, ref: str, value: str, name: str, op: Op) -> None:
+        if ref == "g":
+            g = "G_" + py_name(name)
+            self.globals_written.add(g)
+            self.mod.global_names.add(name)
+            self.line(f"{g} = {value}", op)
+            return
+        slot = int(ref[1:])
+        self.line(f"{self.slot_ref(slot)} = {value}", op)
+        if self.slot_kinds[slot] == "mixed":
+            self.line(f"k{slot} = None", op)
+
+    def op_declare_var(self, op: Op) -> None:
+        name: str = op.attrs["name"]  # type: ignore[assignment]
+        kind: str = op.attrs["kind"]  # type: ignore[assignment]
+        target: str = op.attrs["target"]  # type: ignore[assignment]
+        value = self.e(op.operands[0])
+        if target == "g":
+            self.mod.global_names.add(name)
+            self.line(f"GDECLARE({name!r}, {value}, {kind!r}, {bool(op.attrs['check'])})", op)
+            return
+        slot = int(target[1:])
+        if op.attrs["check"]:
+            self.line(f"if {self.slot_ref(slot)} is not UNBOUND: raise DUPLICATE({name!r})", op)
+        self.line(f"{self.slot_ref(slot)} = {value}", op)
+        if self.slot_kinds[slot] == "mixed":
+            self.line(f"k{slot} = {None if kind == 'mut' else kind!r}", op)
+
+    def op_update_path(self, op: Op) -> None:
+        name: str = op.attrs["name"]  # type: ignore[assignment]
+        chain: tuple[str, ...] = op.attrs["chain"]  # type: ignore[assignment]
+        path: tuple[str, ...] = op.attrs["path"]  # type: ignore[assignment]
+        vals = [self.atom(v) for v in op.operands]
+        value, indices = vals[0], vals[1:]
+        if self.kind(op.operands[0]) == "i1":
+            value = f"(TRUE if {value} else FALSE)"
+        # Fast path: `a[i] := v` on a plain local slot holding a uniquely owned array.
+        if (path == ("[]",) and len(chain) == 1 and chain[0].startswith("l")
+                and not chain[0].endswith("?") and int(chain[0][1:]) not in self.cells
+                and self.slot_kinds[int(chain[0][1:])] == "mut"):
+            slot = int(chain[0][1:])
+            v = f"v{slot}"
+            i = indices[0]
+            vk = self.kind(op.operands[0])
+            if vk == "float":
+                store_ok = "True"
+            elif vk == "int":
+                store_ok = f"{v}.et is not float"
+            else:
+                store_ok = f"({v}.et is None or type({value}) is {v}.et)"
+            self.line(f"if type({v}) is RArray and GRC({v}) == 2 and {store_ok}:", op)
+            self.depth += 1
+            self.line("try:", op)
+            self.line(f"    {v}.data[{i}] = {value}", op)
+            self.line("except (IndexError, TypeError):", op)
+            self.line(f"    {v} = UPDATE({v}, {path!r}, ({i},), {value})", op)
+            self.depth -= 1
+            self.line("else:", op)
+            self.line(f"    {v} = UPDATE({v}, {path!r}, ({i},), {value})", op)
+            return
+        self.loop_id += 1
+        t = f"u{self.loop_id}"
+        self._load_chain(t, name, chain, op)
+        if not chain:
+            return
+        new = f"UPDATE({t}, {path!r}, ({', '.join(indices)}{',' if indices else ''}), {value})"
+        # store back to the binding that held it (the first bound candidate)
+        if len(chain) == 1 or not chain[0].endswith("?"):
+            self._assign_ref(chain[0], new, name, op, mutate=True)
+            return
+        first = True
+        for ref in chain:
+            if ref.endswith("?") or ref in ("g", "b"):
+                self.line(f"{'if' if first else 'elif'} {self._bound_test(ref, name)}:", op)
+            else:
+                self.line("else:", op)
+            self.depth += 1
+            self._assign_ref(ref, new, name, op, mutate=True)
+            self.depth -= 1
+            first = False
+
+    # ---- arithmetic and comparisons
+
+    def _binary(self, op: Op) -> None:
+        a_v, b_v = op.operands
+        ka, kb = self.kind(a_v), self.kind(b_v)
+        a, b = self.atom(a_v), self.atom(b_v)
+        if ka == "i1":
+            a = f"(TRUE if {a} else FALSE)"
+        if kb == "i1":
+            b = f"(TRUE if {b} else FALSE)"
+        r = op.results[0]
+        name = op.name
+        sym = _PY_OPS[name]
+        helper = _HELPER.get(name)
+        if name in ("ruff.eq", "ruff.ne"):
+            neg = "not " if name == "ruff.ne" else ""
+            if (ka == kb and ka in ("int", "str", "null", "bool")) or \
+                    (ka == "int" and kb in ("str", "null", "bool")) or (kb == "int" and ka in ("str", "null", "bool")):
+                self.exprs[r] = f"({a} {sym} {b})"
+            else:
+                self.exprs[r] = f"({neg}EQ({a}, {b}))"
+            return
+        if name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge"):
+            if (ka in NUMERIC and kb in NUMERIC) or (ka == kb == "str"):
+                self.exprs[r] = f"({a} {sym} {b})"
+                return
+            t = self.tmp(r)
+            self.line("try:", op)
+            self.line(f"    {t} = {a} {sym} {b}", op)
+            self.line("except TypeError:", op)
+            self.line(f"    {t} = {helper}({a}, {b})", op)
+            return
+        both_int = ka == "int" and kb == "int"
+        floaty = ka in NUMERIC and kb in NUMERIC and not both_int
+        if name in ("ruff.add", "ruff.sub", "ruff.mul"):
+            if floaty or (name == "ruff.add" and ka == kb == "str"):
+                self.exprs[r] = f"({a} {sym} {b})"
+                return
+            t = self.tmp(r)
+            if both_int:
+                self.line(f"{t} = {a} {sym} {b}", op)
+                self.line(f"if not {RANGE_CHECK.format(t)}: {helper}({a}, {b})", op)
+                return
+            self.line("try:", op)
+            self.line(f"    {t} = {a} {sym} {b}", op)
+            self.line("except TypeError:", op)
+            self.line(f"    {t} = {helper}({a}, {b})", op)
+            if name == "ruff.mul":
+                self.line(f"if type({t}) is int:", op)
+                self.line(f"    if not {RANGE_CHECK.format(t)}: {helper}({a}, {b})", op)
+                self.line(f"elif type({t}) is not float: {t} = {helper}({a}, {b})", op)
+            else:
+                self.line(f"if type({t}) is int and not {RANGE_CHECK.format(t)}: {helper}({a}, {b})", op)
+            return
+        t = self.tmp(r)
+        if name == "ruff.div":
+            if both_int:
+                self.line("try:", op)
+                self.line(f"    {t} = {a} // {b}", op)
+                self.line("except ZeroDivisionError:", op)
+                self.line(f"    {t} = DIV({a}, {b})", op)
+                self.line(f"if {t} < 0 and {t} * {b} != {a}: {t} += 1", op)
+                self.line(f"elif {t} > 9223372036854775807: DIV({a}, {b})", op)
+                return
+            if floaty:
+                self.line("try:", op)
+                self.line(f"    {t} = {a} / {b}", op)
+                self.line("except ZeroDivisionError:", op)
+                self.line(f"    {t} = DIV({a}, {b})", op)
+                return
+            self.line(f"{t} = DIV({a}, {b})", op)
+            return
+        # ruff.mod
+        if both_int:
+            if _is_literal(b) and int(b) > 0:
+                self.line(f"{t} = {a} % {b} if {a} >= 0 else -(-{a} % {b})", op)
+                return
+            self.line("try:", op)
+            self.line(f"    {t} = {a} % {b}", op)
+            self.line("except ZeroDivisionError:", op)
+            self.line(f"    {t} = MOD({a}, {b})", op)
+            self.line(f"if {t} and ({a} < 0) != ({b} < 0):", op)
+            self.line(f"    {t} -= {b}", op)
+            self.line(f"    if {b} == -1: MOD({a}, {b})", op)
+            return
+        self.line(f"{t} = MOD({a}, {b})", op)
+
+    op_add = op_sub = op_mul = op_div = op_mod = _binary
+    op_eq = op_ne = op_lt = op_le = op_gt = op_ge = _binary
+
+    def op_neg(self, op: Op) -> None:
+        a_v = op.operands[0]
+        a = self.atom(a_v)
+        k = self.kind(a_v)
+        r = op.results[0]
+        if k == "float":
+            self.exprs[r] = f"(-{a})"
+            return
+        t = self.tmp(r)
+        if k == "int":
+            self.line(f"if {a} == -9223372036854775808: NEG({a})", op)
+            self.line(f"{t} = -{a}", op)
+            return
+        self.line(f"{t} = NEG({a})", op)
+
+    def op_not(self, op: Op) -> None:
+        a_v = op.operands[0]
+        if self.kind(a_v) == "i1":
+            self.exprs[op.results[0]] = f"(FALSE if {self.cond(a_v)} else TRUE)"
+            return
+        a = self.atom(a_v)
+        t = self.tmp(op.results[0])
+        self.line(f"{t} = FALSE if {a} is TRUE else TRUE if {a} is FALSE else NOT({a})", op)
+
+    def op_truthy(self, op: Op) -> None:
+        v = op.operands[0]
+        x = self.exprs[v]
+        self.exprs[op.results[0]] = x
+
+    def op_is_null(self, op: Op) -> None:
+        self.exprs[op.results[0]] = f"({self.e(op.operands[0])} is None)"
+
+    def op_box_bool(self, op: Op) -> None:
+        self.exprs[op.results[0]] = f"(TRUE if {self.cond(op.operands[0])} else FALSE)"
+
+    def op_match_tag(self, op: Op) -> None:
+        tag = op.attrs["tag"]
+        x = self.atom(op.operands[0])
+        if tag == "None":
+            self.exprs[op.results[0]] = f"({x} is NONE)"
+        else:
+            self.exprs[op.results[0]] = f"(type({x}) is {_VARIANTS[tag]})"  # type: ignore[index]
+
+    def op_payload(self, op: Op) -> None:
+        self.line(f"{self.tmp(op.results[0])} = PAYLOAD({self.e(op.operands[0])})", op)
+
+    def op_try_unwrap(self, op: Op) -> None:
+        x = self.atom(op.operands[0])
+        t = self.tmp(op.results[0])
+        self.line(f"if type({x}) is ROk or type({x}) is RSome: {t} = {x}.value", op)
+        self.line(f"elif type({x}) is RErr or {x} is NONE: return {x}", op)
+        self.line(f"else: raise ERR('Try operator requires Result or Option')", op)
+
+    # ---- values and containers
+
+    def op_make_variant(self, op: Op) -> None:
+        tag = op.attrs["tag"]
+        if tag == "None":
+            self.exprs[op.results[0]] = "NONE"
+            return
+        self.line(f"{self.tmp(op.results[0])} = {_VARIANTS[tag]}({self.e(op.operands[0])})", op)  # type: ignore[index]
+
+    def op_make_array(self, op: Op) -> None:
+        spread = op.attrs["spread"]
+        items = [self.e(v) for v in op.operands]
+        t = self.tmp(op.results[0])
+        if not any(spread):  # type: ignore[arg-type]
+            self.line(f"{t} = MKARR([{', '.join(items)}])", op)
+        else:
+            self.line(f"{t} = MKARR_SPREAD([{', '.join(items)}], {spread!r})", op)
+
+    def op_make_dict(self, op: Op) -> None:
+        items = [self.e(v) for v in op.operands]
+        t = self.tmp(op.results[0])
+        self.line(f"{t} = MKDICT([{', '.join(items)}], {op.attrs['layout']!r})", op)
+
+    def op_make_struct(self, op: Op) -> None:
+        items = [self.e(v) for v in op.operands]
+        t = self.tmp(op.results[0])
+        self.line(f"{t} = MKSTRUCT({items[0]}, {op.attrs['fields']!r}, [{', '.join(items[1:])}])", op)
+
+    def op_interpolate(self, op: Op) -> None:
+        parts = []
+        for v in op.operands:
+            k = self.kind(v)
+            parts.append(self.e(v) if k == "str" else f"TOSTR({self.e(v)})")
+        self.line(f"{self.tmp(op.results[0])} = ''.join(({', '.join(parts)},))", op)
+
+    def op_get_index(self, op: Op) -> None:
+        a, i = self.atom(op.operands[0]), self.atom(op.operands[1])
+        if self.kind(op.operands[1]) == "i1":
+            i = f"(TRUE if {i} else FALSE)"
+        t = self.tmp(op.results[0])
+        self.line("try:", op)
+        self.line(f"    {t} = {a}.data[{i}] if type({a}) is RArray else INDEX({a}, {i})", op)
+        self.line("except (IndexError, TypeError):", op)
+        self.line(f"    {t} = INDEX({a}, {i})", op)
+
+    def op_get_field(self, op: Op) -> None:
+        self.line(f"{self.tmp(op.results[0])} = GETFIELD({self.e(op.operands[0])}, {op.attrs['field']!r})", op)
+
+    def op_call(self, op: Op) -> None:
+        f = self.atom(op.operands[0])
+        args = [self.e(v) for v in op.operands[1:]]
+        t = self.tmp(op.results[0])
+        self.line("try:", op)
+        self.line(f"    {t} = {f}({', '.join(args)})", op)
+        self.line("except TypeError as exc:", op)
+        self.line(f"    CALL_FAILED({f}, {len(args)}, exc)", op)
+
+    def op_call_builtin(self, op: Op) -> None:
+        name: str = op.attrs["callee"]  # type: ignore[assignment]
+        args = [self.e(v) for v in op.operands]
+        t = self.tmp(op.results[0])
+        lo, hi = self.mod.builtin_arity[name]
+        if len(args) < lo or (hi is not None and len(args) > hi):
+            for a in args:
+                self.line(f"_ = {a}", op)
+            self.line(f"raise ARITY_BUILTIN({name!r}, {len(args)})", op)
+            self.exprs[op.results[0]] = "None"
+            return
+        self.mod.builtins_used.add(name)
+        self.line(f"{t} = B_{name}({', '.join(args)})", op)
+
+    def op_call_method(self, op: Op) -> None:
+        recv = self.e(op.operands[0])
+        args = [self.e(v) for v in op.operands[1:]]
+        t = self.tmp(op.results[0])
+        self.line(f"{t} = CALL_METHOD({recv}, {op.attrs['method']!r}, ({', '.join(args)}{',' if args else ''}))", op)
+
+    def op_unpack_array(self, op: Op) -> None:
+        outs = [self.tmp(r) for r in op.results]
+        self.line(f"{', '.join(outs)}{',' if len(outs) == 1 else ''} = UNPACK_ARRAY({self.e(op.operands[0])}, "
+                  f"{op.attrs['count']}, {op.attrs['rest']})", op)
+
+    def op_unpack_dict(self, op: Op) -> None:
+        outs = [self.tmp(r) for r in op.results]
+        lhs = f"{', '.join(outs)}{',' if len(outs) == 1 else ''}" if outs else "_"
+        self.line(f"{lhs} = UNPACK_DICT({self.e(op.operands[0])}, {op.attrs['keys']!r}, "
+                  f"{op.attrs['rest']})", op)
+
+    # ---- control flow
+
+    def op_if(self, op: Op) -> None:
+        self.line(f"if {self.cond(op.operands[0])}:", op)
+        self._yield_into = op.results
+        self.depth += 1
+        self._region_with_yield(op.regions[0], op.results)
+        self.depth -= 1
+        if op.regions[1].ops or op.results:
+            self.line("else:", op)
+            self.depth += 1
+            self._region_with_yield(op.regions[1], op.results)
+            self.depth -= 1
+
+    def _region_with_yield(self, region: Region, results: tuple[int, ...]) -> None:
+        start = len(self.out)
+        for inner in region.ops:
+            if inner.name == "ruff.yield":
+                for r, v in zip(results, inner.operands):
+                    self.line(f"t{r} = {self.e(v)}", inner)
+            else:
+                self.op(inner)
+        if len(self.out) == start:
+            self.line("pass")
+        for r in results:
+            self.exprs[r] = f"t{r}"
+
+    def op_yield(self, op: Op) -> None:  # handled by _region_with_yield
+        raise AssertionError("ruff.yield outside ruff.if")
+
+    def _counter(self, op: Op) -> str | None:
+        if not self.mod.options.jit:
+            return None
+        self.loop_id += 1
+        return f"n{self.loop_id}"
+
+    def enter_block(self, op: Op) -> None:
+        self.blocks += 1
+        if self.blocks > MAX_BLOCKS:
+            raise CompileLimit(f"loops and try blocks nested too deeply (rufc supports "
+                               f"{MAX_BLOCKS} levels)", op.line, op.col)
+
+    def op_while(self, op: Op) -> None:
+        self.enter_block(op)
+        cond_ops = op.regions[0].ops
+        pre = cond_ops[:-1]
+        cond_v = cond_ops[-1].operands[0]
+        simple = all(o.name in ("ruff.const", "ruff.truthy") or
+                     (o.name == "ruff.load_var" and len(o.attrs["chain"]) == 1 and  # type: ignore[arg-type]
+                      not o.attrs["chain"][0].endswith("?") and o.attrs["chain"][0].startswith("l"))  # type: ignore[index,union-attr]
+                     or (o.name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.eq", "ruff.ne")) for o in pre)
+        if simple:
+            mark = len(self.out)
+            for o in pre:
+                self.op(o)
+            if len(self.out) != mark:  # something needed statements after all
+                del self.out[mark:]
+                simple = False
+        if simple:
+            self.line(f"while {self.cond(cond_v)}:", op)
+            self.depth += 1
+        else:
+            self.line("while True:", op)
+            self.depth += 1
+            for o in pre:
+                self.op(o)
+            self.line(f"if not ({self.cond(cond_v)}): break", cond_ops[-1])
+        self.region(op.regions[1])
+        self.depth -= 1
+        self.blocks -= 1
+
+    def op_loop(self, op: Op) -> None:
+        self.enter_block(op)
+        self.line("while True:", op)
+        self.depth += 1
+        self.region(op.regions[0])
+        self.depth -= 1
+        self.blocks -= 1
+
+    def op_for_range(self, op: Op) -> None:
+        a, b, c = op.operands
+        ka, kb, kc = self.kind(a), self.kind(b), self.kind(c)
+        ea, eb, ec = self.e(a), self.e(b), self.e(c)
+        arg = op.regions[0].args[0]
+        self.exprs[arg] = f"t{arg}"
+        if ka == kb == "int" and _is_literal(ec) and kc == "int" and int(ec) != 0:
+            rng = f"range({ea}, {eb})" if ec == "1" else f"range({ea}, {eb}, {ec})"
+        else:
+            rng = f"RANGE({ea}, {eb}, {ec})"
+        self.enter_block(op)
+        self.line(f"for t{arg} in {rng}:", op)
+        self.depth += 1
+        self.region(op.regions[0])
+        self.depth -= 1
+        self.blocks -= 1
+
+    def op_for_each(self, op: Op) -> None:
+        arg = op.regions[0].args[0]
+        self.exprs[arg] = f"t{arg}"
+        self.enter_block(op)
+        self.line(f"for t{arg} in ITER({self.e(op.operands[0])}):", op)
+        self.depth += 1
+        self.region(op.regions[0])
+        self.depth -= 1
+        self.blocks -= 1
+
+    def op_break(self, op: Op) -> None:
+        self.line("break", op)
+
+    def op_continue(self, op: Op) -> None:
+        self.line("continue", op)
+
+    def op_return(self, op: Op) -> None:
+        if op.operands:
+            self.line(f"return {self.e(op.operands[0])}", op)
+        else:
+            self.line("return None", op)
+
+    def op_try(self, op: Op) -> None:
+        self.enter_block(op)
+        self.line("try:", op)
+        self.depth += 1
+        self.region(op.regions[0])
+        self.depth -= 1
+        arg = op.regions[1].args[0]
+        self.line(f"except CATCHABLE as exc{arg}:", op)
+        self.depth += 1
+        self.line(f"t{arg} = ERROR_VALUE(exc{arg})", op)
+        self.exprs[arg] = f"t{arg}"
+        self.region(op.regions[1])
+        self.depth -= 1
+        self.blocks -= 1
+
+    def op_raise(self, op: Op) -> None:
+        self.line(f"raise ERR({op.attrs['message']!r})", op)
+
+
+def _is_literal(x: str) -> bool:
+    try:
+        int(x)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass
+class GeneratedModule:
+    """The Python source of a whole program plus what the loader needs to bind."""
+    source: str
+    line_table: dict[int, tuple[int, int]]   # python line -> ruff (line, col)
+    func_names: dict[str, str]               # python function name -> Ruff display name
+    global_names: set[str]
+    builtins_used: set[str]
+
+
+class ModuleGen:
+    """Generates one Python module for a whole Ruff program."""
+
+    def __init__(self, module: Module, builtin_kinds: dict[str, str],
+                 builtin_arity: dict[str, tuple[int, int | None]], options: GenOptions) -> None:
+        self.module = module
+        self.builtin_kinds = builtin_kinds
+        self.builtin_arity = builtin_arity
+        self.options = options
+        self.global_names: set[str] = set()
+        self.builtins_used: set[str] = set()
+
+    def generate(self) -> GeneratedModule:
+        lines: list[tuple[str, int, int]] = []
+        func_names: dict[str, str] = {}
+        for op in self.module.ops:
+            if op.name != "ruff.func":
+                continue
+            gen = FuncGen(self, op)
+            body = gen.generate()
+            sym = py_name(op.attrs["sym_name"])  # type: ignore[arg-type]
+            func_names["F_" + sym] = op.attrs["name"]  # type: ignore[assignment]
+            free = op.attrs["free"]
+            has_self = op.attrs["params"][:1] == ("self",)  # type: ignore[index]
+            if free:
+                params = ", ".join(f"f{i}" for i in range(len(free)))  # type: ignore[arg-type]
+                lines.append((f"def MK_{sym}({params}):", op.line, op.col))
+                lines.extend(("    " + t, ln, c) for t, ln, c in body)
+                lines.append((f"    return FINISH(F_{sym}, {op.attrs['name']!r}, "
+                              f"{len(op.attrs['params'])}, {op.attrs['sym_name']!r}, {has_self})",  # type: ignore[arg-type]
+                              op.line, op.col))
+                func_names["MK_" + sym] = op.attrs["name"]  # type: ignore[assignment]
+            else:
+                lines.extend(body)
+                lines.append((f"FINISH(F_{sym}, {op.attrs['name']!r}, {len(op.attrs['params'])}, "  # type: ignore[arg-type]
+                              f"{op.attrs['sym_name']!r}, {has_self})", op.line, op.col))
+        source = "\n".join(t for t, _, _ in lines) + "\n"
+        table = {i + 1: (ln, c) for i, (_, ln, c) in enumerate(lines)}
+        return GeneratedModule(source, table, func_names, self.global_names, self.builtins_used)

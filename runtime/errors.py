@@ -1,0 +1,23 @@
+"""Runtime errors: the exceptions Ruff code can raise and catch.
+
+`RuffError.message` is exactly the catalogue text of LANGUAGE.md §13 (or the thrown
+message). Where it happened is not stored here: the VM recovers the Ruff source
+position and call stack from the Python traceback of the generated code (see
+`rufc.runtime.trace`), so raising costs nothing extra on the fast path.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class RuffError(Exception):
+    """A Ruff runtime error. `value` is what `throw(v)` threw (None for built-in errors)."""
+
+    def __init__(self, message: str, value: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.value = value
+
+
+class InternalError(Exception):
+    """A bug in rufc detected by rufc itself (exit code 70)."""

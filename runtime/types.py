@@ -1,0 +1,154 @@
+"""Static value kinds for the cold tier's code generator (and later the JIT).
+
+A kind is what every run-time value of an SSA value or slot is *if the op that
+produces it does not raise*: "int", "float", "str", "bool" (an RBool), "null",
+"i1" (a raw Python bool: conditions) or "any". `infer` runs a small fixpoint over a
+function: slot kinds are the join of everything stored into them, so a local that
+only ever holds ints is known to be an int and its arithmetic needs no type guards.
+"""
+from __future__ import annotations
+
+from typing import Final
+
+from rufc.dialects.optable import Op, Region
+
+ANY: Final = "any"
+NUMERIC: Final = frozenset({"int", "float"})
+
+_ARITH = {"ruff.add", "ruff.sub", "ruff.mul", "ruff.div", "ruff.mod"}
+_I1 = {"ruff.eq", "ruff.ne", "ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.truthy",
+       "ruff.is_null", "ruff.match_tag"}
+
+
+def join(a: str | None, b: str) -> str:
+    if a is None or a == b:
+        return b
+    return ANY
+
+
+def const_kind(v: object) -> str:
+    if v is None:
+        return "null"
+    return {int: "int", float: "float", str: "str", bool: "bool"}[type(v)]
+
+
+def arith_kind(name: str, a: str, b: str) -> str:
+    if a == "int" and b == "int":
+        return "int"
+    if a in NUMERIC and b in NUMERIC:
+        return "float"
+    if name == "ruff.add" and a == "str" and b == "str":
+        return "str"
+    return ANY
+
+
+def slot_of(ref: str) -> int | None:
+    """The slot number of a sure local reference "lN", else None."""
+    if ref.startswith("l") and not ref.endswith("?"):
+        return int(ref[1:])
+    return None
+
+
+class Inference:
+    """Kinds of the values and slots of one ruff.func."""
+
+    def __init__(self, func: Op, builtin_kinds: dict[str, str], cell_slots: set[int]) -> None:
+        self.values: dict[int, str] = {}
+        self.slots: dict[int, str | None] = {}
+        self.builtin_kinds = builtin_kinds
+        self.cells = cell_slots
+        params = func.attrs["params"]
+        for i in range(len(params)):  # type: ignore[arg-type]
+            self.slots[i] = ANY
+        for _ in range(8):
+            before = dict(self.slots)
+            self.region(func.regions[0])
+            if before == self.slots:
+                break
+        else:  # no fixpoint (cannot happen with a finite lattice, but stay safe)
+            self.slots = {k: ANY for k in self.slots}
+            self.region(func.regions[0])
+
+    def kind(self, v: int) -> str:
+        return self.values.get(v, ANY)
+
+    def boxed(self, v: int) -> str:
+        """The kind of v once it is a Ruff value (a raw comparison result becomes a bool)."""
+        k = self.values.get(v, ANY)
+        return "bool" if k == "i1" else k
+
+    def slot_kind(self, slot: int) -> str:
+        if slot in self.cells:
+            return ANY
+        k = self.slots.get(slot)
+        return ANY if k is None else k
+
+    def _store(self, ref: str, kind: str) -> None:
+        if ref.startswith("l"):
+            slot = int(ref[1:].rstrip("?"))
+            self.slots[slot] = join(self.slots.get(slot), kind)
+
+    def region(self, region: Region, arg_kinds: tuple[str, ...] = ()) -> list[str]:
+        for a, k in zip(region.args, arg_kinds):
+            self.values[a] = k
+        for a in region.args[len(arg_kinds):]:
+            self.values[a] = ANY
+        yields: list[str] = []
+        for op in region.ops:
+            y = self.op(op)
+            if y is not None:
+                yields = y
+        return yields
+
+    def op(self, op: Op) -> list[str] | None:
+        name = op.name
+        r = op.results
+        k = ANY
+        if name == "ruff.const":
+            k = const_kind(op.attrs["value"])
+        elif name in _ARITH:
+            k = arith_kind(name, self.kind(op.operands[0]), self.kind(op.operands[1]))
+        elif name == "ruff.neg":
+            a = self.kind(op.operands[0])
+            k = a if a in NUMERIC else ANY
+        elif name in _I1:
+            k = "i1"
+        elif name in ("ruff.not", "ruff.box_bool"):
+            k = "bool"
+        elif name == "ruff.interpolate":
+            k = "str"
+        elif name == "ruff.load_var":
+            chain = op.attrs["chain"]
+            if len(chain) == 1 and slot_of(chain[0]) is not None:  # type: ignore[index]
+                k = self.slot_kind(slot_of(chain[0]))  # type: ignore[arg-type,index]
+        elif name == "ruff.call_builtin":
+            k = self.builtin_kinds.get(op.attrs["callee"], ANY)  # type: ignore[arg-type]
+        elif name == "ruff.store_var":
+            vk = self.boxed(op.operands[0])
+            for ref in op.attrs["chain"]:  # type: ignore[union-attr]
+                self._store(ref, vk)
+            self._store(op.attrs["create"], vk)  # type: ignore[arg-type]
+        elif name == "ruff.declare_var":
+            self._store(op.attrs["target"], self.boxed(op.operands[0]))  # type: ignore[arg-type]
+        elif name == "ruff.update_path":
+            for ref in op.attrs["chain"]:  # type: ignore[union-attr]
+                self._store(ref, ANY)
+        elif name == "ruff.yield":
+            return [self.boxed(v) for v in op.operands]
+        elif name == "ruff.if":
+            a = self.region(op.regions[0])
+            b = self.region(op.regions[1])
+            for i, res in enumerate(r):
+                ka = a[i] if i < len(a) else None
+                kb = b[i] if i < len(b) else ANY
+                self.values[res] = join(ka, kb) if ka is not None else kb
+            return None
+        elif name == "ruff.for_range":
+            self.region(op.regions[0], ("int",))
+            return None
+        if op.regions:
+            for reg in op.regions:
+                self.region(reg)
+        for res in r:
+            self.values[res] = k
+        return None

@@ -1,0 +1,245 @@
+"""The cold tier: load a compact `ruff` module as Python functions and run it.
+
+`VM.load` generates the Python source of the whole program (`rufc.runtime.codegen`),
+compiles it once, and binds its namespace: the helpers, the builtins (pre-bound as
+globals, LANGUAGE.md §5), the struct types and the per-function call counters.
+`VM.run` calls the top level on a thread with a large stack and a recursion limit
+derived from the Ruff call-depth limit, and turns what escapes into a `RunResult`.
+
+Tiering hooks (for the JIT): every function counts its calls in `K_<sym>`; at the
+threshold the function calls `on_hot`, which hands it to `compile_hook` if the driver
+gave one (the VM never imports the JIT itself). Without a JIT, `DEBUG_JIT=1` logs that
+the function stays in the VM.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rufc.dialects.optable import MAIN_SYMBOL, Module
+from rufc.runtime import semantics, support
+from rufc.runtime.builtins import BUILTINS, CONSTANTS
+from rufc.runtime.codegen import GenOptions, GeneratedModule, ModuleGen, py_name
+from rufc.runtime.errors import RuffError
+from rufc.runtime.format import to_string
+from rufc.runtime.values import (
+    ERROR_TYPE, FALSE, NONE, RArray, RErr, ROk, RSome, RStruct, RStructType, TRUE, UNBOUND,
+)
+
+log = logging.getLogger("rufc.jit")
+
+DEFAULT_MAX_DEPTH = 10000
+_HELPER_HEADROOM = 40   # Python frames helpers may stack on top of the deepest Ruff call
+_STACK_BYTES = 512 * 1024 * 1024
+
+_KIND_OF_RESULT = {"int": "int", "float": "float", "bool": "bool", "string": "str", "null": "null"}
+
+
+@dataclass
+class Frame:
+    """One Ruff stack frame of an error: the function's name and where it was."""
+    name: str
+    line: int
+    col: int
+
+
+@dataclass
+class RunResult:
+    """How a program ended: normally, or with an uncaught runtime error."""
+    error: str | None = None
+    line: int = 0
+    col: int = 0
+    stack: list[Frame] = field(default_factory=list)   # outermost first
+    internal: BaseException | None = None
+
+
+@dataclass
+class VMOptions:
+    jit: bool = True
+    threshold: int = 100
+    max_depth: int = DEFAULT_MAX_DEPTH
+    compile_hook: Callable[[Any], Any] | None = None
+
+
+class VM:
+    """One program loaded into the cold tier."""
+
+    def __init__(self, options: VMOptions | None = None) -> None:
+        self.options = options or VMOptions()
+        self.generated: GeneratedModule | None = None
+        self.filename = "<ruff>"
+        self.ns: dict[str, Any] = {}
+        self.hot: list[str] = []
+
+    # ------------------------------------------------------------ loading
+
+    def generate(self, module: Module) -> GeneratedModule:
+        kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
+        arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
+        gen = ModuleGen(module, kinds, arity, GenOptions(self.options.jit, self.options.threshold))
+        return gen.generate()
+
+    def load(self, module: Module) -> None:
+        gm = self.generated = self.generate(module)
+        self.filename = f"<ruff {module.file}>"
+        ns = self.ns = self._namespace(module, gm)
+        code = compile(gm.source, self.filename, "exec")
+        exec(code, ns)
+        for op in module.ops:  # methods exist once the functions are defined
+            if op.name == "ruff.struct":
+                st: RStructType = ns["S_" + py_name(op.attrs["sym_name"])]  # type: ignore[arg-type]
+                for mname, msym in zip(op.attrs["method_names"], op.attrs["method_syms"]):  # type: ignore[arg-type]
+                    st.methods[mname] = ns["F_" + py_name(msym)]
+
+    def _namespace(self, module: Module, gm: GeneratedModule) -> dict[str, Any]:
+        ns: dict[str, Any] = {"__name__": "rufc_program", "__builtins__": __builtins__}
+        ns.update(
+            ADD=semantics.add, SUB=semantics.sub, MUL=semantics.mul, DIV=semantics.div,
+            MOD=semantics.mod, NEG=semantics.neg, NOT=semantics.not_, EQ=semantics.eq,
+            LT=semantics.lt, LE=semantics.le, GT=semantics.gt, GE=semantics.ge,
+            INDEX=support.index, GETFIELD=semantics.get_field, ITER=semantics.iterate,
+            RANGE=support.range_args, TOSTR=to_string, PAYLOAD=support.payload,
+            UPDATE=support.update, GRC=sys.getrefcount, MKARR=support.make_array,
+            MKARR_SPREAD=support.make_array_spread, MKDICT=support.make_dict,
+            MKSTRUCT=support.make_struct, CALL_METHOD=support.call_method,
+            CALL_FAILED=support.call_failed, ARITY_BUILTIN=support.arity_builtin,
+            UNPACK_ARRAY=support.unpack_array, UNPACK_DICT=support.unpack_dict,
+            ERR=support.err, UNDEF=support.undefined, IMMUTABLE=support.immutable,
+            DUPLICATE=support.duplicate, FINISH=support.finish,
+            TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
+            RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError),
+            ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, GDECLARE=self.gdeclare,
+        )
+        ns["GD"] = ns
+        ns["IMM"] = {}
+        self.builtin_bound: set[str] = set()
+        for name, b in BUILTINS.items():
+            ns["G_" + py_name(name)] = b.impl
+            ns["B_" + name] = b.impl
+            self.builtin_bound.add(name)
+        for name, value in CONSTANTS.items():
+            ns["G_" + py_name(name)] = value
+            self.builtin_bound.add(name)
+        for op in module.ops:
+            if op.name == "ruff.struct":
+                sym: str = op.attrs["sym_name"]  # type: ignore[assignment]
+                ns["S_" + py_name(sym)] = RStructType(op.attrs["name"], op.attrs["fields"], {})  # type: ignore[arg-type]
+            elif op.name == "ruff.func":
+                ns["K_" + py_name(op.attrs["sym_name"])] = [0]  # type: ignore[arg-type]
+        return ns
+
+    def gdeclare(self, name: str, value: Any, kind: str, check: bool) -> None:
+        """`let|mut|const name := value` at the top level (globals are dynamic)."""
+        key = "G_" + py_name(name)
+        ns = self.ns
+        if check and key in ns and name not in self.builtin_bound:
+            raise support.duplicate(name)
+        ns[key] = value
+        self.builtin_bound.discard(name)
+        imm = ns["IMM"]
+        if kind in ("let", "const"):
+            imm[name] = kind
+        else:
+            imm.pop(name, None)
+
+    # ------------------------------------------------------------ tiering hooks
+
+    def on_hot(self, fname: str) -> None:
+        """A function reached the call threshold."""
+        fn = self.ns.get(fname)
+        name = getattr(fn, "ruff_name", fname)
+        self.hot.append(name)
+        if self.options.compile_hook is not None:
+            self.options.compile_hook(fn)
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug("%s is hot (%d calls): no JIT in this build, it stays in the VM",
+                      name, self.options.threshold)
+
+    # ------------------------------------------------------------ errors
+
+    def ruff_frames(self, tb: types.TracebackType | None) -> list[Frame]:
+        """The Ruff frames of a traceback, outermost first."""
+        assert self.generated is not None
+        table = self.generated.line_table
+        names = self.generated.func_names
+        out = []
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename == self.filename:
+                line, col = table.get(tb.tb_lineno, (0, 0))
+                out.append(Frame(names.get(code.co_name, code.co_name), line, col))
+            tb = tb.tb_next
+        return out
+
+    def outer_frames(self, frame: types.FrameType | None) -> list[Frame]:
+        """Ruff frames above (and including) `frame`, outermost first."""
+        assert self.generated is not None
+        table = self.generated.line_table
+        names = self.generated.func_names
+        out = []
+        while frame is not None:
+            code = frame.f_code
+            if code.co_filename == self.filename:
+                line, col = table.get(frame.f_lineno, (0, 0))
+                out.append(Frame(names.get(code.co_name, code.co_name), line, col))
+            frame = frame.f_back
+        out.reverse()
+        return out
+
+    def message_of(self, exc: BaseException) -> str:
+        if isinstance(exc, RuffError):
+            return exc.message
+        return f"Maximum call stack depth of {self.options.max_depth} exceeded"
+
+    def error_value(self, exc: BaseException) -> RStruct:
+        """The `Error` struct bound by `except e` (LANGUAGE.md §7, §14)."""
+        tb = exc.__traceback__
+        inner = self.ruff_frames(tb.tb_next if tb else None)
+        outer = self.outer_frames(tb.tb_frame if tb else None)
+        frames = outer + inner
+        line = frames[-1].line if frames else 0
+        stack = RArray([f.name for f in reversed(frames)])
+        return RStruct(ERROR_TYPE, {"line": line, "message": self.message_of(exc), "stack": stack})
+
+    # ------------------------------------------------------------ running
+
+    def run(self) -> RunResult:
+        """Run the top level to the end (or to a top-level return, or an error)."""
+        result = RunResult()
+        main = self.ns["F_" + py_name(MAIN_SYMBOL)]
+
+        def target() -> None:
+            depth = 0
+            f = sys._getframe()
+            while f is not None:
+                depth += 1
+                f = f.f_back
+            old = sys.getrecursionlimit()
+            sys.setrecursionlimit(depth + self.options.max_depth + _HELPER_HEADROOM)
+            try:
+                main()
+            except (RuffError, RecursionError) as exc:
+                frames = self.ruff_frames(exc.__traceback__)
+                result.error = self.message_of(exc)
+                if frames:
+                    result.line, result.col = frames[-1].line, frames[-1].col
+                result.stack = frames
+            except BaseException as exc:  # a bug in rufc: the driver reports it (exit 70)
+                result.internal = exc
+            finally:
+                sys.setrecursionlimit(old)
+
+        old_size = threading.stack_size()
+        threading.stack_size(_STACK_BYTES)
+        try:
+            t = threading.Thread(target=target, name="ruff-main")
+            t.start()
+            t.join()
+        finally:
+            threading.stack_size(old_size)
+        return result
+
