@@ -1,0 +1,510 @@
+"""The Ruff lexer (LANGUAGE.md §2), used by the parser as a lark custom lexer.
+
+One regex-driven pass turns the source into lark `Token`s, then a second pass over the
+token list does the look-ahead decisions that keep the grammar LALR(1) (§3.2):
+
+- `NAME {` becomes `NAME STRUCT_LBRACE` (a struct literal) when the tokens after the `{`
+  are `NAME :` or `}`, unless the `{` is directly in a *cond* (the condition of
+  `if`/`while`/`loop while`, the iterable of `for`, the subject of `match`: there the
+  `{` after a complete operand opens the body), or follows `struct NAME`, `except NAME`
+  or a `-> Type` return annotation. Inside brackets within a cond struct literals are
+  allowed again.
+- a `[` or `{` whose matching closer is followed by `:=` or `=` opens a destructuring
+  pattern (PAT_LBRACKET / PAT_LBRACE); a `[` right after an operand is an index instead.
+- `return` followed by `;`, `}` or end of file is RETURN_BARE.
+- `"a${x}b"` becomes ISTART("a") <tokens of x> IMID/IEND("b"), so the embedded
+  expression is parsed in the same pass, with its true line:col.
+
+Lexical errors are *deferred*: lexing stops at the first one, and the error is raised
+only when the parser asks for the token where it happened. So a syntax error earlier in
+the file is still the one reported (LANGUAGE.md §1: report the first error).
+
+Token types are the names lark gives the grammar's terminals: the map from string
+literal to terminal name is read from lark's terminal definitions (`lexer_conf`), so the
+grammar is the single source of truth. The other types (NAME, INT, ...) are the
+grammar's `%declare`d terminals.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from lark.lexer import Lexer, Token
+
+from rufc.frontend.ast import Loc
+from rufc.frontend.errors import RuffSyntaxError
+
+__all__ = ["RuffLexer", "TokenStream", "MAX_NESTING", "KEYWORDS", "RING3_KEYWORDS"]
+
+#: Deepest bracket / interpolation nesting accepted; deeper gives `Nesting too deep`.
+#: (The parser itself is iterative; the limit protects the recursive passes after it.)
+MAX_NESTING = 1000
+#: Deepest nesting of interpolated strings inside interpolations (lexed recursively).
+MAX_INTERP_NESTING = 64
+
+MAX_IDENT_LEN = 256
+MAX_STRING_LEN = 8192
+INT_MAX = 9223372036854775807
+
+#: All keywords of LANGUAGE.md §2 (never names).
+KEYWORDS = frozenset("""
+    let mut const func return if else while loop for in break continue match case default
+    try except struct enum impl self null true false import export from spawn yield async
+    await test test_setup test_teardown test_group int float string bool
+""".split())
+
+#: Keywords of ring-3 features (§15): rejected with a precise "not supported" message.
+RING3_KEYWORDS = {
+    "enum": "user enums",
+    "impl": "impl blocks",
+    "import": "modules",
+    "export": "modules",
+    "from": "modules",
+    "spawn": "spawn and channels",
+    "async": "async/await",
+    "await": "async/await",
+    "yield": "generators",
+    "test": "test blocks",
+    "test_setup": "test blocks",
+    "test_teardown": "test blocks",
+    "test_group": "test blocks",
+}
+
+# Terminal names of the %declare'd terminals (see grammar.lark).
+NAME, INT, FLOAT, STRING = "NAME", "INT", "FLOAT", "STRING"
+ISTART, IMID, IEND = "ISTART", "IMID", "IEND"
+VARIANT, NONE = "VARIANT", "NONE"
+STRUCT_LBRACE, PAT_LBRACE, PAT_LBRACKET, RETURN_BARE = (
+    "STRUCT_LBRACE", "PAT_LBRACE", "PAT_LBRACKET", "RETURN_BARE")
+
+# Operators of §2, longest first (regex alternation is first-match).
+OPERATORS = sorted("""
+    + - * / % == != < <= > >= && || ! := = += -= *= /= %= -> :: ?? ?. ? |> ... . , : ; ( )
+    [ ] { }
+""".split(), key=len, reverse=True)
+
+_MASTER = re.compile(r"""
+    (?P<ws>[\ \t\n\f\v]+)
+  | (?P<name>[A-Za-z_]\w*)
+  | (?P<num>[0-9]+(?:\.[0-9]+)?)(?P<badnum>[^\W\d]\w*)?
+  | (?P<str>"[^"\\\n$]*")
+  | (?P<comment>(?:\#|//)[^\n]*)
+  | (?P<block>/\*)
+  | (?P<op>""" + "|".join(re.escape(o) for o in OPERATORS) + r""")
+  | (?P<quote>")
+  | (?P<bad>[\s\S])
+""", re.VERBOSE)
+
+_STR_CHUNK = re.compile(r'[^"\\\n$]*')
+_BRACE_SCAN = re.compile(r"[{}\n]")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "$": "$"}
+
+_new_token = Token._future_new  # Token(...) minus the deprecated-kwargs check
+
+
+class _Defer(Exception):
+    """Internal: a lexical error, recorded and raised when the parser reaches it."""
+
+    def __init__(self, message: str, line: int, col: int) -> None:
+        self.message, self.line, self.col = message, line, col
+
+
+class TokenStream:
+    """The result of lexing one source: tokens, the deferred error, and what the parser
+    needs to word its errors (the normalized text and where the input ends)."""
+
+    __slots__ = ("tokens", "error", "text", "file", "open_brackets", "end_line",
+                 "end_col", "interp_ends")
+
+    def __init__(self, tokens: list, error: RuffSyntaxError | None, text: str, file: str,
+                 open_brackets: list, end_line: int, end_col: int, interp_ends: dict):
+        self.tokens = tokens
+        self.error = error
+        self.text = text
+        self.file = file
+        #: closer characters still expected at the end of the tokens, innermost last
+        self.open_brackets = open_brackets
+        self.end_line = end_line
+        self.end_col = end_col
+        #: start_pos of an ISTART token -> end of the whole interpolated string literal
+        self.interp_ends = interp_ends
+
+    def __iter__(self) -> Iterator[Token]:
+        yield from self.tokens
+        if self.error is not None:
+            raise self.error
+
+    def token_text(self, tok: Token) -> str:
+        """The source text of `tok`, as shown in `Unexpected token 'TEXT'`."""
+        if tok.type in (IMID, IEND):
+            return "}"
+        if tok.type == ISTART:
+            return self.text[tok.start_pos:self.interp_ends.get(tok.start_pos, tok.end_pos)]
+        return self.text[tok.start_pos:tok.end_pos]
+
+
+class RuffLexer(Lexer):
+    """lark custom lexer (interface 2). `lex` accepts the source text (what lark passes
+    for `Lark.parse(text)`) or a TokenStream already made by `tokenize`."""
+
+    __future_interface__ = 2
+
+    def __init__(self, lexer_conf=None) -> None:
+        literal_to_type = {}
+        if lexer_conf is not None:
+            for term in lexer_conf.terminals:
+                if term.pattern.type == "str":
+                    literal_to_type[term.pattern.value] = term.name
+        self.literal_to_type = literal_to_type
+        self.file = "<input>"
+        # Keywords: their terminal (ring-3 ones are rejected before this is used).
+        kw = {}
+        for word in KEYWORDS:
+            kw[word] = literal_to_type.get(word, "KW_" + word.upper())
+        kw.update({"Ok": VARIANT, "Err": VARIANT, "Some": VARIANT, "None": NONE})
+        self._kw = kw
+        # Operators not used by the grammar (`::`) still get a type, which the parser
+        # then rejects as an unexpected token.
+        self._op = {o: literal_to_type.get(o, "OP_" + "_".join(str(ord(c)) for c in o))
+                    for o in OPERATORS}
+        self._t = _Types(self._op, kw)
+
+    # ------------------------------------------------------------------ lark interface
+
+    def lex(self, lexer_state, parser_state) -> Iterator[Token]:
+        src = lexer_state.text
+        if not isinstance(src, TokenStream):
+            src = self.tokenize(getattr(src, "text", src), self.file)
+        return iter(src)
+
+    # ------------------------------------------------------------------ tokenizing
+
+    def tokenize(self, source: str, file: str = "<input>") -> TokenStream:
+        """Lex all of `source`. Never raises: a lexical error is stored in the stream and
+        raised when iteration reaches it."""
+        if "\r" in source:
+            source = source.replace("\r\n", "\n").replace("\r", "\n")
+        start = 1 if source.startswith("\ufeff") else 0
+        toks: list = []
+        interp_ends: dict = {}
+        raw = _RawLexer(self, source, toks, interp_ends)
+        err: _Defer | None = None
+        try:
+            raw.line_start = start
+            raw.lex_range(start, len(source))
+        except _Defer as e:
+            err = e
+        except RecursionError:  # pragma: no cover - MAX_INTERP_NESTING prevents it
+            err = _Defer("Nesting too deep", raw.line, 1)
+        err2, open_brackets = _disambiguate(toks, self._t)
+        if err2 is not None and (err is None or (err2.line, err2.col) <= (err.line, err.col)):
+            err = err2
+        if toks:
+            last = toks[-1]
+            end_line, end_col = last.end_line, last.end_column
+        else:
+            end_line, end_col = 1, 1
+        error = RuffSyntaxError(err.message, Loc(file, err.line, err.col)) if err else None
+        return TokenStream(toks, error, source, file, open_brackets, end_line, end_col,
+                           interp_ends)
+
+
+class _Types:
+    """Terminal names of the string terminals the second pass looks at."""
+
+    def __init__(self, op: dict, kw: dict) -> None:
+        t = op.get
+        self.LPAR, self.RPAR = t("("), t(")")
+        self.LSQB, self.RSQB = t("["), t("]")
+        self.LBRACE, self.RBRACE = t("{"), t("}")
+        self.COLON, self.SEMI = t(":"), t(";")
+        self.COLONEQ, self.EQ = t(":="), t("=")
+        self.ARROW, self.QMARK = t("->"), t("?")
+        k = kw.get
+        self.RETURN, self.STRUCT, self.EXCEPT = k("return"), k("struct"), k("except")
+        self.FUNC, self.MATCH = k("func"), k("match")
+        #: keywords directly followed by a statement block
+        self.block_openers = frozenset({k("else"), k("try"), k("loop")})
+        #: tokens after which a cond's operand is complete (so `{` opens the body)
+        self.value_end = frozenset({
+            NAME, INT, FLOAT, STRING, IEND, NONE, self.RPAR, self.RSQB, self.RBRACE,
+            self.QMARK, k("true"), k("false"), k("null"), k("self")})
+        #: keywords that open a cond (`loop while` opens it at its `while`)
+        self.cond_starters = frozenset({k("if"), k("while"), k("match"), k("for")})
+        self.closer = {self.LPAR: ")", self.LSQB: "]", PAT_LBRACKET: "]", ISTART: '"'}
+
+
+class _RawLexer:
+    """First pass: characters -> tokens (LANGUAGE.md §2)."""
+
+    __slots__ = ("text", "toks", "kw", "op", "line", "line_start", "interp_ends",
+                 "interp_depth")
+
+    def __init__(self, owner: RuffLexer, text: str, toks: list, interp_ends: dict) -> None:
+        self.text = text
+        self.toks = toks
+        self.kw = owner._kw
+        self.op = owner._op
+        self.line = 1
+        self.line_start = 0
+        self.interp_ends = interp_ends
+        self.interp_depth = 0
+
+    def lex_range(self, pos: int, end: int) -> None:
+        """Append the tokens of text[pos:end] (code, not string contents), starting at
+        line `self.line` whose first character is at `self.line_start`."""
+        text = self.text
+        toks = self.toks
+        append = toks.append
+        kw_get = self.kw.get
+        op = self.op
+        match = _MASTER.match
+        line = self.line
+        ls = self.line_start
+        while pos < end:
+            m = match(text, pos, end)
+            kind = m.lastgroup
+            e = m.end()
+            if kind == "ws":
+                nl = text.count("\n", pos, e)
+                if nl:
+                    line += nl
+                    ls = text.rfind("\n", pos, e) + 1
+            elif kind == "name":
+                word = m.group()
+                ty = kw_get(word)
+                if ty is None:
+                    if e - pos > MAX_IDENT_LEN:
+                        raise _Defer(f"Identifier too long (more than {MAX_IDENT_LEN} "
+                                     f"characters)", line, pos - ls + 1)
+                    ty = NAME
+                elif word in RING3_KEYWORDS:
+                    raise _Defer(f"'{word}' is not supported ({RING3_KEYWORDS[word]} are "
+                                 f"a ring-3 feature)", line, pos - ls + 1)
+                append(_new_token(ty, word, pos, line, pos - ls + 1, line, e - ls + 1, e))
+            elif kind == "op":
+                append(_new_token(op[m.group()], m.group(), pos, line, pos - ls + 1, line,
+                                  e - ls + 1, e))
+            elif kind == "num":
+                digits = m.group()
+                if "." in digits:
+                    ty = FLOAT
+                else:
+                    ty = INT
+                    if len(digits) >= 19 and int(digits) > INT_MAX:
+                        raise _Defer(f"Numeric literal overflow: {digits}", line,
+                                     pos - ls + 1)
+                append(_new_token(ty, digits, pos, line, pos - ls + 1, line, e - ls + 1, e))
+            elif kind == "str":
+                if e - pos - 2 > MAX_STRING_LEN:
+                    raise _Defer(f"String literal too long (more than {MAX_STRING_LEN} "
+                                 f"characters)", line, pos - ls + 1)
+                append(_new_token(STRING, text[pos + 1:e - 1], pos, line, pos - ls + 1,
+                                  line, e - ls + 1, e))
+            elif kind == "comment":
+                pass
+            elif kind == "block":
+                close = text.find("*/", e, end)
+                if close < 0:
+                    raise _Defer("Unterminated block comment", line, pos - ls + 1)
+                e = close + 2
+                nl = text.count("\n", pos, e)
+                if nl:
+                    line += nl
+                    ls = text.rfind("\n", pos, e) + 1
+            elif kind == "quote":
+                self.line, self.line_start = line, ls
+                e = self.lex_string(pos, end)
+            elif kind == "badnum":
+                raise _Defer(f"Malformed numeric literal: {m.group()}", line, pos - ls + 1)
+            else:  # bad
+                raise _Defer(f"Invalid character: '{m.group()}'", line, pos - ls + 1)
+            pos = e
+        self.line, self.line_start = line, ls
+
+    def lex_string(self, q: int, end: int) -> int:
+        """Lex the string literal whose opening quote is at `q` (`lex_range` took the
+        simple ones itself): escapes, `${...}` interpolation, errors. Returns the
+        position after the closing quote."""
+        text = self.text
+        line, ls = self.line, self.line_start
+        toks = self.toks
+        col_q = q - ls + 1
+        pos = q + 1
+        buf: list[str] = []
+        first = True          # no `${` seen yet
+        piece_start = q       # where the next emitted token starts
+        limit = q + 1 + MAX_STRING_LEN
+        chunk = _STR_CHUNK.match
+        while True:
+            e = chunk(text, pos, end).end()
+            if e > pos:
+                buf.append(text[pos:e])
+            pos = e
+            if pos >= end or text[pos] == "\n":
+                raise _Defer("Unterminated string literal", line, col_q)
+            c = text[pos]
+            if c == '"':
+                if pos > limit:
+                    raise _Defer(f"String literal too long (more than {MAX_STRING_LEN} "
+                                 f"characters)", line, col_q)
+                value = "".join(buf)
+                pos += 1
+                if first:
+                    toks.append(_new_token(STRING, value, q, line, col_q, line,
+                                           pos - ls + 1, pos))
+                else:
+                    toks.append(_new_token(IEND, value, piece_start, line,
+                                           piece_start - ls + 1, line, pos - ls + 1, pos))
+                    self.interp_ends[q] = pos
+                return pos
+            if c == "\\":
+                if pos + 1 >= end or text[pos + 1] == "\n":
+                    raise _Defer("Unterminated string literal", line, col_q)
+                x = text[pos + 1]
+                r = _ESCAPES.get(x)
+                if r is None:
+                    raise _Defer(f"Invalid escape sequence: \\{x}", line, pos - ls + 1)
+                buf.append(r)
+                pos += 2
+                continue
+            # c == "$"
+            if pos + 1 < end and text[pos + 1] == "{":
+                close = _matching_brace(text, pos + 2, end)
+                if close < 0:
+                    raise _Defer("Unterminated interpolated string expression", line,
+                                 pos - ls + 1)
+                if self.interp_depth >= MAX_INTERP_NESTING:
+                    raise _Defer("Nesting too deep", line, pos - ls + 1)
+                value = "".join(buf)
+                buf = []
+                after = pos + 2
+                toks.append(_new_token(ISTART if first else IMID, value, piece_start, line,
+                                       piece_start - ls + 1, line, after - ls + 1, after))
+                first = False
+                self.interp_depth += 1
+                self.lex_range(after, close)
+                self.interp_depth -= 1
+                piece_start = close
+                pos = close + 1
+                continue
+            buf.append("$")
+            pos += 1
+
+
+def _matching_brace(text: str, pos: int, end: int) -> int:
+    """Index of the `}` closing an interpolation whose text starts at `pos`, or -1 if a
+    line break or the end comes first. Braces are counted; quotes are not special."""
+    depth = 1
+    search = _BRACE_SCAN.search
+    while True:
+        m = search(text, pos, end)
+        if m is None:
+            return -1
+        c = m.group()
+        if c == "\n":
+            return -1
+        if c == "{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return m.start()
+        pos = m.end()
+
+
+# Kinds of open brackets in the second pass.
+_K_PAREN, _K_BLOCK, _K_MATCH, _K_CLOSURE, _K_VALUE, _K_INDEX = range(6)
+_BLOCK_END = "<block end>"   # `prev` after the `}` of a statement block
+
+
+def _disambiguate(toks: list, T: _Types):
+    """Second pass (§3.2): retype struct-literal and pattern openers and bare returns,
+    track nesting. Returns (deferred error or None, expected closers at the end).
+
+    Each `{` is classified as a statement block (bodies of if/while/for/loop/try/except/
+    func decl/struct decl, match bodies and case bodies), a closure body, or a value
+    (dict literal, struct literal, pattern). Only the `}` of a closure body or a value
+    ends an operand, which decides whether a following `[` indexes it."""
+    LPAR, RPAR, LSQB, RSQB = T.LPAR, T.RPAR, T.LSQB, T.RSQB
+    LBRACE, RBRACE, COLON = T.LBRACE, T.RBRACE, T.COLON
+    COLONEQ, EQ, SEMI = T.COLONEQ, T.EQ, T.SEMI
+    RETURN, STRUCT, EXCEPT, FUNC, MATCH = T.RETURN, T.STRUCT, T.EXCEPT, T.FUNC, T.MATCH
+    value_end = T.value_end
+    cond_starters = T.cond_starters
+    block_openers = T.block_openers
+    n = len(toks)
+    stack: list[int] = []         # indices of open brackets
+    kinds: list[int] = []         # their kinds
+    conds: list[int] = []         # depth (len(stack)) at which each open cond started
+    cond_match: list[bool] = []   # whether that cond is a match subject
+    func_body = -1                # kind of the next `{` after a parameter list, or -1
+    prev = None                   # type of the previous token (after retyping)
+    prev2 = None
+    i = 0
+    err = None
+    while i < n:
+        t = toks[i]
+        ty = t.type
+        if ty == LBRACE:
+            depth = len(stack)
+            if func_body >= 0:
+                kind = func_body                              # body of func / closure
+                func_body = -1
+            elif conds and conds[-1] == depth and prev in value_end:
+                conds.pop()                                   # body of if/while/for/match
+                kind = _K_MATCH if cond_match.pop() else _K_BLOCK
+            elif prev in block_openers or (prev == COLON and kinds and kinds[-1] == _K_MATCH):
+                kind = _K_BLOCK                               # else/try/loop, case bodies
+            elif prev == NAME and (prev2 == STRUCT or prev2 == EXCEPT):
+                kind = _K_BLOCK                               # struct decl, except body
+            else:
+                kind = _K_VALUE
+                if (prev == NAME and i + 1 < n
+                        and (toks[i + 1].type == RBRACE
+                             or (toks[i + 1].type == NAME and i + 2 < n
+                                 and toks[i + 2].type == COLON))):
+                    t.type = ty = STRUCT_LBRACE
+            stack.append(i)
+            kinds.append(kind)
+            if len(stack) > MAX_NESTING:
+                err = _Defer("Nesting too deep", t.line, t.column)
+                del toks[i:]
+                break
+        elif ty == LPAR or ty == LSQB or ty == ISTART:
+            stack.append(i)
+            kinds.append(_K_INDEX if ty == LSQB and prev in value_end else _K_PAREN)
+            if len(stack) > MAX_NESTING:
+                err = _Defer("Nesting too deep", t.line, t.column)
+                del toks[i:]
+                break
+        elif ty == RPAR or ty == RSQB or ty == RBRACE or ty == IEND:
+            if stack:
+                j = stack.pop()
+                kind = kinds.pop()
+                if ty == RPAR:
+                    # the end of a parameter list: `func (` or `func NAME (`
+                    if j >= 1 and (toks[j - 1].type == FUNC
+                                   or (j >= 2 and toks[j - 1].type == NAME
+                                       and toks[j - 2].type == FUNC)):
+                        func_body = _K_CLOSURE if toks[j - 1].type == FUNC else _K_BLOCK
+                elif ty != IEND and i + 1 < n and (toks[i + 1].type == COLONEQ
+                                                   or toks[i + 1].type == EQ):
+                    o = toks[j]
+                    if o.type == LSQB and kind != _K_INDEX:
+                        o.type = PAT_LBRACKET
+                    elif o.type == LBRACE and ty == RBRACE:
+                        o.type = PAT_LBRACE
+                if ty == RBRACE and (kind == _K_BLOCK or kind == _K_MATCH):
+                    ty = _BLOCK_END
+        elif ty in cond_starters:
+            conds.append(len(stack))
+            cond_match.append(ty == MATCH)
+        elif ty == RETURN:
+            if i + 1 == n or toks[i + 1].type in (SEMI, RBRACE):
+                t.type = ty = RETURN_BARE
+        prev2 = prev
+        prev = ty
+        i += 1
+    open_brackets = [T.closer.get(toks[j].type, "}") for j in stack]
+    return err, open_brackets
