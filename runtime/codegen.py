@@ -94,6 +94,14 @@ class FuncGen:
         self.out: list[tuple[str, int, int]] = []   # (text, ruff line, ruff col)
         self.depth = 1
         self.exprs: dict[int, str] = {}
+        self.consts: set[int] = set()
+        self.skip: set[int] = set()
+        self.release: set[int] = set()   # temporaries to drop once stored (copy-on-write)
+        self.defs: dict[int, Op] = {}
+        self.uses: dict[int, int] = {}
+        self._index(func.regions[0])
+        self.push_into: dict[int, int] = {}   # id(call_builtin op) -> slot appended in place
+        self._find_push_idioms(func.regions[0])
         self.globals_written: set[str] = set()
         self.maybe_slots = self._maybe_slots(func.regions[0])
         self.loop_id = 0
@@ -101,6 +109,40 @@ class FuncGen:
         self.is_main = self.sym == MAIN_SYMBOL
 
     # ------------------------------------------------------------ utilities
+
+    def _index(self, region: Region) -> None:
+        """Record the defining op and the number of uses of every value."""
+        stack = [region]
+        while stack:
+            r = stack.pop()
+            for op in r.ops:
+                for res in op.results:
+                    self.defs[res] = op
+                for v in op.operands:
+                    self.uses[v] = self.uses.get(v, 0) + 1
+                stack.extend(op.regions)
+
+    def _find_push_idioms(self, region: Region) -> None:
+        """`a := push(a, x)` (or append): the push may append in place when the variable
+        holds the only reference (LANGUAGE.md §10 requires amortized O(1))."""
+        stack = [region]
+        while stack:
+            r = stack.pop()
+            for op in r.ops:
+                stack.extend(op.regions)
+                if op.name != "ruff.store_var":
+                    continue
+                call = self.defs.get(op.operands[0])
+                if (call is None or call.name != "ruff.call_builtin"
+                        or call.attrs["callee"] not in ("push", "append")
+                        or len(call.operands) != 2 or self.uses.get(call.results[0]) != 1):
+                    continue
+                load = self.defs.get(call.operands[0])
+                if (load is not None and load.name == "ruff.load_var"
+                        and load.attrs["name"] == op.attrs["name"]
+                        and load.attrs["chain"] == op.attrs["chain"]
+                        and self.uses.get(load.results[0]) == 1):
+                    self.push_into[id(call)] = 1
 
     def _maybe_slots(self, region: Region) -> set[int]:
         """Slots that must hold UNBOUND when not bound: read through a '?' chain, checked
@@ -148,7 +190,7 @@ class FuncGen:
     def atom(self, v: int) -> str:
         """v as something cheap to evaluate twice (a name or a literal)."""
         x = self.exprs[v]
-        if x.isidentifier() or _is_literal(x):
+        if x.isidentifier() or v in self.consts:
             return x
         name = f"t{v}"
         self.out.append(("    " * self.depth + f"{name} = {x}", 0, 0))
@@ -212,6 +254,8 @@ class FuncGen:
     # ------------------------------------------------------------ ops
 
     def op(self, op: Op) -> None:
+        if id(op) in self.skip:
+            return
         getattr(self, "op_" + op.name[5:])(op)
 
     def op_const(self, op: Op) -> None:
@@ -225,6 +269,7 @@ class FuncGen:
         else:
             x = repr(v)
         self.exprs[op.results[0]] = x
+        self.consts.add(op.results[0])
 
     def op_get_struct(self, op: Op) -> None:
         self.exprs[op.results[0]] = "S_" + py_name(op.attrs["sym"])  # type: ignore[arg-type]
@@ -299,7 +344,8 @@ class FuncGen:
             return
         if kind == "mixed":
             self.line(f"if k{slot} is not None: raise IMMUTABLE({verb!r}, k{slot}, {name!r})", op)
-        self.line(f"{self.slot_ref(slot)} = {value}", op)
+        if value != self.slot_ref(slot):
+            self.line(f"{self.slot_ref(slot)} = {value}", op)
 
     def _assign_ref(self, ref: str, value: str, name: str, op: Op, mutate: bool = False) -> None:
         r = ref.rstrip("?")
@@ -328,6 +374,27 @@ class FuncGen:
         value = self.atom(op.operands[0]) if len(chain) > 0 else self.e(op.operands[0])
         if self.kind(op.operands[0]) == "i1":
             value = f"(TRUE if {value} else FALSE)"
+        self._store_chain(name, chain, create, value, op)
+        self._release(op.operands[0], op)
+
+    _CONTAINER_MAKERS: Final = frozenset({
+        "ruff.make_array", "ruff.make_dict", "ruff.make_struct", "ruff.call", "ruff.call_builtin",
+        "ruff.call_method", "ruff.get_index", "ruff.get_field", "ruff.payload", "ruff.unpack_array",
+        "ruff.unpack_dict"})
+
+    def _release(self, v: int, op: Op) -> None:
+        """Drop the temporary holding v once v is stored, so that the variable is the
+        value's only owner (copy-on-write counts references)."""
+        x = self.exprs.get(v, "")
+        if not (x.startswith("t") and x[1:].isdigit()):
+            return
+        d = self.defs.get(v)
+        if v in self.release or (d is not None and d.name in self._CONTAINER_MAKERS
+                                 and self.uses.get(v) == 1
+                                 and self.kind(v) not in ("int", "float", "str", "bool", "null")):
+            self.line(f"{x} = None", op)
+
+    def _store_chain(self, name: str, chain: tuple[str, ...], create: str, value: str, op: Op) -> None:
         first = True
         for ref in chain:
             sure = not ref.endswith("?") and ref not in ("g", "b")
@@ -380,6 +447,7 @@ class FuncGen:
         self.line(f"{self.slot_ref(slot)} = {value}", op)
         if self.slot_kinds[slot] == "mixed":
             self.line(f"k{slot} = {None if kind == 'mut' else kind!r}", op)
+        self._release(op.operands[0], op)
 
     def op_update_path(self, op: Op) -> None:
         name: str = op.attrs["name"]  # type: ignore[assignment]
@@ -418,10 +486,11 @@ class FuncGen:
         self._load_chain(t, name, chain, op)
         if not chain:
             return
-        new = f"UPDATE({t}, {path!r}, ({', '.join(indices)}{',' if indices else ''}), {value})"
+        new = f"UPDATE({t}, {path!r}, ({', '.join(indices)}{',' if indices else ''}), {value}, 2)"
         # store back to the binding that held it (the first bound candidate)
         if len(chain) == 1 or not chain[0].endswith("?"):
             self._assign_ref(chain[0], new, name, op, mutate=True)
+            self.line(f"{t} = None", op)
             return
         first = True
         for ref in chain:
@@ -433,6 +502,7 @@ class FuncGen:
             self._assign_ref(ref, new, name, op, mutate=True)
             self.depth -= 1
             first = False
+        self.line(f"{t} = None", op)
 
     # ---- arithmetic and comparisons
 
@@ -449,12 +519,7 @@ class FuncGen:
         sym = _PY_OPS[name]
         helper = _HELPER.get(name)
         if name in ("ruff.eq", "ruff.ne"):
-            neg = "not " if name == "ruff.ne" else ""
-            if (ka == kb and ka in ("int", "str", "null", "bool")) or \
-                    (ka == "int" and kb in ("str", "null", "bool")) or (kb == "int" and ka in ("str", "null", "bool")):
-                self.exprs[r] = f"({a} {sym} {b})"
-            else:
-                self.exprs[r] = f"({neg}EQ({a}, {b}))"
+            self.exprs[r] = self._equality(a, ka, b, kb, name == "ruff.ne")
             return
         if name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge"):
             if (ka in NUMERIC and kb in NUMERIC) or (ka == kb == "str"):
@@ -504,7 +569,10 @@ class FuncGen:
                 self.line("except ZeroDivisionError:", op)
                 self.line(f"    {t} = DIV({a}, {b})", op)
                 return
-            self.line(f"{t} = DIV({a}, {b})", op)
+            self.line("try:", op)
+            self.line(f"    {t} = {a} / {b} if type({a}) is float or type({b}) is float else DIV({a}, {b})", op)
+            self.line("except (TypeError, ZeroDivisionError):", op)
+            self.line(f"    {t} = DIV({a}, {b})", op)
             return
         # ruff.mod
         if both_int:
@@ -519,7 +587,30 @@ class FuncGen:
             self.line(f"    {t} -= {b}", op)
             self.line(f"    if {b} == -1: MOD({a}, {b})", op)
             return
+        if floaty:
+            self.line("try:", op)
+            self.line(f"    {t} = FMOD({a}, {b})", op)
+            self.line("except ValueError:", op)
+            self.line(f"    {t} = MOD({a}, {b})", op)
+            return
         self.line(f"{t} = MOD({a}, {b})", op)
+
+    @staticmethod
+    def _equality(a: str, ka: str, b: str, kb: str, negate: bool) -> str:
+        """Ruff == as a Python truth value. Python's == agrees with Ruff's except for
+        floats (the epsilon rule) and containers/variants (deep comparison), so the
+        helper is called only when one of those may be involved."""
+        eq, ne = ("!=", "==") if negate else ("==", "!=")
+        if ka in ("bool", "null") or kb in ("bool", "null"):
+            x, y = (a, b) if ka in ("bool", "null") else (b, a)
+            return f"({y} is {'not ' if negate else ''}{x})"
+        if ka == "str" or kb == "str" or (ka == kb == "int"):
+            return f"({a} {eq} {b})"
+        if ka == "int" or kb == "int":
+            other = a if kb == "int" else b
+            neg = "not " if negate else ""
+            return f"(({a} {eq} {b}) if type({other}) is not float else {neg}EQ({a}, {b}))"
+        return f"({'not ' if negate else ''}EQ({a}, {b}))"
 
     op_add = op_sub = op_mul = op_div = op_mod = _binary
     op_eq = op_ne = op_lt = op_le = op_gt = op_ge = _binary
@@ -646,6 +737,23 @@ class FuncGen:
             self.exprs[op.results[0]] = "None"
             return
         self.mod.builtins_used.add(name)
+        if id(op) in self.push_into:
+            arr, x = self.exprs[op.operands[0]], self.atom(op.operands[1])
+            if self.kind(op.operands[1]) == "i1":
+                x = f"(TRUE if {x} else FALSE)"
+            if arr.startswith("v") and arr[1:].isdigit():  # a plain local: inline fast path
+                self.line(f"if type({arr}) is RArray and GRC({arr}) == 2 and "
+                          f"(type({x}) is {arr}.et or ({arr}.et is None and {arr}.data)):", op)
+                self.line(f"    {arr}.data.append({x})", op)
+                self.line("else:", op)
+                self.line(f"    {arr} = PUSH_OWNED({arr}, {x}, 1, B_{name})", op)
+                self.exprs[op.results[0]] = arr
+            else:
+                self.line(f"{t} = PUSH_OWNED({arr}, {x}, 2, B_{name})", op)
+                if arr.startswith("t"):
+                    self.line(f"{arr} = None", op)  # keep no extra reference to the array
+                self.release.add(op.results[0])
+            return
         self.line(f"{t} = B_{name}({', '.join(args)})", op)
 
     def op_call_method(self, op: Op) -> None:
@@ -744,28 +852,44 @@ class FuncGen:
         self.depth -= 1
         self.blocks -= 1
 
+    def loop_target(self, region: Region) -> str:
+        """The name the loop binds each element to: the loop variable's own slot when
+        it is a plain local (its declare_var is then skipped), else a temporary."""
+        arg = region.args[0]
+        for o in region.ops[:2]:
+            if o.name == "ruff.declare_var" and o.operands == (arg,):
+                t: str = o.attrs["target"]  # type: ignore[assignment]
+                if t.startswith("l"):
+                    slot = int(t[1:])
+                    if slot not in self.cells and slot not in self.maybe_slots \
+                            and self.slot_kinds[slot] == "mut":
+                        self.skip.add(id(o))
+                        self.exprs[arg] = f"v{slot}"
+                        return f"v{slot}"
+        self.exprs[arg] = f"t{arg}"
+        return f"t{arg}"
+
     def op_for_range(self, op: Op) -> None:
         a, b, c = op.operands
         ka, kb, kc = self.kind(a), self.kind(b), self.kind(c)
         ea, eb, ec = self.e(a), self.e(b), self.e(c)
-        arg = op.regions[0].args[0]
-        self.exprs[arg] = f"t{arg}"
+        target = self.loop_target(op.regions[0])
         if ka == kb == "int" and _is_literal(ec) and kc == "int" and int(ec) != 0:
             rng = f"range({ea}, {eb})" if ec == "1" else f"range({ea}, {eb}, {ec})"
         else:
             rng = f"RANGE({ea}, {eb}, {ec})"
         self.enter_block(op)
-        self.line(f"for t{arg} in {rng}:", op)
+        self.line(f"for {target} in {rng}:", op)
         self.depth += 1
         self.region(op.regions[0])
         self.depth -= 1
         self.blocks -= 1
 
     def op_for_each(self, op: Op) -> None:
-        arg = op.regions[0].args[0]
-        self.exprs[arg] = f"t{arg}"
+        it = self.e(op.operands[0])
+        target = self.loop_target(op.regions[0])
         self.enter_block(op)
-        self.line(f"for t{arg} in ITER({self.e(op.operands[0])}):", op)
+        self.line(f"for {target} in ITER({it}):", op)
         self.depth += 1
         self.region(op.regions[0])
         self.depth -= 1

@@ -97,6 +97,15 @@ def update(c: Any, path: tuple[str, ...], idx: tuple[Any, ...], v: Any, owners: 
     return c
 
 
+def push_owned(arr: Any, x: Any, owners: int, push: Callable[[Any, Any], Any]) -> Any:
+    """`a := push(a, x)`: append in place when only the variable (and `owners - 1`
+    temporaries of the caller) hold the array; otherwise the builtin's copy."""
+    if type(arr) is RArray and GRC(arr) == owners + 2:
+        arr.append(x)
+        return arr
+    return push(arr, x)
+
+
 def index(a: Any, i: Any) -> Any:
     return semantics.get_index(a, i)
 

@@ -14,6 +14,7 @@ the function stays in the VM.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import threading
 import types
@@ -103,7 +104,7 @@ class VM:
             LT=semantics.lt, LE=semantics.le, GT=semantics.gt, GE=semantics.ge,
             INDEX=support.index, GETFIELD=semantics.get_field, ITER=semantics.iterate,
             RANGE=support.range_args, TOSTR=to_string, PAYLOAD=support.payload,
-            UPDATE=support.update, GRC=sys.getrefcount, MKARR=support.make_array,
+            UPDATE=support.update, FMOD=math.fmod, PUSH_OWNED=support.push_owned, GRC=sys.getrefcount, MKARR=support.make_array,
             MKARR_SPREAD=support.make_array_spread, MKDICT=support.make_dict,
             MKSTRUCT=support.make_struct, CALL_METHOD=support.call_method,
             CALL_FAILED=support.call_failed, ARITY_BUILTIN=support.arity_builtin,
