@@ -1,0 +1,368 @@
+"""Lossless conversion between the compact encoding (`optable.Module`) and xDSL IR.
+
+    optable.Module  --to_xdsl-->  builtin.module { ruff.func ... }  --from_xdsl-->  optable.Module
+
+What carries what:
+  - an `Op`'s attributes become the properties of its ruff op (typed by `AttrKind`, see
+    `rufc.dialects.ruff`); discardable attributes an xDSL pass may add are not part of
+    the compact form and are dropped by `from_xdsl`;
+  - `Op.line`/`Op.col` become `op.location = FileLineColLoc(module.file, line, col)`
+    (`UnknownLoc` when both are 0), and `Module.file` the module's own location
+    `loc("<file>":0:0)`, as MLIR does for the top-level module. Locations are printed only
+    with `debuginfo=True`; text printed without it parses back with line = col = 0 and
+    `file` = the `name` given to `parse_module`.
+  - value ids: `from_xdsl` numbers the values of each `ruff.func` from 0 in definition
+    order, that is in the order printed IR shows them: an op's results, then the
+    values defined inside its regions (each region's block arguments, then its ops), in
+    region order. `to_xdsl` accepts any ids unique within a function, so
+    `from_xdsl(to_xdsl(m)) == m` holds exactly when `m` is numbered that way, and the
+    printed `%N` of a value is then its compact id.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, cast
+
+from xdsl.builder import Builder
+from xdsl.context import Context
+from xdsl.dialects.builtin import (
+    i1,
+    i64,
+    ArrayAttr,
+    Builtin,
+    BytesAttr,
+    CallSiteLoc,
+    FileLineColLoc,
+    FloatAttr,
+    FusedLoc,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    NameLoc,
+    StringAttr,
+    UnitAttr,
+    UnknownLoc,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.rewriter import InsertPoint
+from xdsl.utils.exceptions import VerifyException
+
+from rufc.dialects import optable
+from rufc.dialects.optable import MAIN_SYMBOL, SPECS, AttrKind, AttrValue, IRError, OpSpec
+from rufc.dialects.ruff import F64, OP_CLASSES, VALUE, Ruff
+
+MODULE_LEVEL = ("ruff.func", "ruff.struct")
+
+
+# ---------------------------------------------------------------- attributes
+
+def _to_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attribute:
+    """The property for compact attribute `name` (whose kind the table gives)."""
+    def bad() -> IRError:
+        return IRError(f"{op.name} at {op.line}:{op.col}: attribute '{name}' must be {kind}, "
+                       f"got {v!r}")
+
+    if kind == "int":
+        if type(v) is not int:
+            raise bad()
+        return IntegerAttr(v, i64)
+    if kind == "bool":
+        if type(v) is not bool:
+            raise bad()
+        return IntegerAttr.from_bool(v)
+    if kind == "str":
+        if type(v) is not str:
+            raise bad()
+        return StringAttr(v)
+    if kind == "strs":
+        if not isinstance(v, tuple) or any(type(x) is not str for x in v):
+            raise bad()
+        return ArrayAttr(StringAttr(x) for x in cast(tuple[str, ...], v))
+    if kind == "ints":
+        if not isinstance(v, tuple) or any(type(x) is not int for x in v):
+            raise bad()
+        return ArrayAttr(IntegerAttr(x, i64) for x in cast(tuple[int, ...], v))
+    # const: bool before int, because bool is an int in Python
+    if v is None:
+        return UnitAttr()
+    if type(v) is bool:
+        return IntegerAttr.from_bool(v)
+    if type(v) is int:
+        return IntegerAttr(v, i64)
+    if type(v) is float:
+        return FloatAttr(v, F64)
+    if type(v) is str:
+        return StringAttr(v)
+    raise bad()
+
+
+def _from_attr(op: Operation, name: str, kind: AttrKind, a: Attribute) -> AttrValue:
+    """The compact value of property `name`; raises IRError for a property of the wrong
+    type (only possible in IR that does not verify)."""
+    if kind in ("int", "bool") and isinstance(a, IntegerAttr):
+        value = cast(IntegerAttr, a).value.data
+        return bool(value) if kind == "bool" else value
+    if kind == "str" and isinstance(a, StringAttr):
+        return a.data
+    if kind == "strs" and isinstance(a, ArrayAttr):
+        items = cast(ArrayAttr[Attribute], a).data
+        if all(isinstance(x, StringAttr) for x in items):
+            return tuple(cast(StringAttr, x).data for x in items)
+    if kind == "ints" and isinstance(a, ArrayAttr):
+        items = cast(ArrayAttr[Attribute], a).data
+        if all(isinstance(x, IntegerAttr) for x in items):
+            return tuple(cast(IntegerAttr, x).value.data for x in items)
+    if kind == "const":
+        if isinstance(a, UnitAttr):
+            return None
+        if isinstance(a, IntegerAttr):
+            ia = cast(IntegerAttr, a)
+            is_bool = isinstance(ia.type, IntegerType) and ia.type.width.data == 1
+            return bool(ia.value.data) if is_bool else ia.value.data
+        if isinstance(a, FloatAttr):
+            return float(cast(FloatAttr, a).value.data)
+        if isinstance(a, StringAttr):
+            return a.data
+    raise IRError(f"{op.name}: property '{name}' must be {kind}, got {a}")
+
+
+# ---------------------------------------------------------------- locations
+
+def _location(file: str, line: int, col: int) -> Attribute:
+    if line == 0 and col == 0:
+        return UnknownLoc()
+    return FileLineColLoc(StringAttr(file), IntAttr(line), IntAttr(col))
+
+
+def _file_line_col(loc: Attribute) -> tuple[str, int, int] | None:
+    """The first file:line:col inside a location, looking through names, call sites
+    (the callee) and fusions."""
+    if isinstance(loc, FileLineColLoc):
+        return loc.filename.data, loc.line.data, loc.column.data
+    if isinstance(loc, NameLoc):
+        return _file_line_col(loc.location)
+    if isinstance(loc, CallSiteLoc):
+        return _file_line_col(loc.callee)
+    if isinstance(loc, FusedLoc):
+        for inner in cast(ArrayAttr[Attribute], loc.locations).data:
+            if (found := _file_line_col(inner)) is not None:
+                return found
+    return None
+
+
+# ---------------------------------------------------------------- compact -> xDSL
+
+class _Scopes:
+    """Value id -> SSAValue for one function; a region's definitions end with it."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict[int, SSAValue]] = [{}]
+        self.all_ids: set[int] = set()
+
+    def define(self, op: optable.Op, ids: tuple[int, ...], values: tuple[SSAValue, ...]
+               ) -> None:
+        for i, v in zip(ids, values, strict=True):
+            if i in self.all_ids:
+                raise IRError(f"{op.name} at {op.line}:{op.col}: value %{i} is defined twice")
+            self.all_ids.add(i)
+            self.frames[-1][i] = v
+
+    def lookup(self, op: optable.Op, i: int) -> SSAValue:
+        for frame in reversed(self.frames):
+            if i in frame:
+                return frame[i]
+        where = "is used outside the region that defines it" if i in self.all_ids \
+            else "is used before it is defined"
+        raise IRError(f"{op.name} at {op.line}:{op.col}: value %{i} {where}")
+
+
+def _spec(op: optable.Op) -> OpSpec:
+    spec = SPECS.get(op.name)
+    if spec is None:
+        raise IRError(f"unknown op '{op.name}' at {op.line}:{op.col}")
+    return spec
+
+
+def _build(op: optable.Op, file: str, scopes: _Scopes) -> Operation:
+    spec = _spec(op)
+    kinds = dict(spec.attrs)
+    unknown = sorted(set(op.attrs) - set(kinds))
+    if unknown:
+        raise IRError(f"{op.name} at {op.line}:{op.col}: unknown attribute(s) {unknown}")
+    properties = {name: _to_attr(op, name, kinds[name], v) for name, v in op.attrs.items()}
+    result_type = i1 if spec.result_type == "i1" else VALUE
+    regions = [Region(Block(arg_types=[VALUE] * len(r.args))) for r in op.regions]
+    new = OP_CLASSES[op.name].create(
+        operands=[scopes.lookup(op, i) for i in op.operands],
+        result_types=[result_type] * len(op.results),
+        properties=properties, regions=regions)
+    new.location = _location(file, op.line, op.col)
+    scopes.define(op, op.results, tuple(new.results))
+    for region, xregion in zip(op.regions, regions):
+        block = xregion.block
+        scopes.frames.append({})
+        scopes.define(op, region.args, tuple(block.args))
+        builder = Builder(InsertPoint.at_end(block))
+        for inner in region.ops:
+            builder.insert(_build(inner, file, scopes))
+        scopes.frames.pop()
+    return new
+
+
+def to_xdsl(module: optable.Module) -> ModuleOp:
+    """Build the xDSL module in memory. Raises IRError for compact IR that cannot be
+    represented (unknown op or attribute, wrongly typed attribute, undefined value);
+    everything else, e.g. a wrong operand count, is left to `verify`."""
+    top = ModuleOp([])
+    top.location = FileLineColLoc(StringAttr(module.file), IntAttr(0), IntAttr(0))
+    builder = Builder(InsertPoint.at_end(top.body.block))
+    for op in module.ops:
+        builder.insert(_build(op, module.file, _Scopes()))
+    return top
+
+
+# ---------------------------------------------------------------- xDSL -> compact
+
+def _convert(op: Operation, ids: dict[SSAValue, int]) -> optable.Op:
+    spec = SPECS.get(op.name)
+    if spec is None:
+        raise IRError(f"'{op.name}' is not a ruff op")
+    undefined = [i for i, v in enumerate(op.operands) if v not in ids]
+    if undefined:
+        raise IRError(f"{op.name}: operand {undefined[0]} is used before it is defined")
+    operands = tuple(ids[v] for v in op.operands)
+    results = _number(ids, op.results)
+    op_def = OP_CLASSES[op.name].get_irdl_definition()
+    attrs: dict[str, AttrValue] = {}
+    for name, kind in spec.attrs:
+        a = op.properties.get(name)
+        if a is None and name in op_def.properties:
+            a = op_def.properties[name].default_value
+        if a is not None:
+            attrs[name] = _from_attr(op, name, kind, a)
+    regions: list[optable.Region] = []
+    for region in op.regions:
+        block = region.blocks.first
+        if block is None:
+            regions.append(optable.Region())
+            continue
+        args = _number(ids, block.args)
+        regions.append(optable.Region(args, [_convert(inner, ids) for inner in block.ops]))
+    where = _file_line_col(op.location)
+    line, col = (where[1], where[2]) if where else (0, 0)
+    return optable.Op(op.name, results, operands, attrs, tuple(regions), line, col)
+
+
+def _number(ids: dict[SSAValue, int], values: Iterator[SSAValue] | tuple[SSAValue, ...]
+            ) -> tuple[int, ...]:
+    numbered: list[int] = []
+    for v in values:
+        ids[v] = len(ids)
+        numbered.append(ids[v])
+    return tuple(numbered)
+
+
+def from_xdsl(top: ModuleOp, file: str | None = None) -> optable.Module:
+    """The compact form of a (verified) module. The file name comes from the module's
+    location, else from `file`, else is ""."""
+    where = _file_line_col(top.location)
+    name = where[0] if where else (file or "")
+    ops: list[optable.Op] = []
+    for op in top.ops:
+        if op.name not in MODULE_LEVEL:
+            raise IRError(f"only ruff.func and ruff.struct may appear at module level, "
+                          f"not {op.name}")
+        ops.append(_convert(op, {}))
+    return optable.Module(name, ops)
+
+
+# ---------------------------------------------------------------- verify, print, parse
+
+def _describe(op: Operation) -> str:
+    where = _file_line_col(op.location)
+    if where and (where[1] or where[2]):
+        return f"{where[0]}:{where[1]}:{where[2]}: "
+    func = op if op.name == "ruff.func" else op.parent_op()
+    while func is not None and func.name != "ruff.func":
+        func = func.parent_op()
+    sym = func.properties.get("sym_name") if func is not None else None
+    return f"in @{sym.data}: " if isinstance(sym, StringAttr) else ""
+
+
+def verify_xdsl(top: ModuleOp) -> None:
+    """Verify every op, raising VerifyException("<file:line:col | in @func>: <op>: <why>")
+    for the first that fails (the full IR, marked, is in the exception's notes)."""
+    for op in top.walk():
+        try:
+            op.verify(verify_nested_ops=False)
+        except VerifyException as err:
+            message = str(err)
+            if op.name not in message:
+                message = f"'{op.name}': {message}"
+            raise VerifyException(_describe(op) + message) from err
+    for op in top.ops:
+        if op.name not in MODULE_LEVEL:
+            raise VerifyException(f"{_describe(op)}only ruff.func and ruff.struct may appear "
+                                  f"at module level, not '{op.name}'")
+    if not any(op.name == "ruff.func" and op.properties.get("sym_name") ==
+               StringAttr(MAIN_SYMBOL) for op in top.ops):
+        raise VerifyException(f"the module has no @{MAIN_SYMBOL} function")
+
+
+def verify(module: optable.Module) -> None:
+    """xDSL-verify a compact module (IRError from the conversion is reported as a
+    VerifyException too, so callers catch one exception)."""
+    try:
+        top = to_xdsl(module)
+    except IRError as err:
+        raise VerifyException(str(err)) from err
+    verify_xdsl(top)
+
+
+def context() -> Context:
+    """A context that knows the builtin and ruff dialects."""
+    ctx = Context()
+    ctx.load_dialect(Builtin)
+    ctx.load_dialect(Ruff)
+    return ctx
+
+
+def print_module(module: optable.Module, stream: IO[str], generic: bool = False,
+                 debuginfo: bool = False) -> None:
+    """Print as MLIR text (the custom forms, or the generic form), with `loc(...)` after
+    each op when `debuginfo`."""
+    printer = Printer(stream=stream, print_generic_format=generic, print_debuginfo=debuginfo)
+    printer.print_op(to_xdsl(module))
+    stream.write("\n")
+
+
+def _utf8_strings(attr: Attribute) -> Attribute:
+    """`attr` with UTF-8 BytesAttrs turned back into StringAttrs, inside arrays too."""
+    if isinstance(attr, BytesAttr):
+        try:
+            return StringAttr(attr.data.decode())
+        except UnicodeDecodeError:
+            return attr
+    if isinstance(attr, ArrayAttr):
+        items = cast(ArrayAttr[Attribute], attr).data
+        fixed = [_utf8_strings(a) for a in items]
+        return ArrayAttr(fixed) if fixed != list(items) else attr
+    return attr
+
+
+def parse_module(text: str, name: str) -> optable.Module:
+    """Parse and verify MLIR text (`name` is used in parse errors and as the file name
+    when the text carries no module location). Raises ParseError or VerifyException.
+
+    xDSL prints a non-ASCII string as escaped UTF-8 bytes and parses such a literal back
+    as a BytesAttr; the custom forms of the ruff ops read it as a string themselves, and
+    here the properties of generically printed ops are repaired the same way."""
+    top = Parser(context(), text, name).parse_module()
+    for op in top.walk():
+        for prop, attr in op.properties.items():
+            op.properties[prop] = _utf8_strings(attr)
+    verify_xdsl(top)
+    return from_xdsl(top, name)
