@@ -274,3 +274,25 @@ def verify_module(module: Module) -> None:
         verify_op(op)
     if MAIN_SYMBOL not in module.funcs():
         raise IRError(f"module has no @{MAIN_SYMBOL} function")
+
+
+def renumber(func: Op) -> None:
+    """Number the values of a ruff.func 0, 1, ... in printed order: an op's results,
+    then each of its regions' arguments and ops. This is the order xDSL's printer shows
+    them, so `%N` in printed IR is value N of the compact form."""
+    mapping: dict[int, int] = {}
+
+    def define(v: int) -> int:
+        mapping[v] = len(mapping)
+        return mapping[v]
+
+    def walk(region: Region) -> None:
+        region.args = tuple(define(a) for a in region.args)
+        for op in region.ops:
+            op.operands = tuple(mapping[v] for v in op.operands)
+            op.results = tuple(define(r) for r in op.results)
+            for r in op.regions:
+                walk(r)
+
+    for region in func.regions:
+        walk(region)

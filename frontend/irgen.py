@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
+from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region, renumber
 from rufc.frontend import ast as A
 
 UNBOUND, MAYBE, SURE = 0, 1, 2
@@ -280,6 +280,9 @@ class IRGen:
         self.pop_scope()
         main = self.func_op(ctx, body, A.Loc(self.program.file, 1, 1))
         self.module.ops = [*self.struct_ops, main, *self.func_ops]
+        for op in self.module.ops:
+            if op.name == "ruff.func":
+                renumber(op)
         return self.module
 
     def func_op(self, ctx: FuncCtx, body: Region, loc: A.Loc) -> Op:

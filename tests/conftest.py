@@ -1,0 +1,41 @@
+"""Shared test fixtures: where things are, and running `rufc` as a user would."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CONFORMANCE = SHARED / "conformance"
+
+
+@dataclass
+class Result:
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+def rufc(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+         timeout: float = 120) -> Result:
+    """Run the real `rufc` command (as `python -m rufc`, so no PATH is needed)."""
+    proc = subprocess.run([sys.executable, "-m", "rufc", *args], input=stdin,
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    return Result(proc.stdout, proc.stderr, proc.returncode)
+
+
+TIERS = {"vm": ["--no-jit"], "jit": ["--jit-threshold", "0"]}
+
+
+def run_source(source: str, tier: str = "vm", tmp_path: Path | None = None) -> Result:
+    """Run Ruff source text with one tier: 'vm' (JIT off) or 'jit' (threshold 0)."""
+    return rufc("run", *TIERS[tier], "-c", source)
+
+
+@pytest.fixture(params=sorted(TIERS))
+def tier(request: pytest.FixtureRequest) -> str:
+    return request.param
