@@ -1,7 +1,7 @@
 """The Ruff lexer (LANGUAGE.md §2), used by the parser as a lark custom lexer.
 
-One regex-driven pass turns the source into lark `Token`s, then a second pass over the
-token list does the look-ahead decisions that keep the grammar LALR(1) (§3.2):
+One regex-driven pass turns the source into tokens (`RuffToken`), then a second pass
+over the token list makes the look-ahead decisions that keep the grammar LALR(1) (§3.2):
 
 - `NAME {` becomes `NAME STRUCT_LBRACE` (a struct literal) when the tokens after the `{`
   are `NAME :` or `}`, unless the `{` is directly in a *cond* (the condition of
@@ -27,14 +27,35 @@ grammar's `%declare`d terminals.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Iterator
 
-from lark.lexer import Lexer, Token
 
-from rufc.frontend.ast import Loc
-from rufc.frontend.errors import RuffSyntaxError
+def _import_lark() -> None:
+    """Import lark without the optional third-party `regex` module, which lark only
+    needs for its own lexers (we bring ours): that saves ~6 ms of start-up. `regex`
+    stays importable for everyone else afterwards."""
+    if "lark" in sys.modules or "regex" in sys.modules:
+        return
+    sys.modules["regex"] = None  # type: ignore[assignment]  # `import regex` fails fast
+    try:
+        import lark  # noqa: F401
+    finally:
+        if sys.modules.get("regex", 0) is None:
+            del sys.modules["regex"]
 
-__all__ = ["RuffLexer", "TokenStream", "MAX_NESTING", "KEYWORDS", "RING3_KEYWORDS"]
+
+_import_lark()
+
+from collections import namedtuple  # noqa: E402
+
+from lark.lexer import Lexer  # noqa: E402
+
+from rufc.frontend.ast import Loc  # noqa: E402
+from rufc.frontend.errors import RuffSyntaxError  # noqa: E402
+
+__all__ = ["RuffLexer", "RuffToken", "TokenStream", "MAX_NESTING", "KEYWORDS",
+           "RING3_KEYWORDS"]
 
 #: Deepest bracket / interpolation nesting accepted; deeper gives `Nesting too deep`.
 #: (The parser itself is iterative; the limit protects the recursive passes after it.)
@@ -83,23 +104,45 @@ OPERATORS = sorted("""
     [ ] { }
 """.split(), key=len, reverse=True)
 
+# One match per token; blanks before a token are part of its match (the token itself is
+# the named group), and a line break starts a match of its own (`nl`) so that line
+# numbers are tracked without looking at every token. `eof`: only blanks were left.
 _MASTER = re.compile(r"""
-    (?P<ws>[\ \t\n\f\v]+)
-  | (?P<name>[A-Za-z_]\w*)
-  | (?P<num>[0-9]+(?:\.[0-9]+)?)(?P<badnum>[^\W\d]\w*)?
-  | (?P<str>"[^"\\\n$]*")
-  | (?P<comment>(?:\#|//)[^\n]*)
-  | (?P<block>/\*)
-  | (?P<op>""" + "|".join(re.escape(o) for o in OPERATORS) + r""")
-  | (?P<quote>")
-  | (?P<bad>[\s\S])
+    [\ \t\f\v]*
+    (?:
+      (?P<name>[A-Za-z_]\w*)
+    | (?P<comment>(?:\#|//)[^\n]*)
+    | (?P<block>/\*)
+    | (?P<op>""" + "|".join(re.escape(o) for o in OPERATORS) + r""")
+    | (?P<num>[0-9]+(?:\.[0-9]+)?)(?P<badnum>[^\W\d]\w*)?
+    | (?P<nl>\n[\ \t\f\v\n]*)
+    | (?P<str>"[^"\\\n$]*")
+    | (?P<quote>")
+    | (?P<bad>[\s\S])
+    | (?P<eof>)
+    )
 """, re.VERBOSE)
-
 _STR_CHUNK = re.compile(r'[^"\\\n$]*')
 _BRACE_SCAN = re.compile(r"[{}\n]")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "$": "$"}
 
-_new_token = Token._future_new  # Token(...) minus the deprecated-kwargs check
+#: A token: the attributes lark's parser and error classes read from a `lark.Token`
+#: (`type`, `value`, positions: `line`/`column` 1-based, `column` counting characters,
+#: `end_column` exclusive, `start_pos`/`end_pos` offsets in the normalized text). A
+#: plain tuple is made in C, several times faster than a `lark.Token` (a str subclass
+#: with eight attributes set in Python). `value` is the source text, except for
+#: strings (the decoded text) and ISTART/IMID/IEND (their decoded text piece).
+RuffToken = namedtuple("RuffToken",
+                       "type value start_pos line column end_line end_column end_pos")
+_tuple_new = tuple.__new__
+
+
+def _new_token(ty, value, start, line, col, end_line, end_col, end):
+    return _tuple_new(RuffToken, (ty, value, start, line, col, end_line, end_col, end))
+
+
+def _retype(tok: RuffToken, ty: str) -> RuffToken:
+    return _tuple_new(RuffToken, (ty,) + tok[1:])
 
 
 class _Defer(Exception):
@@ -129,12 +172,12 @@ class TokenStream:
         #: start_pos of an ISTART token -> end of the whole interpolated string literal
         self.interp_ends = interp_ends
 
-    def __iter__(self) -> Iterator[Token]:
+    def __iter__(self) -> Iterator[RuffToken]:
         yield from self.tokens
         if self.error is not None:
             raise self.error
 
-    def token_text(self, tok: Token) -> str:
+    def token_text(self, tok: RuffToken) -> str:
         """The source text of `tok`, as shown in `Unexpected token 'TEXT'`."""
         if tok.type in (IMID, IEND):
             return "}"
@@ -163,6 +206,8 @@ class RuffLexer(Lexer):
             kw[word] = literal_to_type.get(word, "KW_" + word.upper())
         kw.update({"Ok": VARIANT, "Err": VARIANT, "Some": VARIANT, "None": NONE})
         self._kw = kw
+        #: keyword -> token type (also Ok/Err/Some -> VARIANT, None -> NONE)
+        self.keyword_types = kw
         # Operators not used by the grammar (`::`) still get a type, which the parser
         # then rejects as an unexpected token.
         self._op = {o: literal_to_type.get(o, "OP_" + "_".join(str(ord(c)) for c in o))
@@ -171,7 +216,7 @@ class RuffLexer(Lexer):
 
     # ------------------------------------------------------------------ lark interface
 
-    def lex(self, lexer_state, parser_state) -> Iterator[Token]:
+    def lex(self, lexer_state, parser_state) -> Iterator[RuffToken]:
         src = lexer_state.text
         if not isinstance(src, TokenStream):
             src = self.tokenize(getattr(src, "text", src), self.file)
@@ -197,7 +242,7 @@ class RuffLexer(Lexer):
         except RecursionError:  # pragma: no cover - MAX_INTERP_NESTING prevents it
             err = _Defer("Nesting too deep", raw.line, 1)
         err2, open_brackets = _disambiguate(toks, self._t)
-        if err2 is not None and (err is None or (err2.line, err2.col) <= (err.line, err.col)):
+        if err2 is not None:  # it truncated the tokens, so it comes before `err`
             err = err2
         if toks:
             last = toks[-1]
@@ -220,6 +265,7 @@ class _Types:
         self.COLON, self.SEMI = t(":"), t(";")
         self.COLONEQ, self.EQ = t(":="), t("=")
         self.ARROW, self.QMARK = t("->"), t("?")
+        self.MINUS, self.BANG = t("-"), t("!")
         k = kw.get
         self.RETURN, self.STRUCT, self.EXCEPT = k("return"), k("struct"), k("except")
         self.FUNC, self.MATCH = k("func"), k("match")
@@ -265,60 +311,67 @@ class _RawLexer:
             m = match(text, pos, end)
             kind = m.lastgroup
             e = m.end()
-            if kind == "ws":
-                nl = text.count("\n", pos, e)
-                if nl:
-                    line += nl
-                    ls = text.rfind("\n", pos, e) + 1
-            elif kind == "name":
-                word = m.group()
+            if kind == "name":
+                word = m.group(kind)
+                s = e - len(word)
                 ty = kw_get(word)
                 if ty is None:
-                    if e - pos > MAX_IDENT_LEN:
+                    if e - s > MAX_IDENT_LEN:
                         raise _Defer(f"Identifier too long (more than {MAX_IDENT_LEN} "
-                                     f"characters)", line, pos - ls + 1)
+                                     f"characters)", line, s - ls + 1)
                     ty = NAME
                 elif word in RING3_KEYWORDS:
                     raise _Defer(f"'{word}' is not supported ({RING3_KEYWORDS[word]} are "
-                                 f"a ring-3 feature)", line, pos - ls + 1)
-                append(_new_token(ty, word, pos, line, pos - ls + 1, line, e - ls + 1, e))
+                                 f"a ring-3 feature)", line, s - ls + 1)
+                append(_tuple_new(RuffToken, (ty, word, s, line, s - ls + 1, line,
+                                              e - ls + 1, e)))
             elif kind == "op":
-                append(_new_token(op[m.group()], m.group(), pos, line, pos - ls + 1, line,
-                                  e - ls + 1, e))
+                o = m.group(kind)
+                s = e - len(o)
+                append(_tuple_new(RuffToken, (op[o], o, s, line, s - ls + 1, line,
+                                              e - ls + 1, e)))
+            elif kind == "nl":
+                line += m.group(kind).count("\n")
+                ls = text.rfind("\n", pos, e) + 1
             elif kind == "num":
-                digits = m.group()
+                digits = m.group(kind)
+                s = e - len(digits)
                 if "." in digits:
                     ty = FLOAT
                 else:
                     ty = INT
                     if len(digits) >= 19 and int(digits) > INT_MAX:
-                        raise _Defer(f"Numeric literal overflow: {digits}", line,
-                                     pos - ls + 1)
-                append(_new_token(ty, digits, pos, line, pos - ls + 1, line, e - ls + 1, e))
+                        raise _Defer(f"Numeric literal overflow: {digits}", line, s - ls + 1)
+                append(_tuple_new(RuffToken, (ty, digits, s, line, s - ls + 1, line,
+                                              e - ls + 1, e)))
             elif kind == "str":
-                if e - pos - 2 > MAX_STRING_LEN:
+                s = m.start(kind)
+                if e - s - 2 > MAX_STRING_LEN:
                     raise _Defer(f"String literal too long (more than {MAX_STRING_LEN} "
-                                 f"characters)", line, pos - ls + 1)
-                append(_new_token(STRING, text[pos + 1:e - 1], pos, line, pos - ls + 1,
-                                  line, e - ls + 1, e))
-            elif kind == "comment":
+                                 f"characters)", line, s - ls + 1)
+                append(_tuple_new(RuffToken, (STRING, text[s + 1:e - 1], s, line,
+                                              s - ls + 1, line, e - ls + 1, e)))
+            elif kind == "comment" or kind == "eof":
                 pass
             elif kind == "block":
+                s = e - 2
                 close = text.find("*/", e, end)
                 if close < 0:
-                    raise _Defer("Unterminated block comment", line, pos - ls + 1)
+                    raise _Defer("Unterminated block comment", line, s - ls + 1)
                 e = close + 2
-                nl = text.count("\n", pos, e)
+                nl = text.count("\n", s, e)
                 if nl:
                     line += nl
-                    ls = text.rfind("\n", pos, e) + 1
+                    ls = text.rfind("\n", s, e) + 1
             elif kind == "quote":
                 self.line, self.line_start = line, ls
-                e = self.lex_string(pos, end)
+                e = self.lex_string(e - 1, end)
             elif kind == "badnum":
-                raise _Defer(f"Malformed numeric literal: {m.group()}", line, pos - ls + 1)
+                s = m.start("num")
+                raise _Defer(f"Malformed numeric literal: {text[s:e]}", line, s - ls + 1)
             else:  # bad
-                raise _Defer(f"Invalid character: '{m.group()}'", line, pos - ls + 1)
+                raise _Defer(f"Invalid character: '{_show(m.group(kind))}'", line,
+                             e - 1 - ls + 1)
             pos = e
         self.line, self.line_start = line, ls
 
@@ -364,7 +417,8 @@ class _RawLexer:
                 x = text[pos + 1]
                 r = _ESCAPES.get(x)
                 if r is None:
-                    raise _Defer(f"Invalid escape sequence: \\{x}", line, pos - ls + 1)
+                    raise _Defer(f"Invalid escape sequence: \\{_show(x)}", line,
+                                 pos - ls + 1)
                 buf.append(r)
                 pos += 2
                 continue
@@ -390,6 +444,11 @@ class _RawLexer:
                 continue
             buf.append("$")
             pos += 1
+
+
+def _show(c: str) -> str:
+    """A character as shown in a message: itself, or an escape if it is invisible."""
+    return c if c.isprintable() else repr(c)[1:-1]
 
 
 def _matching_brace(text: str, pos: int, end: int) -> int:
@@ -439,6 +498,8 @@ def _disambiguate(toks: list, T: _Types):
     conds: list[int] = []         # depth (len(stack)) at which each open cond started
     cond_match: list[bool] = []   # whether that cond is a match subject
     func_body = -1                # kind of the next `{` after a parameter list, or -1
+    MINUS, BANG = T.MINUS, T.BANG
+    prefix_run = 0                # consecutive prefix `-`/`!` (they nest like brackets)
     prev = None                   # type of the previous token (after retyping)
     prev2 = None
     i = 0
@@ -464,7 +525,8 @@ def _disambiguate(toks: list, T: _Types):
                         and (toks[i + 1].type == RBRACE
                              or (toks[i + 1].type == NAME and i + 2 < n
                                  and toks[i + 2].type == COLON))):
-                    t.type = ty = STRUCT_LBRACE
+                    ty = STRUCT_LBRACE
+                    toks[i] = t = _retype(t, ty)
             stack.append(i)
             kinds.append(kind)
             if len(stack) > MAX_NESTING:
@@ -492,9 +554,9 @@ def _disambiguate(toks: list, T: _Types):
                                                    or toks[i + 1].type == EQ):
                     o = toks[j]
                     if o.type == LSQB and kind != _K_INDEX:
-                        o.type = PAT_LBRACKET
-                    elif o.type == LBRACE and ty == RBRACE:
-                        o.type = PAT_LBRACE
+                        toks[j] = _retype(o, PAT_LBRACKET)
+                    elif o.type == LBRACE and kind == _K_VALUE:
+                        toks[j] = _retype(o, PAT_LBRACE)
                 if ty == RBRACE and (kind == _K_BLOCK or kind == _K_MATCH):
                     ty = _BLOCK_END
         elif ty in cond_starters:
@@ -502,9 +564,22 @@ def _disambiguate(toks: list, T: _Types):
             cond_match.append(ty == MATCH)
         elif ty == RETURN:
             if i + 1 == n or toks[i + 1].type in (SEMI, RBRACE):
-                t.type = ty = RETURN_BARE
+                ty = RETURN_BARE
+                toks[i] = t = _retype(t, ty)
+        elif (ty == MINUS or ty == BANG) and prev not in value_end:
+            prefix_run += 1
+            if prefix_run + len(stack) > MAX_NESTING:
+                err = _Defer("Nesting too deep", t.line, t.column)
+                del toks[i:]
+                break
+            prev2 = prev
+            prev = ty
+            i += 1
+            continue
+        prefix_run = 0
         prev2 = prev
         prev = ty
         i += 1
-    open_brackets = [T.closer.get(toks[j].type, "}") for j in stack]
+    n = len(toks)
+    open_brackets = [T.closer.get(toks[j].type, "}") for j in stack if j < n]
     return err, open_brackets

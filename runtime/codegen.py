@@ -465,13 +465,14 @@ class FuncGen:
             v = f"v{slot}"
             i = indices[0]
             vk = self.kind(op.operands[0])
-            if vk == "float":
-                store_ok = "True"
-            elif vk == "int":
-                store_ok = f"{v}.et is not float"
-            else:
-                store_ok = f"({v}.et is None or type({value}) is {v}.et)"
-            self.line(f"if type({v}) is RArray and GRC({v}) == 2 and {store_ok}:", op)
+            sk = self.infer.slot_kind(slot)
+            checks = [] if sk.startswith("array:") else [f"type({v}) is RArray"]
+            checks.append(f"GRC({v}) == 2")
+            if vk == "int" and sk != "array:int":
+                checks.append(f"{v}.et is not float")
+            elif vk not in ("int", "float"):
+                checks.append(f"({v}.et is None or type({value}) is {v}.et)")
+            self.line(f"if {' and '.join(checks)}:", op)
             self.depth += 1
             self.line("try:", op)
             self.line(f"    {v}.data[{i}] = {value}", op)
@@ -532,9 +533,10 @@ class FuncGen:
             self.line(f"    {t} = {helper}({a}, {b})", op)
             return
         both_int = ka == "int" and kb == "int"
-        floaty = ka in NUMERIC and kb in NUMERIC and not both_int
+        rk = self.kind(r)
+        known = ka in NUMERIC and kb in NUMERIC or (ka == kb == "str")
         if name in ("ruff.add", "ruff.sub", "ruff.mul"):
-            if floaty or (name == "ruff.add" and ka == kb == "str"):
+            if rk in ("float", "str") and known:  # nothing to check
                 self.exprs[r] = f"({a} {sym} {b})"
                 return
             t = self.tmp(r)
@@ -542,18 +544,24 @@ class FuncGen:
                 self.line(f"{t} = {a} {sym} {b}", op)
                 self.line(f"if not {RANGE_CHECK.format(t)}: {helper}({a}, {b})", op)
                 return
+            if rk in ("float", "str"):  # one operand known: Python raises for the rest
+                self.line("try:", op)
+                self.line(f"    {t} = {a} {sym} {b}", op)
+                self.line("except TypeError:", op)
+                self.line(f"    {t} = {helper}({a}, {b})", op)
+                return
             self.line("try:", op)
             self.line(f"    {t} = {a} {sym} {b}", op)
+            if name == "ruff.mul":  # str * int repeats in Python: only numbers may pass
+                self.line(f"    if type({t}) is not float and not {RANGE_CHECK.format(t)}: "
+                          f"{t} = {helper}({a}, {b})", op)
+            else:  # a string result fails the range test and takes the slow path
+                self.line(f"    if not {RANGE_CHECK.format(t)}: {t} = {helper}({a}, {b})", op)
             self.line("except TypeError:", op)
             self.line(f"    {t} = {helper}({a}, {b})", op)
-            if name == "ruff.mul":
-                self.line(f"if type({t}) is int:", op)
-                self.line(f"    if not {RANGE_CHECK.format(t)}: {helper}({a}, {b})", op)
-                self.line(f"elif type({t}) is not float: {t} = {helper}({a}, {b})", op)
-            else:
-                self.line(f"if type({t}) is int and not {RANGE_CHECK.format(t)}: {helper}({a}, {b})", op)
             return
         t = self.tmp(r)
+        floaty = rk == "float"
         if name == "ruff.div":
             if both_int:
                 self.line("try:", op)
@@ -566,7 +574,7 @@ class FuncGen:
             if floaty:
                 self.line("try:", op)
                 self.line(f"    {t} = {a} / {b}", op)
-                self.line("except ZeroDivisionError:", op)
+                self.line("except (TypeError, ZeroDivisionError):", op)
                 self.line(f"    {t} = DIV({a}, {b})", op)
                 return
             self.line("try:", op)
@@ -590,7 +598,7 @@ class FuncGen:
         if floaty:
             self.line("try:", op)
             self.line(f"    {t} = FMOD({a}, {b})", op)
-            self.line("except ValueError:", op)
+            self.line("except (TypeError, ValueError):", op)
             self.line(f"    {t} = MOD({a}, {b})", op)
             return
         self.line(f"{t} = MOD({a}, {b})", op)
@@ -709,7 +717,10 @@ class FuncGen:
             i = f"(TRUE if {i} else FALSE)"
         t = self.tmp(op.results[0])
         self.line("try:", op)
-        self.line(f"    {t} = {a}.data[{i}] if type({a}) is RArray else INDEX({a}, {i})", op)
+        if self.kind(op.operands[0]).startswith("array:"):
+            self.line(f"    {t} = {a}.data[{i}]", op)
+        else:
+            self.line(f"    {t} = {a}.data[{i}] if type({a}) is RArray else INDEX({a}, {i})", op)
         self.line("except (IndexError, TypeError):", op)
         self.line(f"    {t} = INDEX({a}, {i})", op)
 

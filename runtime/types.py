@@ -21,8 +21,28 @@ _I1 = {"ruff.eq", "ruff.ne", "ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.t
 
 
 def join(a: str | None, b: str) -> str:
+    """Least upper bound. Arrays carry their element kind ("array:float"); the empty
+    array literal is "array:empty", which joins to whatever elements arrive later."""
     if a is None or a == b:
         return b
+    if a.startswith("array:") and b.startswith("array:"):
+        ea, eb = a[6:], b[6:]
+        if ea == "empty":
+            return b
+        if eb == "empty":
+            return a
+        e = join(ea, eb)
+        return "array:" + e if e.count("array:") < 3 else "array:any"
+    return ANY
+
+
+def element_kind(k: str) -> str:
+    """The kind of `a[i]` (or of `for x in a`) for a value of kind k."""
+    if k.startswith("array:"):
+        e = k[6:]
+        return ANY if e == "empty" else e
+    if k == "str":
+        return "str"
     return ANY
 
 
@@ -33,11 +53,14 @@ def const_kind(v: object) -> str:
 
 
 def arith_kind(name: str, a: str, b: str) -> str:
+    """The kind of `a OP b` when it does not raise. A float operand makes the result a
+    float whatever the other is (int/float mix, or an error); a string operand of `+`
+    makes it a string (concatenation, or an error)."""
     if a == "int" and b == "int":
         return "int"
-    if a in NUMERIC and b in NUMERIC:
+    if a == "float" or b == "float":
         return "float"
-    if name == "ruff.add" and a == "str" and b == "str":
+    if name == "ruff.add" and (a == "str" or b == "str"):
         return "str"
     return ANY
 
@@ -122,7 +145,26 @@ class Inference:
             if len(chain) == 1 and slot_of(chain[0]) is not None:  # type: ignore[index]
                 k = self.slot_kind(slot_of(chain[0]))  # type: ignore[arg-type,index]
         elif name == "ruff.call_builtin":
-            k = self.builtin_kinds.get(op.attrs["callee"], ANY)  # type: ignore[arg-type]
+            callee = op.attrs["callee"]
+            k = self.builtin_kinds.get(callee, ANY)  # type: ignore[arg-type]
+            if callee in ("push", "append") and len(op.operands) == 2:
+                a = self.kind(op.operands[0])
+                if a.startswith("array:"):
+                    k = join(a, "array:" + self.boxed(op.operands[1]))
+            elif callee == "range":
+                k = "array:int"
+            elif k == "array":
+                k = "array:any"
+        elif name == "ruff.make_array":
+            if any(op.attrs["spread"]):  # type: ignore[arg-type]
+                k = "array:any"
+            else:
+                e = "empty"
+                for v in op.operands:
+                    e = join(None if e == "empty" else e, self.boxed(v))
+                k = "array:" + e if e.count("array:") < 3 else "array:any"
+        elif name == "ruff.get_index":
+            k = element_kind(self.kind(op.operands[0]))
         elif name == "ruff.store_var":
             vk = self.boxed(op.operands[0])
             for ref in op.attrs["chain"]:  # type: ignore[union-attr]
@@ -131,8 +173,11 @@ class Inference:
         elif name == "ruff.declare_var":
             self._store(op.attrs["target"], self.boxed(op.operands[0]))  # type: ignore[arg-type]
         elif name == "ruff.update_path":
+            # a[i] := v keeps a an array, and adds v's kind to its elements
+            stored = ("array:" + self.boxed(op.operands[0])
+                      if op.attrs["path"] == ("[]",) else ANY)
             for ref in op.attrs["chain"]:  # type: ignore[union-attr]
-                self._store(ref, ANY)
+                self._store(ref, stored)
         elif name == "ruff.yield":
             return [self.boxed(v) for v in op.operands]
         elif name == "ruff.if":
@@ -145,6 +190,10 @@ class Inference:
             return None
         elif name == "ruff.for_range":
             self.region(op.regions[0], ("int",))
+            return None
+        elif name == "ruff.for_each":
+            it = self.kind(op.operands[0])
+            self.region(op.regions[0], ("int" if it == "int" else element_kind(it),))
             return None
         if op.regions:
             for reg in op.regions:
