@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
-from rufc.runtime.types import ANY, NUMERIC, Inference
+from rufc.runtime.types import ANY, NUMERIC, Inference, Ranges
 
 I64_MIN: Final = -9223372036854775808
 I64_MAX: Final = 9223372036854775807
@@ -91,6 +91,7 @@ class FuncGen:
         self.cells: set[int] = set(func.attrs["cells"])  # type: ignore[arg-type]
         self.free: tuple[str, ...] = func.attrs["free"]  # type: ignore[assignment]
         self.infer = Inference(func, mod.builtin_kinds, self.cells)
+        self.ranges = Ranges(func, self.infer, self.cells)
         self.out: list[tuple[str, int, int]] = []   # (text, ruff line, ruff col)
         self.depth = 1
         self.exprs: dict[int, str] = {}
@@ -540,9 +541,11 @@ class FuncGen:
                 self.exprs[r] = f"({a} {sym} {b})"
                 return
             t = self.tmp(r)
+            out_of_range = self._overflow_test(op, t)
             if both_int:
                 self.line(f"{t} = {a} {sym} {b}", op)
-                self.line(f"if not {RANGE_CHECK.format(t)}: {helper}({a}, {b})", op)
+                if out_of_range:
+                    self.line(f"if {out_of_range}: {helper}({a}, {b})", op)
                 return
             if rk in ("float", "str"):  # one operand known: Python raises for the rest
                 self.line("try:", op)
@@ -555,8 +558,8 @@ class FuncGen:
             if name == "ruff.mul":  # str * int repeats in Python: only numbers may pass
                 self.line(f"    if type({t}) is not float and not {RANGE_CHECK.format(t)}: "
                           f"{t} = {helper}({a}, {b})", op)
-            else:  # a string result fails the range test and takes the slow path
-                self.line(f"    if not {RANGE_CHECK.format(t)}: {t} = {helper}({a}, {b})", op)
+            elif out_of_range:  # a string result fails the range test: slow path
+                self.line(f"    if {out_of_range}: {t} = {helper}({a}, {b})", op)
             self.line("except TypeError:", op)
             self.line(f"    {t} = {helper}({a}, {b})", op)
             return
@@ -585,7 +588,11 @@ class FuncGen:
         # ruff.mod
         if both_int:
             if _is_literal(b) and int(b) > 0:
-                self.line(f"{t} = {a} % {b} if {a} >= 0 else -(-{a} % {b})", op)
+                ra = self.ranges.get(a_v)
+                if ra is not None and ra[0] >= 0:
+                    self.exprs[r] = f"({a} % {b})"
+                else:
+                    self.line(f"{t} = {a} % {b} if {a} >= 0 else -(-{a} % {b})", op)
                 return
             self.line("try:", op)
             self.line(f"    {t} = {a} % {b}", op)
@@ -602,6 +609,32 @@ class FuncGen:
             self.line(f"    {t} = MOD({a}, {b})", op)
             return
         self.line(f"{t} = MOD({a}, {b})", op)
+
+    def _overflow_test(self, op: Op, t: str) -> str | None:
+        """A test that is true when the int result t may be outside i64, or None when
+        value ranges prove it fits. Adding or subtracting a known constant can only
+        overflow on one side, so one comparison suffices."""
+        if self.ranges.get(op.results[0]) is not None:
+            return None
+        ra, rb = (self.ranges.get(v) for v in op.operands)
+        up = down = True   # can the result overflow upwards / downwards?
+        if op.name == "ruff.add":
+            if (ra and ra[0] >= 0) or (rb and rb[0] >= 0):
+                down = False
+            if (ra and ra[1] <= 0) or (rb and rb[1] <= 0):
+                up = False
+        elif op.name == "ruff.sub":
+            if (rb and rb[0] >= 0) or (ra and ra[1] < 0):
+                up = False
+            if (rb and rb[1] <= 0) or (ra and ra[0] >= 0):
+                down = False
+        if up and not down:
+            return f"{t} > 9223372036854775807"
+        if down and not up:
+            return f"{t} < -9223372036854775808"
+        if not up and not down:
+            return None
+        return f"not {RANGE_CHECK.format(t)}"
 
     @staticmethod
     def _equality(a: str, ka: str, b: str, kb: str, negate: bool) -> str:

@@ -201,3 +201,112 @@ class Inference:
         for res in r:
             self.values[res] = k
         return None
+
+
+I64_LO: Final = -9223372036854775808
+I64_HI: Final = 9223372036854775807
+
+
+def _slot_writes(region: Region, counts: dict[int, list[int]]) -> None:
+    """slot -> the value ids written to it (declare/store), or [-1] for other writes."""
+    stack = [region]
+    while stack:
+        r = stack.pop()
+        for op in r.ops:
+            stack.extend(op.regions)
+            refs: list[str] = []
+            if op.name == "ruff.declare_var":
+                refs = [op.attrs["target"]]  # type: ignore[list-item]
+            elif op.name == "ruff.store_var":
+                refs = [*op.attrs["chain"], op.attrs["create"]]  # type: ignore[misc]
+            elif op.name == "ruff.update_path":
+                refs = list(op.attrs["chain"])  # type: ignore[arg-type]
+            for ref in refs:
+                if ref.startswith("l"):
+                    slot = int(ref[1:].rstrip("?"))
+                    val = op.operands[0] if op.name != "ruff.update_path" else -1
+                    counts.setdefault(slot, []).append(val)
+
+
+class Ranges:
+    """Value ranges of int SSA values, to drop overflow checks that cannot fire.
+
+    Sources: int constants, `for_range` variables (start..stop-1 for a positive
+    constant step), and locals written exactly once in their function (a loop
+    variable's slot, or `n := 1000`). Interval arithmetic then bounds + - * and % / by
+    positive constants; a result that provably fits i64 needs no range test.
+    """
+
+    def __init__(self, func: Op, infer: Inference, cells: set[int]) -> None:
+        self.r: dict[int, tuple[int, int]] = {}
+        self.infer = infer
+        writes: dict[int, list[int]] = {}
+        _slot_writes(func.regions[0], writes)
+        nparams = len(func.attrs["params"])  # type: ignore[arg-type]
+        self.single = {s: w[0] for s, w in writes.items()
+                       if len(w) == 1 and w[0] >= 0 and s not in cells and s >= nparams}
+        for _ in range(3):
+            self.region(func.regions[0])
+
+    def get(self, v: int) -> tuple[int, int] | None:
+        return self.r.get(v)
+
+    def _set(self, v: int, lo: int, hi: int) -> None:
+        if I64_LO <= lo <= hi <= I64_HI:
+            self.r[v] = (lo, hi)
+        else:
+            self.r.pop(v, None)
+
+    def region(self, region: Region) -> None:
+        for op in region.ops:
+            self.op(op)
+
+    def op(self, op: Op) -> None:
+        name = op.name
+        if name == "ruff.const":
+            v = op.attrs["value"]
+            if type(v) is int:
+                self._set(op.results[0], v, v)
+        elif name == "ruff.load_var":
+            chain = op.attrs["chain"]
+            if len(chain) == 1:  # type: ignore[arg-type]
+                slot = slot_of(chain[0])  # type: ignore[index]
+                if slot is not None and slot in self.single:
+                    rng = self.r.get(self.single[slot])
+                    if rng is not None:
+                        self._set(op.results[0], *rng)
+        elif name in ("ruff.add", "ruff.sub", "ruff.mul", "ruff.mod", "ruff.div"):
+            a, b = (self.r.get(x) for x in op.operands)
+            if a is not None and b is not None:
+                res = _interval(name, a, b)
+                if res is not None:
+                    self._set(op.results[0], *res)
+                    return
+            self.r.pop(op.results[0], None)
+        elif name == "ruff.for_range":
+            start, stop, step = (self.r.get(x) for x in op.operands)
+            arg = op.regions[0].args[0]
+            if start and stop and step and step[0] == step[1] and step[0] > 0 and stop[1] - 1 >= start[0]:
+                self._set(arg, start[0], stop[1] - 1)
+            else:
+                self.r.pop(arg, None)
+        elif name == "ruff.declare_var":
+            pass
+        for region in op.regions:
+            self.region(region)
+
+
+def _interval(name: str, a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
+    if name == "ruff.add":
+        return a[0] + b[0], a[1] + b[1]
+    if name == "ruff.sub":
+        return a[0] - b[1], a[1] - b[0]
+    if name == "ruff.mul":
+        prods = [x * y for x in a for y in b]
+        return min(prods), max(prods)
+    if b[0] == b[1] and b[0] > 0:
+        c = b[0]
+        if name == "ruff.mod":
+            return (0, c - 1) if a[0] >= 0 else (-(c - 1), c - 1)
+        return (int(a[0] / c) if a[0] >= 0 else -((-a[0]) // c), a[1] // c if a[1] >= 0 else -((-a[1]) // c))
+    return None
