@@ -127,7 +127,11 @@ def caret_lines(src: Source | None, line: int, col: int) -> str:
     if src is None or line <= 0:
         return ""
     text = src.line(line)
-    prefix = "".join(c if c == "\t" else " " for c in text[: max(col - 1, 0)])
+    start = 0
+    if len(text) > 120:  # show a window around the column of a very long line
+        start = max(0, col - 60)
+        text = text[start:start + 120]
+    prefix = "".join(c if c == "\t" else " " for c in text[: max(col - 1 - start, 0)])
     return f"    {text}\n    {prefix}^\n"
 
 
@@ -280,8 +284,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         options.max_depth = max_depth
     vm = VM(options)
     try:
-        module = with_big_stack_value(lambda: load_module(src))
-        vm.load(module)
+        with_big_stack_value(lambda: vm.load(load_module(src)))
     except RuffSyntaxError as exc:
         return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
     except CompileLimit as exc:

@@ -317,14 +317,9 @@ class FuncGen:
         for i, ref in enumerate(chain):
             src = self.ref_expr(ref, name)
             if ref in ("g", "b"):
-                self.line("try:", op)
-                self.depth += 1
+                # An unbound global raises NameError; the VM words it as
+                # `Undefined variable: name` where it is caught (see VM.message_of).
                 self.line(f"{t} = {src}", op)
-                self.depth -= 1
-                self.line("except NameError:", op)
-                self.depth += 1
-                self.line(f"raise UNDEF({name!r}) from None", op)
-                self.depth -= 1
                 break
             self.line(f"{t} = {src}", op)
             if not ref.endswith("?"):
@@ -354,7 +349,8 @@ class FuncGen:
             g = "G_" + py_name(name)
             self.globals_written.add(g)
             self.mod.global_names.add(name)
-            self.line(f"if {name!r} in IMM: raise IMMUTABLE({'mutate' if mutate else 'reassign'!r}, IMM[{name!r}], {name!r})", op)
+            if name in self.mod.immutable_globals:
+                self.line(f"if {name!r} in IMM: raise IMMUTABLE({'mutate' if mutate else 'reassign'!r}, IMM[{name!r}], {name!r})", op)
             self.line(f"{g} = {value}", op)
         elif r.startswith("l"):
             self._assign_slot_checked(int(r[1:]), value, name, op, mutate)
@@ -396,9 +392,15 @@ class FuncGen:
             self.line(f"{x} = None", op)
 
     def _store_chain(self, name: str, chain: tuple[str, ...], create: str, value: str, op: Op) -> None:
+        # A global that is both the last candidate and the binding to create needs no test.
+        if chain and create == "g" and chain[-1] in ("g", "b"):
+            chain = tuple(r for r in chain if r not in ("g", "b")) + ("g",)
+            if len(chain) == 1:
+                self._assign_ref("g", value, name, op)
+                return
         first = True
         for ref in chain:
-            sure = not ref.endswith("?") and ref not in ("g", "b")
+            sure = (not ref.endswith("?") and ref not in ("g", "b")) or (ref == "g" and create == "g")
             if sure:
                 if first:
                     self._assign_ref(ref, value, name, op)
@@ -786,8 +788,12 @@ class FuncGen:
             if self.kind(op.operands[1]) == "i1":
                 x = f"(TRUE if {x} else FALSE)"
             if arr.startswith("v") and arr[1:].isdigit():  # a plain local: inline fast path
-                self.line(f"if type({arr}) is RArray and GRC({arr}) == 2 and "
-                          f"(type({x}) is {arr}.et or ({arr}.et is None and {arr}.data)):", op)
+                ka, kx = self.kind(op.operands[0]), self.kind(op.operands[1])
+                checks = [] if ka.startswith("array:") else [f"type({arr}) is RArray"]
+                checks.append(f"GRC({arr}) == 2")
+                fits = f"{arr}.et is {kx}" if kx in ("int", "float") else f"type({x}) is {arr}.et"
+                checks.append(f"({fits} or ({arr}.et is None and {arr}.data))")
+                self.line(f"if {' and '.join(checks)}:", op)
                 self.line(f"    {arr}.data.append({x})", op)
                 self.line("else:", op)
                 self.line(f"    {arr} = PUSH_OWNED({arr}, {x}, 1, B_{name})", op)
@@ -999,6 +1005,20 @@ class ModuleGen:
         self.options = options
         self.global_names: set[str] = set()
         self.builtins_used: set[str] = set()
+        self.immutable_globals = self._immutable_globals()
+
+    def _immutable_globals(self) -> set[str]:
+        """Names some top-level let/const declares: only their stores need a check."""
+        out: set[str] = set()
+        stack = [r for op in self.module.ops for r in op.regions]
+        while stack:
+            region = stack.pop()
+            for op in region.ops:
+                if (op.name == "ruff.declare_var" and op.attrs["target"] == "g"
+                        and op.attrs["kind"] in ("let", "const")):
+                    out.add(op.attrs["name"])  # type: ignore[arg-type]
+                stack.extend(op.regions)
+        return out
 
     def generate(self) -> GeneratedModule:
         lines: list[tuple[str, int, int]] = []

@@ -112,10 +112,11 @@ class VM:
             ERR=support.err, UNDEF=support.undefined, IMMUTABLE=support.immutable,
             DUPLICATE=support.duplicate, FINISH=support.finish,
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
-            RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError),
+            RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError, NameError),
             ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, GDECLARE=self.gdeclare,
         )
         ns["GD"] = ns
+        self.global_names = {"G_" + py_name(n): n for n in gm.global_names}
         ns["IMM"] = {}
         self.builtin_bound: set[str] = set()
         for name, b in BUILTINS.items():
@@ -194,10 +195,21 @@ class VM:
     def message_of(self, exc: BaseException) -> str:
         if isinstance(exc, RuffError):
             return exc.message
+        if isinstance(exc, NameError):
+            return f"Undefined variable: {self.global_names.get(exc.name or '', exc.name)}"
         return f"Maximum call stack depth of {self.options.max_depth} exceeded"
+
+    def is_ruff_error(self, exc: BaseException) -> bool:
+        """A Ruff runtime error, as opposed to a bug in rufc: an unbound *global* shows
+        up as a NameError on its generated name `G_...`."""
+        if isinstance(exc, NameError):
+            return (exc.name or "") in self.global_names
+        return isinstance(exc, (RuffError, RecursionError))
 
     def error_value(self, exc: BaseException) -> RStruct:
         """The `Error` struct bound by `except e` (LANGUAGE.md §7, §14)."""
+        if not self.is_ruff_error(exc):
+            raise exc
         tb = exc.__traceback__
         inner = self.ruff_frames(tb.tb_next if tb else None)
         outer = self.outer_frames(tb.tb_frame if tb else None)
@@ -223,7 +235,10 @@ class VM:
             sys.setrecursionlimit(depth + self.options.max_depth + _HELPER_HEADROOM)
             try:
                 main()
-            except (RuffError, RecursionError) as exc:
+            except (RuffError, RecursionError, NameError) as exc:
+                if not self.is_ruff_error(exc):
+                    result.internal = exc
+                    return
                 frames = self.ruff_frames(exc.__traceback__)
                 result.error = self.message_of(exc)
                 if frames:
