@@ -140,6 +140,13 @@ def report_syntax(src: Source | None, path: str, line: int, col: int, message: s
     return EXIT_SYNTAX
 
 
+def report_invalid_ir(src: Source, exc: Exception) -> int:
+    text = str(exc).strip()
+    sys.stderr.write(text if text.startswith(src.path) else f"{src.path}: error: {text}")
+    sys.stderr.write("\n")
+    return EXIT_SYNTAX
+
+
 def report_internal(exc: BaseException, debug: bool) -> int:
     from rufc.runtime.output import OUT
     try:
@@ -173,9 +180,19 @@ def lower_source(src: Source):  # type: ignore[no-untyped-def]
 def load_module(src: Source):  # type: ignore[no-untyped-def]
     """A compact module from .ruff source, or from a .mlir file holding ruff IR."""
     if src.path.endswith(".mlir"):
+        from xdsl.utils.exceptions import ParseError, VerifyException
+
         from rufc.dialects.convert import parse_module
-        return parse_module(src.text, src.path)
+        from rufc.dialects.optable import IRError
+        try:
+            return parse_module(src.text, src.path)
+        except (ParseError, VerifyException, IRError) as exc:
+            raise InvalidIR(str(exc)) from None
     return lower_source(src)
+
+
+class InvalidIR(Exception):
+    """A .mlir input that is not a valid ruff module (reported like a syntax error)."""
 
 
 def with_big_stack(fn: Callable[[], int]) -> int:
@@ -229,6 +246,8 @@ def cmd_emit(args: argparse.Namespace) -> int:
             return EXIT_OK
         except RuffSyntaxError as exc:
             return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
+        except InvalidIR as exc:
+            return report_invalid_ir(src, exc)
     finally:
         if args.output:
             out.close()
@@ -289,6 +308,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
     except CompileLimit as exc:
         return report_syntax(src, src.path, exc.line, exc.col, exc.message)
+    except InvalidIR as exc:
+        return report_invalid_ir(src, exc)
     result = vm.run()
     if result.internal is not None:
         return report_internal(result.internal, args.debug)
