@@ -80,9 +80,10 @@ class GenOptions:
 class FuncGen:
     """Generates the Python source of one ruff.func."""
 
-    def __init__(self, mod: "ModuleGen", func: Op) -> None:
+    def __init__(self, mod: "ModuleGen", func: Op, counting: bool = False) -> None:
         self.mod = mod
         self.func = func
+        self.counting = counting   # emit the call and loop counters of the tiering hooks
         self.sym: str = func.attrs["sym_name"]  # type: ignore[assignment]
         self.params: tuple[str, ...] = func.attrs["params"]  # type: ignore[assignment]
         self.slot_names = [s.split(":")[0] for s in func.attrs["slots"]]  # type: ignore[union-attr]
@@ -245,10 +246,10 @@ class FuncGen:
         head.append((f"def {fname}({params}):", f.line, f.col))
         if self.globals_written:
             head.append(("    global " + ", ".join(sorted(self.globals_written)), f.line, f.col))
-        if self.mod.options.jit:
+        if self.counting:
             k = "K_" + py_name(self.sym)
             head.append((f"    {k}[0] += 1", f.line, f.col))
-            head.append((f"    if {k}[0] == {self.mod.options.threshold}: ON_HOT({fname!r})",
+            head.append((f"    if {k}[0] == {max(self.mod.options.threshold, 1)}: ON_HOT({fname})",
                          f.line, f.col))
         return head + body
 
@@ -853,11 +854,32 @@ class FuncGen:
     def op_yield(self, op: Op) -> None:  # handled by _region_with_yield
         raise AssertionError("ruff.yield outside ruff.if")
 
-    def _counter(self, op: Op) -> str | None:
-        if not self.mod.options.jit:
+    def loop_entry_count(self, op: Op, iterable: str) -> str:
+        """For counted loops: report a hot loop at entry from its trip count (no cost per
+        iteration). Returns the expression to iterate over."""
+        if not self.counting:
+            return iterable
+        self.loop_id += 1
+        r = f"r{self.loop_id}"
+        self.line(f"{r} = {iterable}", op)
+        self.line(f"if len({r}) >= {self.mod.loop_threshold}: "
+                  f"ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col})", op)
+        return r
+
+    def loop_iteration_count(self, op: Op) -> str | None:
+        """For while/loop: a back-edge counter local to this activation."""
+        if not self.counting:
             return None
         self.loop_id += 1
-        return f"n{self.loop_id}"
+        n = f"n{self.loop_id}"
+        self.line(f"{n} = 0", op)
+        return n
+
+    def count_iteration(self, n: str | None, op: Op) -> None:
+        if n is not None:
+            self.line(f"{n} += 1", op)
+            self.line(f"if {n} == {self.mod.loop_threshold}: "
+                      f"ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col})", op)
 
     def enter_block(self, op: Op) -> None:
         self.blocks += 1
@@ -867,6 +889,7 @@ class FuncGen:
 
     def op_while(self, op: Op) -> None:
         self.enter_block(op)
+        counter = self.loop_iteration_count(op)
         cond_ops = op.regions[0].ops
         pre = cond_ops[:-1]
         cond_v = cond_ops[-1].operands[0]
@@ -890,14 +913,17 @@ class FuncGen:
             for o in pre:
                 self.op(o)
             self.line(f"if not ({self.cond(cond_v)}): break", cond_ops[-1])
+        self.count_iteration(counter, op)
         self.region(op.regions[1])
         self.depth -= 1
         self.blocks -= 1
 
     def op_loop(self, op: Op) -> None:
         self.enter_block(op)
+        counter = self.loop_iteration_count(op)
         self.line("while True:", op)
         self.depth += 1
+        self.count_iteration(counter, op)
         self.region(op.regions[0])
         self.depth -= 1
         self.blocks -= 1
@@ -929,6 +955,7 @@ class FuncGen:
         else:
             rng = f"RANGE({ea}, {eb}, {ec})"
         self.enter_block(op)
+        rng = self.loop_entry_count(op, rng)
         self.line(f"for {target} in {rng}:", op)
         self.depth += 1
         self.region(op.regions[0])
@@ -939,7 +966,11 @@ class FuncGen:
         it = self.e(op.operands[0])
         target = self.loop_target(op.regions[0])
         self.enter_block(op)
-        self.line(f"for {target} in ITER({it}):", op)
+        it = self.loop_entry_count(op, f"ITER({it})")
+        if not it.startswith("ITER("):
+            self.line(f"for {target} in {it}:", op)
+        else:
+            self.line(f"for {target} in {it}:", op)
         self.depth += 1
         self.region(op.regions[0])
         self.depth -= 1
@@ -1006,6 +1037,7 @@ class ModuleGen:
         self.global_names: set[str] = set()
         self.builtins_used: set[str] = set()
         self.immutable_globals = self._immutable_globals()
+        self.loop_threshold = max(options.threshold * 10, 1)
 
     def _immutable_globals(self) -> set[str]:
         """Names some top-level let/const declares: only their stores need a check."""
@@ -1021,29 +1053,45 @@ class ModuleGen:
         return out
 
     def generate(self) -> GeneratedModule:
+        """One Python function per ruff.func. With the JIT on, each function exists in a
+        counting version (call and loop counters) and a plain one; the VM switches a
+        function to the plain code once its counter has fired and the JIT declined it."""
         lines: list[tuple[str, int, int]] = []
         func_names: dict[str, str] = {}
+        jit = self.options.jit
         for op in self.module.ops:
             if op.name != "ruff.func":
                 continue
-            gen = FuncGen(self, op)
-            body = gen.generate()
             sym = py_name(op.attrs["sym_name"])  # type: ignore[arg-type]
+            plain = FuncGen(self, op).generate()
+            counting = FuncGen(self, op, counting=True).generate() if jit else None
             func_names["F_" + sym] = op.attrs["name"]  # type: ignore[assignment]
             free = op.attrs["free"]
             has_self = op.attrs["params"][:1] == ("self",)  # type: ignore[index]
+            finish = (f"FINISH(F_{sym}, {op.attrs['name']!r}, {len(op.attrs['params'])}, "  # type: ignore[arg-type]
+                      f"{op.attrs['sym_name']!r}, {has_self}")
+            here = (op.line, op.col)
             if free:
                 params = ", ".join(f"f{i}" for i in range(len(free)))  # type: ignore[arg-type]
-                lines.append((f"def MK_{sym}({params}):", op.line, op.col))
-                lines.extend(("    " + t, ln, c) for t, ln, c in body)
-                lines.append((f"    return FINISH(F_{sym}, {op.attrs['name']!r}, "
-                              f"{len(op.attrs['params'])}, {op.attrs['sym_name']!r}, {has_self})",  # type: ignore[arg-type]
-                              op.line, op.col))
+                lines.append((f"def MK_{sym}({params}):", *here))
+                if counting is None:
+                    lines.extend(("    " + t, ln, c) for t, ln, c in plain)
+                else:
+                    lines.append((f"    if K_{sym}[0] < {max(self.options.threshold, 1)}:", *here))
+                    lines.extend(("        " + t, ln, c) for t, ln, c in counting)
+                    lines.append(("    else:", *here))
+                    lines.extend(("        " + t, ln, c) for t, ln, c in plain)
+                lines.append((f"    return {finish})", *here))
                 func_names["MK_" + sym] = op.attrs["name"]  # type: ignore[assignment]
+            elif counting is None:
+                lines.extend(plain)
+                lines.append((f"{finish})", *here))
             else:
-                lines.extend(body)
-                lines.append((f"FINISH(F_{sym}, {op.attrs['name']!r}, {len(op.attrs['params'])}, "  # type: ignore[arg-type]
-                              f"{op.attrs['sym_name']!r}, {has_self})", op.line, op.col))
+                lines.extend(counting)
+                lines.extend((t.replace(f"def F_{sym}(", f"def P_{sym}(", 1), ln, c)
+                             for t, ln, c in plain[:1])
+                lines.extend(plain[1:])
+                lines.append((f"{finish}, P_{sym}.__code__)", *here))
         source = "\n".join(t for t, _, _ in lines) + "\n"
         table = {i + 1: (ln, c) for i, (_, ln, c) in enumerate(lines)}
         return GeneratedModule(source, table, func_names, self.global_names, self.builtins_used)

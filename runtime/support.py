@@ -234,8 +234,11 @@ def range_args(a: Any, b: Any, c: Any) -> range:
     return range(*vals)
 
 
-def finish(fn: Callable[..., Any], name: str, nparams: int, sym: str, has_self: bool) -> Callable[..., Any]:
-    """Tag a generated function as a Ruff function value."""
+def finish(fn: Callable[..., Any], name: str, nparams: int, sym: str, has_self: bool,
+           plain: Any = None) -> Callable[..., Any]:
+    """Tag a generated function as a Ruff function value. `plain` is the code without
+    tiering counters that the VM switches to once the function has been seen hot."""
+    fn.ruff_plain = plain  # type: ignore[attr-defined]
     fn.ruff_name = name  # type: ignore[attr-defined]
     fn.ruff_self = has_self  # type: ignore[attr-defined]
     fn.ruff_nparams = nparams - 1 if has_self else nparams  # type: ignore[attr-defined]

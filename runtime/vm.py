@@ -75,6 +75,7 @@ class VM:
         self.filename = "<ruff>"
         self.ns: dict[str, Any] = {}
         self.hot: list[str] = []
+        self.hot_loops: set[tuple[str, int, int]] = set()
 
     # ------------------------------------------------------------ loading
 
@@ -113,7 +114,7 @@ class VM:
             DUPLICATE=support.duplicate, FINISH=support.finish,
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
             RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError, NameError),
-            ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, GDECLARE=self.gdeclare,
+            ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop, GDECLARE=self.gdeclare,
         )
         ns["GD"] = ns
         self.global_names = {"G_" + py_name(n): n for n in gm.global_names}
@@ -150,16 +151,31 @@ class VM:
 
     # ------------------------------------------------------------ tiering hooks
 
-    def on_hot(self, fname: str) -> None:
-        """A function reached the call threshold."""
-        fn = self.ns.get(fname)
-        name = getattr(fn, "ruff_name", fname)
+    def on_hot(self, fn: Any) -> None:
+        """A function reached the call threshold. The compile hook (the JIT, when there
+        is one) may take it; otherwise it stays in the VM, and a singleton function
+        switches to its code without counters."""
+        name = getattr(fn, "ruff_name", "?")
         self.hot.append(name)
-        if self.options.compile_hook is not None:
-            self.options.compile_hook(fn)
-        elif log.isEnabledFor(logging.DEBUG):
+        if self.options.compile_hook is not None and self.options.compile_hook(fn):
+            return
+        if log.isEnabledFor(logging.DEBUG):
             log.debug("%s is hot (%d calls): no JIT in this build, it stays in the VM",
-                      name, self.options.threshold)
+                      name, max(self.options.threshold, 1))
+        plain = getattr(fn, "ruff_plain", None)
+        if plain is not None:
+            fn.__code__ = plain
+
+    def on_hot_loop(self, fn: Any, line: int, col: int) -> None:
+        """A loop ran past the back-edge threshold (the place on-stack replacement
+        will hook into)."""
+        key = (getattr(fn, "ruff_sym", "?"), line, col)
+        if key in self.hot_loops:
+            return
+        self.hot_loops.add(key)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("loop at %d:%d in %s is hot: no JIT in this build, it stays in the VM",
+                      line, col, getattr(fn, "ruff_name", "?"))
 
     # ------------------------------------------------------------ errors
 
