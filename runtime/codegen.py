@@ -13,14 +13,14 @@ What Ruff adds to Python's semantics is spelled out as guards around the fast pa
   Ruff error (the one definition of every rule);
 - static kinds (`rufc.runtime.types`) drop the guards that cannot fire.
 
-Every generated line maps back to the op it came from (`LineTable`), so runtime errors
-and `e.stack` get Ruff file:line:col and function names from Python tracebacks without
-any bookkeeping on the fast path.
+Every generated line maps back to the op it came from (`GeneratedModule.line_table`),
+so runtime errors and `e.stack` get Ruff file:line:col and function names from Python
+tracebacks without any bookkeeping on the fast path.
 
 Generated names: `v<N>` slot N, `c<N>` slot N held in a cell (a one-element list),
 `f<N>` free cell N, `t<N>` SSA value N, `G_<name>` a global (builtins are pre-bound
-there), `S_<sym>` a struct type, `F_<sym>` a closure-free function, `MK_<sym>` the
-factory of a closure, `K_<sym>` the call counter of a function.
+there), `S_<sym>` a struct type, `F_<sym>` a function (`P_<sym>` its version without
+counters), `MK_<sym>` the factory of a closure, `K_<sym>` the call counter of a function.
 """
 from __future__ import annotations
 
@@ -62,13 +62,6 @@ class CompileLimit(Exception):
 
 MAX_INDENT: Final = 90
 MAX_BLOCKS: Final = 18
-
-
-@dataclass
-class LineTable:
-    """Python line number -> (Ruff line, col), per generated function."""
-    func_name: str
-    lines: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -828,7 +821,6 @@ class FuncGen:
 
     def op_if(self, op: Op) -> None:
         self.line(f"if {self.cond(op.operands[0])}:", op)
-        self._yield_into = op.results
         self.depth += 1
         self._region_with_yield(op.regions[0], op.results)
         self.depth -= 1
@@ -967,10 +959,7 @@ class FuncGen:
         target = self.loop_target(op.regions[0])
         self.enter_block(op)
         it = self.loop_entry_count(op, f"ITER({it})")
-        if not it.startswith("ITER("):
-            self.line(f"for {target} in {it}:", op)
-        else:
-            self.line(f"for {target} in {it}:", op)
+        self.line(f"for {target} in {it}:", op)
         self.depth += 1
         self.region(op.regions[0])
         self.depth -= 1
