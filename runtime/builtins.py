@@ -106,7 +106,7 @@ def _num(name: str, v: Any) -> float:
 
 
 def _new_array(items: list[Any]) -> RArray:
-    return RArray(best_storage(items))
+    return RArray(items)
 
 
 def _i64(v: int) -> int:
@@ -151,7 +151,7 @@ def _range(a: Any, b: Any = _MISSING, step: Any = _MISSING) -> RArray:
     r = range(lo, hi, st)
     if not r:
         return RArray([])
-    return RArray(array(INT_CODE, r))
+    return RArray(list(r))
 
 
 def _make_push(name: str) -> Callable[..., Any]:

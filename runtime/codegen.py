@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
-from rufc.runtime.types import ANY, NUMERIC, Inference, Ranges
+from rufc.runtime.types import ANY, NUMERIC, Inference, Ranges, slot_of
 
 I64_MIN: Final = -9223372036854775808
 I64_MAX: Final = 9223372036854775807
@@ -191,6 +191,12 @@ class FuncGen:
         self.out.append(("    " * self.depth + f"{name} = {x}", 0, 0))
         self.exprs[v] = name
         return name
+
+    def inline(self, v: int) -> str:
+        """v's expression, nested into its single user (else materialized once)."""
+        if self.uses.get(v) == 1 and self.kind(v) != "i1":
+            return self.exprs[v]
+        return self.atom(v) if self.kind(v) != "i1" else self.e(v)
 
     def slot_ref(self, slot: int) -> str:
         return f"c{slot}[0]" if slot in self.cells else f"v{slot}"
@@ -362,7 +368,8 @@ class FuncGen:
         name: str = op.attrs["name"]  # type: ignore[assignment]
         chain: tuple[str, ...] = op.attrs["chain"]  # type: ignore[assignment]
         create: str = op.attrs["create"]  # type: ignore[assignment]
-        value = self.atom(op.operands[0]) if len(chain) > 0 else self.e(op.operands[0])
+        simple = len(chain) == 1 and slot_of(chain[0]) is not None
+        value = self.atom(op.operands[0]) if chain and not simple else self.e(op.operands[0])
         if self.kind(op.operands[0]) == "i1":
             value = f"(TRUE if {value} else FALSE)"
         self._store_chain(name, chain, create, value, op)
@@ -465,9 +472,9 @@ class FuncGen:
             sk = self.infer.slot_kind(slot)
             checks = [] if sk.startswith("array:") else [f"type({v}) is RArray"]
             checks.append(f"GRC({v}) == 2")
-            if vk == "int" and sk != "array:int":
+            if vk == "int":
                 checks.append(f"{v}.et is not float")
-            elif vk not in ("int", "float"):
+            elif vk != "float":
                 checks.append(f"({v}.et is None or type({value}) is {v}.et)")
             self.line(f"if {' and '.join(checks)}:", op)
             self.depth += 1
@@ -507,6 +514,14 @@ class FuncGen:
     def _binary(self, op: Op) -> None:
         a_v, b_v = op.operands
         ka, kb = self.kind(a_v), self.kind(b_v)
+        r0 = op.results[0]
+        known_pair = (ka in NUMERIC and kb in NUMERIC) or (ka == kb == "str")
+        if known_pair and (op.name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge") or (
+                op.name in ("ruff.add", "ruff.sub", "ruff.mul")
+                and self.kind(r0) in ("float", "str"))):
+            # Cannot fail and is evaluated once: nest the operands' expressions.
+            self.exprs[r0] = f"({self.inline(a_v)} {_PY_OPS[op.name]} {self.inline(b_v)})"
+            return
         a, b = self.atom(a_v), self.atom(b_v)
         if ka == "i1":
             a = f"(TRUE if {a} else FALSE)"
@@ -786,7 +801,7 @@ class FuncGen:
                 checks = [] if ka.startswith("array:") else [f"type({arr}) is RArray"]
                 checks.append(f"GRC({arr}) == 2")
                 fits = f"{arr}.et is {kx}" if kx in ("int", "float") else f"type({x}) is {arr}.et"
-                checks.append(f"({fits} or ({arr}.et is None and {arr}.data))")
+                checks.append(f"({arr}.et is None or {fits})")  # list storage takes anything
                 self.line(f"if {' and '.join(checks)}:", op)
                 self.line(f"    {arr}.data.append({x})", op)
                 self.line("else:", op)

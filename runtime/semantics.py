@@ -222,8 +222,6 @@ def _eq_deep(a: Any, b: Any) -> bool:
                     return False
                 continue
             return False
-        if x is y:
-            continue
         if tx is int or tx is str:
             if x != y:
                 return False
@@ -266,8 +264,10 @@ def _eq_deep(a: Any, b: Any) -> bool:
                 push((v, fy[k]))
         elif tx is ROk or tx is RErr or tx is RSome:
             push((x.value, y.value))
-        else:
-            # RBool, None, NONE, functions, struct types: identity (already not `is`)
+        elif x is not y:
+            # RBool, None, NONE, functions, struct types: identity. (No identity
+            # shortcut above: a float NaN, or a container holding one, is not equal
+            # to itself.)
             return False
     return True
 

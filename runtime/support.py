@@ -118,7 +118,7 @@ def payload(v: Any) -> Any:
 
 
 def make_array(items: list[Any]) -> RArray:
-    return RArray(best_storage(items))
+    return RArray((items))
 
 
 def make_array_spread(items: list[Any], spread: tuple[int, ...]) -> RArray:
@@ -130,7 +130,7 @@ def make_array_spread(items: list[Any], spread: tuple[int, ...]) -> RArray:
             out.extend(v.items())
         else:
             out.append(v)
-    return RArray(best_storage(out))
+    return RArray((out))
 
 
 def _dict_key(k: Any) -> str:
@@ -201,7 +201,7 @@ def unpack_array(v: Any, count: int, rest: bool) -> tuple[Any, ...]:
     if (len(items) != count) if not rest else (len(items) < count):
         raise RuffError("Destructuring pattern does not match")
     if rest:
-        return (*items[:count], RArray(best_storage(items[count:])))
+        return (*items[:count], RArray((items[count:])))
     return tuple(items)
 
 

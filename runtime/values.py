@@ -27,11 +27,13 @@ when nothing else observes `a`, and copies otherwise. Every observer of a contai
 (variables, containers, for-loop snapshots, closures) holds a Python reference, so a
 count of one owner is exact in CPython.
 
-Array storage is typed so that native code can later read and write ints and floats
-in place: `array('q')` while every element is an int, `array('d')` while every element
-is a float, a `list` otherwise (and for the empty array, which stays a list until it
-is given its first element). Storage only widens to `list`, never narrows back, so a
-conversion costs O(n) at most once per array.
+Array storage can be typed so that native code can read and write ints and floats in
+place: `array('q')` while every element is an int, `array('d')` while every element is
+a float, a `list` otherwise. The cold tier creates lists (CPython reads a list element
+without allocating, an array('d') element costs a new float: typed storage made the
+nbody benchmark 40% slower in the VM); `RArray.typed()` switches an array to typed
+storage when native code asks for it, and storing a value the typed storage cannot
+hold widens it back to a list. Every operation handles both storages.
 """
 from __future__ import annotations
 
@@ -88,8 +90,19 @@ class RArray:
 
     @staticmethod
     def of(items: list[Any]) -> "RArray":
-        """An array of these elements, in the narrowest storage that holds them."""
-        return RArray(best_storage(items))
+        """An array of these elements (list storage, as the cold tier uses)."""
+        return RArray(items)
+
+    def typed(self) -> bool:
+        """Switch to typed storage if every element is an int, or every one a float
+        (for native code); return whether the storage is typed now."""
+        d = self.data
+        if type(d) is list:
+            t = best_storage(d)
+            if t is d:
+                return False
+            self.data, self.et = t, (int if t.typecode == INT_CODE else float)
+        return True
 
     def __len__(self) -> int:
         return len(self.data)
@@ -115,13 +128,7 @@ class RArray:
         d = self.data
         t = type(d)
         if t is list:
-            if d or type(v) not in (int, float):
-                d.append(v)
-            else:  # first element of an empty array picks the typed storage
-                if type(v) is int:
-                    self.data, self.et = array(INT_CODE, (v,)), int
-                else:
-                    self.data, self.et = array(FLOAT_CODE, (v,)), float
+            d.append(v)
             return
         tv = type(v)
         if (tv is int and d.typecode == INT_CODE) or (tv is float and d.typecode == FLOAT_CODE):

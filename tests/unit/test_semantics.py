@@ -258,20 +258,26 @@ def test_get_index_dicts() -> None:
     assert err(S.get_index, d, TRUE) == "Invalid index operation"
 
 
+def typed(items: list[object]) -> RArray:
+    a = RArray(list(items))
+    assert a.typed()
+    return a
+
+
 def test_set_index_arrays_widen_storage() -> None:
-    a = RArray.of([1, 2, 3])
+    a = typed([1, 2, 3])
     assert a.data.typecode == "q"
     S.set_index(a, 0, 10)
     assert a.data.typecode == "q" and a.items() == [10, 2, 3]
     S.set_index(a, -1, 2.5)
     assert type(a.data) is list and a.items() == [10, 2, 2.5]
-    f = RArray.of([1.0, 2.0])
+    f = typed([1.0, 2.0])
     S.set_index(f, 1, 3)  # an int never goes into array('d')
     assert type(f.data) is list and f.items() == [1.0, 3] and type(f.data[1]) is int
-    b = RArray.of([1, 2])
+    b = typed([1, 2])
     S.set_index(b, 0, TRUE)  # nor a bool into array('q')
     assert type(b.data) is list and b.data[0] is TRUE
-    g = RArray.of([1.5])
+    g = typed([1.5])
     S.set_index(g, 0, 2.5)
     assert g.data.typecode == "d"
     lst = RArray.of(["a", 1])
@@ -286,7 +292,7 @@ def test_set_index_arrays_widen_storage() -> None:
 
 
 def test_set_index_bounds_error_keeps_storage() -> None:
-    a = RArray.of([1, 2])
+    a = typed([1, 2])
     with pytest.raises(RuffError):
         S.set_index(a, 5, "x")
     assert a.data.typecode == "q"
