@@ -472,9 +472,9 @@ class FuncGen:
             sk = self.infer.slot_kind(slot)
             checks = [] if sk.startswith("array:") else [f"type({v}) is RArray"]
             checks.append(f"GRC({v}) == 2")
-            if vk == "int":
+            if vk == "int" and sk != "array:int":  # only ints were ever stored: not array('d')
                 checks.append(f"{v}.et is not float")
-            elif vk != "float":
+            elif vk not in ("int", "float"):
                 checks.append(f"({v}.et is None or type({value}) is {v}.et)")
             self.line(f"if {' and '.join(checks)}:", op)
             self.depth += 1
