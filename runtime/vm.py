@@ -18,6 +18,7 @@ import math
 import sys
 import threading
 import types
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -89,7 +90,9 @@ class VM:
         gm = self.generated = self.generate(module)
         self.filename = f"<ruff {module.file}>"
         ns = self.ns = self._namespace(module, gm)
-        code = compile(gm.source, self.filename, "exec")
+        with warnings.catch_warnings():  # e.g. `1 is TRUE` from a constant comparison
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile(gm.source, self.filename, "exec")
         exec(code, ns)
         for op in module.ops:  # methods exist once the functions are defined
             if op.name == "ruff.struct":
