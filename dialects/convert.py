@@ -194,7 +194,9 @@ def _build(op: optable.Op, file: str, scopes: _Scopes) -> Operation:
         raise IRError(f"{op.name} at {op.line}:{op.col}: unknown attribute(s) {unknown}")
     properties = {name: _to_attr(op, name, kinds[name], v) for name, v in op.attrs.items()}
     result_type = i1 if spec.result_type == "i1" else VALUE
-    regions = [Region(Block(arg_types=[VALUE] * len(r.args))) for r in op.regions]
+    # An empty region without arguments has no block at all, so it prints as `{}`.
+    regions = [Region(Block(arg_types=[VALUE] * len(r.args))) if (r.args or r.ops) else Region()
+               for r in op.regions]
     new = OP_CLASSES[op.name].create(
         operands=[scopes.lookup(op, i) for i in op.operands],
         result_types=[result_type] * len(op.results),
@@ -202,6 +204,8 @@ def _build(op: optable.Op, file: str, scopes: _Scopes) -> Operation:
     new.location = _location(file, op.line, op.col)
     scopes.define(op, op.results, tuple(new.results))
     for region, xregion in zip(op.regions, regions):
+        if not xregion.blocks:
+            continue
         block = xregion.block
         scopes.frames.append({})
         scopes.define(op, region.args, tuple(block.args))
