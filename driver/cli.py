@@ -14,9 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 import traceback
-from typing import Callable, NoReturn, Sequence
+from typing import NoReturn, Sequence
 
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
 
@@ -195,32 +194,18 @@ class InvalidIR(Exception):
     """A .mlir input that is not a valid ruff module (reported like a syntax error)."""
 
 
-def with_big_stack(fn: Callable[[], int]) -> int:
-    """Run fn on a thread with a large stack: deep programs must never crash rufc."""
-    result: list[int] = [EXIT_INTERNAL]
-    failure: list[BaseException] = []
+def with_big_stack_value(fn):  # type: ignore[no-untyped-def]
+    """fn() on a large stack with a high recursion limit (deep programs never crash)."""
+    from rufc.runtime.stack import call_with_big_stack
 
-    def target() -> None:
+    def deep():  # type: ignore[no-untyped-def]
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 200_000))
         try:
-            result[0] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
-            failure.append(exc)
+            return fn()
         finally:
             sys.setrecursionlimit(old)
-
-    old_size = threading.stack_size()
-    threading.stack_size(1024 * 1024 * 1024)
-    try:
-        t = threading.Thread(target=target, name="rufc")
-        t.start()
-        t.join()
-    finally:
-        threading.stack_size(old_size)
-    if failure:
-        raise failure[0]
-    return result[0]
+    return call_with_big_stack(deep)
 
 
 def cmd_emit(args: argparse.Namespace) -> int:
@@ -251,12 +236,6 @@ def cmd_emit(args: argparse.Namespace) -> int:
     finally:
         if args.output:
             out.close()
-
-
-def with_big_stack_value(fn):  # type: ignore[no-untyped-def]
-    box: list[object] = []
-    with_big_stack(lambda: (box.append(fn()), 0)[1])
-    return box[0]
 
 
 def _env_int(name: str) -> int | None:

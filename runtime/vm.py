@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import sys
-import threading
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.codegen import GenOptions, GeneratedModule, ModuleGen, py_name
 from rufc.runtime.errors import RuffError
 from rufc.runtime.format import to_string
+from rufc.runtime.stack import call_with_big_stack
 from rufc.runtime.values import (
     ERROR_TYPE, FALSE, NONE, RArray, RErr, ROk, RSome, RStruct, RStructType, TRUE, UNBOUND,
 )
@@ -36,7 +36,6 @@ log = logging.getLogger("rufc.jit")
 
 DEFAULT_MAX_DEPTH = 10000
 _HELPER_HEADROOM = 40   # Python frames helpers may stack on top of the deepest Ruff call
-_STACK_BYTES = 512 * 1024 * 1024
 
 _KIND_OF_RESULT = {"int": "int", "float": "float", "bool": "bool", "string": "str", "null": "null"}
 
@@ -182,31 +181,31 @@ class VM:
 
     # ------------------------------------------------------------ errors
 
+    def _frame(self, code: types.CodeType, lineno: int) -> Frame | None:
+        """The Ruff frame of a Python frame running generated code, else None."""
+        if code.co_filename != self.filename:
+            return None
+        assert self.generated is not None
+        line, col = self.generated.line_table.get(lineno, (0, 0))
+        return Frame(self.generated.func_names.get(code.co_name, code.co_name), line, col)
+
     def ruff_frames(self, tb: types.TracebackType | None) -> list[Frame]:
         """The Ruff frames of a traceback, outermost first."""
-        assert self.generated is not None
-        table = self.generated.line_table
-        names = self.generated.func_names
         out = []
         while tb is not None:
-            code = tb.tb_frame.f_code
-            if code.co_filename == self.filename:
-                line, col = table.get(tb.tb_lineno, (0, 0))
-                out.append(Frame(names.get(code.co_name, code.co_name), line, col))
+            f = self._frame(tb.tb_frame.f_code, tb.tb_lineno)
+            if f is not None:
+                out.append(f)
             tb = tb.tb_next
         return out
 
     def outer_frames(self, frame: types.FrameType | None) -> list[Frame]:
         """Ruff frames above (and including) `frame`, outermost first."""
-        assert self.generated is not None
-        table = self.generated.line_table
-        names = self.generated.func_names
         out = []
         while frame is not None:
-            code = frame.f_code
-            if code.co_filename == self.filename:
-                line, col = table.get(frame.f_lineno, (0, 0))
-                out.append(Frame(names.get(code.co_name, code.co_name), line, col))
+            f = self._frame(frame.f_code, frame.f_lineno)
+            if f is not None:
+                out.append(f)
             frame = frame.f_back
         out.reverse()
         return out
@@ -268,13 +267,6 @@ class VM:
             finally:
                 sys.setrecursionlimit(old)
 
-        old_size = threading.stack_size()
-        threading.stack_size(_STACK_BYTES)
-        try:
-            t = threading.Thread(target=target, name="ruff-main")
-            t.start()
-            t.join()
-        finally:
-            threading.stack_size(old_size)
+        call_with_big_stack(target)
         return result
 
