@@ -18,6 +18,7 @@ import traceback
 from typing import NoReturn, Sequence
 
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
+TRACEBACK_EDGE = 10   # frames shown at each end of a long Ruff traceback
 
 HELP = """\
 usage: rufc FILE|- [--emit=ast|ruff] [-o OUT] [--print-op-generic] [--print-debuginfo]
@@ -298,8 +299,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         sys.stderr.write(caret_lines(src, result.line, result.col))
         if result.stack:
             sys.stderr.write("traceback (innermost last):\n")
-            for f in result.stack:
-                sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
+            frames = result.stack
+            if len(frames) > 2 * TRACEBACK_EDGE:  # deep recursion: the ends tell the story
+                shown = frames[:TRACEBACK_EDGE] + [None] + frames[-TRACEBACK_EDGE:]
+            else:
+                shown = list(frames)
+            for f in shown:
+                if f is None:
+                    omitted = len(frames) - 2 * TRACEBACK_EDGE
+                    sys.stderr.write(f"  ... {omitted} more frames ...\n")
+                else:
+                    sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
         return EXIT_RUNTIME
     if args.stats:
         sys.stderr.write(f"hot functions: {', '.join(vm.hot) or 'none'}\n")

@@ -13,6 +13,7 @@ argument types raise `RuffError` with a message naming the builtin.
 from __future__ import annotations
 
 import math
+import sys
 import re
 import types
 from array import array
@@ -549,12 +550,31 @@ def _char_at(s: Any, i: Any) -> str:
 
 # ---------------------------------------------------------------- higher-order
 
+class _CallbackFrame:
+    """While a higher-order builtin runs, its own Python frame does not count toward
+    the Ruff call-depth limit (the VM maps one Ruff call to one Python frame): the
+    recursion limit is raised by one for its duration. The builtins below call their
+    function argument directly from their own frame (no comprehension frames)."""
+    __slots__ = ("limit",)
+
+    def __enter__(self) -> None:
+        self.limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(self.limit + 1)
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setrecursionlimit(self.limit)
+
+
 def _map(a: Any, f: Any) -> RArray:
     d = _arr("map", a).data
     if not d:
         return RArray([])
     _fn1("map", f)
-    return _new_array([f(x) for x in d[:]])
+    out = []
+    with _CallbackFrame():
+        for x in d[:]:
+            out.append(f(x))
+    return _new_array(out)
 
 
 def _filter(a: Any, f: Any) -> RArray:
@@ -562,7 +582,11 @@ def _filter(a: Any, f: Any) -> RArray:
     if not d:
         return RArray([])
     _fn1("filter", f)
-    keep = [x for x in d[:] if truthy(f(x))]
+    keep = []
+    with _CallbackFrame():
+        for x in d[:]:
+            if truthy(f(x)):
+                keep.append(x)
     if type(d) is not list:
         return RArray(array(d.typecode, keep)) if keep else RArray([])
     return _new_array(keep)
@@ -574,8 +598,9 @@ def _reduce(a: Any, init: Any, f: Any) -> Any:
     if not d:
         return acc
     check_call(f, 2)
-    for x in d[:]:
-        acc = f(acc, x)
+    with _CallbackFrame():
+        for x in d[:]:
+            acc = f(acc, x)
     return acc
 
 
@@ -583,9 +608,10 @@ def _any(a: Any, f: Any) -> RBool:
     d = _arr("any", a).data
     if d:
         _fn1("any", f)
-        for x in d[:]:
-            if truthy(f(x)):
-                return TRUE
+        with _CallbackFrame():
+            for x in d[:]:
+                if truthy(f(x)):
+                    return TRUE
     return FALSE
 
 
@@ -593,9 +619,10 @@ def _all(a: Any, f: Any) -> RBool:
     d = _arr("all", a).data
     if d:
         _fn1("all", f)
-        for x in d[:]:
-            if not truthy(f(x)):
-                return FALSE
+        with _CallbackFrame():
+            for x in d[:]:
+                if not truthy(f(x)):
+                    return FALSE
     return TRUE
 
 

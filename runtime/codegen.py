@@ -1069,7 +1069,7 @@ class ModuleGen:
             sym = py_name(op.attrs["sym_name"])  # type: ignore[arg-type]
             plain = FuncGen(self, op).generate()
             counting = FuncGen(self, op, counting=True).generate() if jit else None
-            func_names["F_" + sym] = op.attrs["name"]  # type: ignore[assignment]
+            func_names["F_" + sym] = func_names["P_" + sym] = op.attrs["name"]  # type: ignore[assignment]
             free = op.attrs["free"]
             has_self = op.attrs["params"][:1] == ("self",)  # type: ignore[index]
             finish = (f"FINISH(F_{sym}, {op.attrs['name']!r}, {len(op.attrs['params'])}, "  # type: ignore[arg-type]

@@ -170,3 +170,11 @@ def test_examples_run(tmp_path: Path) -> None:
     for example in sorted((REPO / "examples").glob("*.ruff")):
         expected = example.with_suffix(".out").read_text()
         assert rufc("run", str(example)).stdout == expected, example.name
+
+
+def test_deep_tracebacks_are_shortened(tmp_path: Path) -> None:
+    f = write(tmp_path, "so.ruff", "func forever(n) { return forever(n + 1) }\nforever(0)\n")
+    r = rufc("run", f)
+    assert r.exit_code == 4 and "Maximum call stack depth of 10000 exceeded" in r.stderr
+    assert "more frames ..." in r.stderr and len(r.stderr.splitlines()) < 40
+    assert "in forever at" in r.stderr and "P_" not in r.stderr

@@ -199,3 +199,9 @@ def test_comparisons_agree_with_semantics_for_every_kind_of_operand(op: str, a: 
     # runtime.semantics helpers); constants, globals and conditions take fast paths
     # chosen from static kinds. All must agree.
     assert len(lines) == 4 and len(set(lines)) == 1, lines
+
+
+def test_recursion_through_higher_order_builtins_gets_the_same_depth() -> None:
+    src = ("func f(n) { if n == 0 { return 0 } return map([n], func(x) { return 1 + f(x - 1) })[0] }\n"
+           "print(f(4999))")
+    assert run(src)[0] == "4999\n"
