@@ -1,0 +1,11 @@
+// RUN: not rufc %s --emit=ruff 2>&1 | filecheck %s
+// RUN: not rufc run %s 2>&1 | filecheck %s
+// The input ends inside a region.
+
+ruff.func @__main__() name "__main__" slots [] {
+  %0 = ruff.const 1 : i64
+
+// CHECK:      {{^.*}}ir_truncated.mlir:{{[0-9]+}}:1
+// CHECK: in block definition
+// CHECK-NOT: internal error
+// CHECK-NOT: Traceback
