@@ -631,7 +631,23 @@ def _check_return(op: Operation) -> None:
                               f"{len(op.operands)}")
 
 
+_LOOPS = ("ruff.while", "ruff.loop", "ruff.for_range", "ruff.for_each")
+
+
+def _check_in_loop(op: Operation) -> None:
+    """break/continue act on the innermost loop of their own function (irgen emits a
+    ruff.raise for one outside any loop, LANGUAGE.md §16.3)."""
+    parent = op.parent_op()
+    while parent is not None and parent.name != "ruff.func":
+        if parent.name in _LOOPS:
+            return
+        parent = parent.parent_op()
+    raise VerifyException(f"'{op.name}' must be inside a loop of its function")
+
+
 _CHECKS: dict[str, Callable[[Operation], None]] = {
+    "ruff.break": _check_in_loop,
+    "ruff.continue": _check_in_loop,
     "ruff.func": _check_func,
     "ruff.struct": _check_struct,
     "ruff.make_function": _check_make_function,

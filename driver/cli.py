@@ -136,7 +136,8 @@ def caret_lines(src: Source | None, line: int, col: int) -> str:
 
 
 def report_syntax(src: Source | None, path: str, line: int, col: int, message: str) -> int:
-    sys.stderr.write(f"{path}:{line}:{col}: error: {message}\n" + caret_lines(src, line, col))
+    where = f"{path}:{line}:{col}" if line > 0 else path
+    sys.stderr.write(f"{where}: error: {message}\n" + caret_lines(src, line, col))
     return EXIT_SYNTAX
 
 
@@ -193,6 +194,18 @@ def load_module(src: Source):  # type: ignore[no-untyped-def]
 
 class InvalidIR(Exception):
     """A .mlir input that is not a valid ruff module (reported like a syntax error)."""
+
+
+def source_of_locations(file: str, src: Source) -> Source:
+    """The source that op locations point into: for IR printed with --print-debuginfo,
+    the original .ruff file (when it can be read), else the input itself."""
+    if not file or file == src.path:
+        return src
+    try:
+        with open(file, encoding="utf-8") as fh:
+            return Source(file, fh.read())
+    except (OSError, UnicodeDecodeError):
+        return Source(file, "")
 
 
 def with_big_stack_value(fn):  # type: ignore[no-untyped-def]
@@ -274,7 +287,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         logging.getLogger("rufc.jit").setLevel(logging.DEBUG)
 
     from rufc.frontend.errors import RuffSyntaxError
-    from rufc.runtime.codegen import CompileLimit
+    from rufc.runtime.codegen import CompileError
     from rufc.runtime.output import OUT
     from rufc.runtime.vm import VM, VMOptions
 
@@ -283,10 +296,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         options.max_depth = max_depth
     vm = VM(options)
     try:
-        with_big_stack_value(lambda: vm.load(load_module(src)))
+        module = with_big_stack_value(lambda: load_module(src))
+        with_big_stack_value(lambda: vm.load(module))
     except RuffSyntaxError as exc:
         return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
-    except CompileLimit as exc:
+    except CompileError as exc:
         return report_syntax(src, src.path, exc.line, exc.col, exc.message)
     except InvalidIR as exc:
         return report_invalid_ir(src, exc)
@@ -295,6 +309,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return report_internal(result.internal, args.debug)
     OUT.flush()
     if result.error is not None:
+        src = source_of_locations(module.file, src)
         sys.stderr.write(f"{src.path}:{result.line}:{result.col}: runtime error: {result.error}\n")
         sys.stderr.write(caret_lines(src, result.line, result.col))
         if result.stack:

@@ -68,6 +68,17 @@ class FuncCtx:
         return len(self.slot_names) - 1
 
 
+def _kind(kinds: set[str]) -> str:
+    """One slot's binding kind from the kinds of the statements that bind it."""
+    if not kinds or kinds == {"mut"}:
+        return "mut"
+    return next(iter(kinds)) if len(kinds) == 1 else "mixed"
+
+
+def _with_kind(name: str, kind: str) -> str:
+    return name if kind == "mut" else f"{name}:{kind}"
+
+
 def _bound_names(stmts: Iterable[A.Stmt]) -> list[str]:
     """Names a block's own statements may bind in that block (match bodies included,
     since they are not scopes), in first-appearance order."""
@@ -137,6 +148,7 @@ class IRGen:
         self.anon_count = 0
         self.sym_names: set[str] = set()
         self.ctx: FuncCtx = FuncCtx(None, MAIN_SYMBOL, "<main>", [])
+        self.lowered: list[tuple[Op, FuncCtx]] = []   # for the kinds of free variables
         self.region: list[Op] = []
 
     # ------------------------------------------------------------ helpers
@@ -187,8 +199,10 @@ class IRGen:
     def pop_scope(self) -> None:
         self.ctx.scopes.pop()
 
-    def chain(self, name: str, ctx: FuncCtx | None = None) -> tuple[str, ...]:
-        """Candidates for `name` seen from the current point of `ctx`, innermost first."""
+    def chain(self, name: str, ctx: FuncCtx | None = None, closure: bool = False) -> tuple[str, ...]:
+        """Candidates for `name` seen from the current point of `ctx`, innermost first.
+        With `closure`, the lookup is on behalf of a function created here: it runs
+        later, so a slot not bound yet may be bound by then (MAYBE, not UNBOUND)."""
         ctx = ctx or self.ctx
         out: list[str] = []
         for scope in reversed(ctx.scopes):
@@ -198,13 +212,15 @@ class IRGen:
             if slot is None:
                 continue
             st = scope.status[slot]
+            if closure and st == UNBOUND:
+                st = MAYBE
             if st == SURE:
                 out.append(f"l{slot}")
                 return tuple(out)
             if st == MAYBE:
                 out.append(f"l{slot}?")
         if ctx.parent is not None and not self._scopes_are_global(ctx.parent):
-            for ref in self.chain(name, ctx.parent):
+            for ref in self.chain(name, ctx.parent, closure=True):
                 if ref in ("g", "b"):
                     break
                 maybe = ref.endswith("?")
@@ -280,20 +296,24 @@ class IRGen:
         self.pop_scope()
         main = self.func_op(ctx, body, A.Loc(self.program.file, 1, 1))
         self.module.ops = [*self.struct_ops, main, *self.func_ops]
+        for op, fctx in self.lowered:  # kinds are final only once every function is lowered
+            op.attrs["free"] = tuple(_with_kind(n, self.ref_kind(fctx.parent, ref))
+                                     for n, ref in fctx.free)
         for op in self.module.ops:
             if op.name == "ruff.func":
                 renumber(op)
         return self.module
 
+    def ref_kind(self, ctx: FuncCtx | None, ref: str) -> str:
+        """The binding kind (mut/let/const/mixed) behind a captured reference."""
+        if ctx is None:
+            return "mut"
+        if ref.startswith("l"):
+            return _kind(ctx.slot_kinds[int(ref[1:])])
+        return self.ref_kind(ctx.parent, ctx.free[int(ref[1:])][1])
+
     def func_op(self, ctx: FuncCtx, body: Region, loc: A.Loc) -> Op:
-        slots = []
-        for name, kinds in zip(ctx.slot_names, ctx.slot_kinds):
-            if not kinds or kinds == {"mut"}:
-                slots.append(name)
-            elif len(kinds) == 1:
-                slots.append(f"{name}:{next(iter(kinds))}")
-            else:
-                slots.append(f"{name}:mixed")
+        slots = [_with_kind(name, _kind(kinds)) for name, kinds in zip(ctx.slot_names, ctx.slot_kinds)]
         return Op("ruff.func", (), (), {
             "sym_name": ctx.sym, "name": ctx.name, "params": tuple(ctx.params),
             "slots": tuple(slots), "cells": tuple(sorted(ctx.cells)),
@@ -325,6 +345,7 @@ class IRGen:
         self.pop_scope()
         self.ctx, self.region = outer_ctx, outer_region
         self.func_ops.append(self.func_op(inner, region, loc))
+        self.lowered.append((self.func_ops[-1], inner))
         captures = tuple(ref for _, ref in inner.free)
         return self.value("ruff.make_function", (), {"callee": sym, "captures": captures}, loc)
 

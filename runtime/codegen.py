@@ -51,9 +51,10 @@ def py_name(name: str) -> str:
                           for c in name)
 
 
-class CompileLimit(Exception):
-    """The program nests blocks deeper than the cold tier can express (CPython allows
-    about 100 indentation levels and 20 nested loops/try blocks per function)."""
+class CompileError(Exception):
+    """IR the cold tier cannot run: blocks nested deeper than CPython allows (about 100
+    indentation levels and 20 nested loops/try blocks per function), or a ruff.call_builtin
+    of a name that is no builtin (only possible in hand-written .mlir input)."""
 
     def __init__(self, message: str, line: int, col: int) -> None:
         super().__init__(message)
@@ -84,6 +85,8 @@ class FuncGen:
                            for s in func.attrs["slots"]]  # type: ignore[union-attr]
         self.cells: set[int] = set(func.attrs["cells"])  # type: ignore[arg-type]
         self.free: tuple[str, ...] = func.attrs["free"]  # type: ignore[assignment]
+        # "x:let" / "x:const": a captured immutable binding (LANGUAGE.md §6)
+        self.free_kinds = [f.split(":")[1] if ":" in f else "mut" for f in self.free]
         self.infer = Inference(func, mod.builtin_kinds, self.cells)
         self.ranges = Ranges(func, self.infer, self.cells)
         self.out: list[tuple[str, int, int]] = []   # (text, ruff line, ruff col)
@@ -159,7 +162,7 @@ class FuncGen:
 
     def line(self, text: str, op: Op | None = None) -> None:
         if self.depth > MAX_INDENT:
-            raise CompileLimit(f"blocks nested too deeply (rufc supports {MAX_INDENT} levels)",
+            raise CompileError(f"blocks nested too deeply (rufc supports {MAX_INDENT} levels)",
                                op.line if op else 0, op.col if op else 0)
         self.out.append(("    " * self.depth + text, op.line if op else 0, op.col if op else 0))
 
@@ -197,6 +200,11 @@ class FuncGen:
         if self.uses.get(v) == 1 and self.kind(v) != "i1":
             return self.exprs[v]
         return self.atom(v) if self.kind(v) != "i1" else self.e(v)
+
+    def obj(self, v: int) -> str:
+        """v as the object of an attribute access (`5.data` is not Python; `(5).data` is)."""
+        x = self.atom(v)
+        return f"({x})" if v in self.consts else x
 
     def slot_ref(self, slot: int) -> str:
         return f"c{slot}[0]" if slot in self.cells else f"v{slot}"
@@ -355,6 +363,11 @@ class FuncGen:
         elif r.startswith("l"):
             self._assign_slot_checked(int(r[1:]), value, name, op, mutate)
         else:
+            kind = self.free_kinds[int(r[1:])]
+            if kind in ("let", "const"):
+                verb = "mutate" if mutate else "reassign"
+                self.line(f"raise IMMUTABLE({verb!r}, {kind!r}, {name!r})", op)
+                return
             self.line(f"f{int(r[1:])}[0] = {value}", op)
 
     def _bound_test(self, ref: str, name: str) -> str:
@@ -714,7 +727,7 @@ class FuncGen:
         self.line(f"{self.tmp(op.results[0])} = PAYLOAD({self.e(op.operands[0])})", op)
 
     def op_try_unwrap(self, op: Op) -> None:
-        x = self.atom(op.operands[0])
+        x = self.obj(op.operands[0])
         t = self.tmp(op.results[0])
         self.line(f"if type({x}) is ROk or type({x}) is RSome: {t} = {x}.value", op)
         self.line(f"elif type({x}) is RErr or {x} is NONE: return {x}", op)
@@ -756,7 +769,7 @@ class FuncGen:
         self.line(f"{self.tmp(op.results[0])} = ''.join(({', '.join(parts)},))", op)
 
     def op_get_index(self, op: Op) -> None:
-        a, i = self.atom(op.operands[0]), self.atom(op.operands[1])
+        a, i = self.obj(op.operands[0]), self.atom(op.operands[1])
         if self.kind(op.operands[1]) == "i1":
             i = f"(TRUE if {i} else FALSE)"
         t = self.tmp(op.results[0])
@@ -782,6 +795,8 @@ class FuncGen:
 
     def op_call_builtin(self, op: Op) -> None:
         name: str = op.attrs["callee"]  # type: ignore[assignment]
+        if name not in self.mod.builtin_arity:
+            raise CompileError(f"ruff.call_builtin of unknown builtin '{name}'", op.line, op.col)
         args = [self.e(v) for v in op.operands]
         t = self.tmp(op.results[0])
         lo, hi = self.mod.builtin_arity[name]
@@ -891,7 +906,7 @@ class FuncGen:
     def enter_block(self, op: Op) -> None:
         self.blocks += 1
         if self.blocks > MAX_BLOCKS:
-            raise CompileLimit(f"loops and try blocks nested too deeply (rufc supports "
+            raise CompileError(f"loops and try blocks nested too deeply (rufc supports "
                                f"{MAX_BLOCKS} levels)", op.line, op.col)
 
     def op_while(self, op: Op) -> None:

@@ -66,7 +66,8 @@ def _if_sample() -> Module:
     return main(*cond(0), Op("ruff.if", (2, 3), (1,), regions=(
         Region((), [const(4, "a"), Op("ruff.yield", (), (4, 0))]),
         Region((), [Op("ruff.yield", (), (0, 0))]))),
-        Op("ruff.if", (), (1,), regions=(Region((), [Op("ruff.break")]), Region())))
+        Op("ruff.loop", regions=(Region((), [
+            Op("ruff.if", (), (1,), regions=(Region((), [Op("ruff.break")]), Region()))]),)))
 
 
 def _while_sample() -> Module:
@@ -367,7 +368,7 @@ REJECTIONS: dict[str, tuple[Callable[[], Module], str]] = {
     "condition outside while": (lambda: main(*cond(0), Op("ruff.loop", regions=(
         Region((), [Op("ruff.condition", (), (1,))]),))), "expects parent op 'ruff.while'"),
     "terminator not last": (lambda: main(*cond(0), Op("ruff.if", (), (1,), regions=(
-        Region((), [Op("ruff.yield"), Op("ruff.break")]), Region()))),
+        Region((), [Op("ruff.yield"), Op("ruff.raise", attrs={"message": "m"})]), Region()))),
         "'ruff.yield' must be the last operation in its parent block"),
     "yield count": (lambda: main(*cond(0), Op("ruff.if", (2,), (1,), regions=(
         Region((), [Op("ruff.yield")]), Region()))), "has 1 results but a region yields 0"),
@@ -412,6 +413,7 @@ REJECTIONS: dict[str, tuple[Callable[[], Module], str]] = {
                            "only ruff.func and ruff.struct may appear at module level"),
     "attribute type": (lambda: main(Op("ruff.raise", attrs={"message": 3})),
                        "attribute 'message' must be str, got 3"),
+    "break outside loop": (lambda: main(Op("ruff.break")), "must be inside a loop"),
     "unknown attribute": (lambda: main(Op("ruff.break", attrs={"label": "x"})),
                           "unknown attribute(s) ['label']"),
     "undefined value": (lambda: main(Op("ruff.neg", (0,), (5,))),

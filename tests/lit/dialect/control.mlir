@@ -14,10 +14,6 @@ ruff.func @__main__() name "__main__" slots ["i"] {
   } else {
     ruff.yield %t
   }
-  ruff.if %c {
-    ruff.break
-  } else {
-  }
   ruff.while {
     %again = ruff.truthy %r : i1
     ruff.condition %again
@@ -25,6 +21,10 @@ ruff.func @__main__() name "__main__" slots ["i"] {
     ruff.continue
   }
   ruff.loop {
+    ruff.if %c {
+      ruff.break
+    } else {
+    }
     ruff.break
   }
   ruff.for_range %i = %r to %r step %r {
@@ -51,10 +51,6 @@ ruff.func @__main__() name "__main__" slots ["i"] {
 // CHECK-NEXT:    } else {
 // CHECK-NEXT:      ruff.yield [[T]]
 // CHECK-NEXT:    }
-// CHECK-NEXT:    ruff.if [[C]] {
-// CHECK-NEXT:      ruff.break
-// CHECK-NEXT:    } else {
-// CHECK-NEXT:    }
 // CHECK-NEXT:    ruff.while {
 // CHECK-NEXT:      [[AGAIN:%.+]] = ruff.truthy [[R]] : i1
 // CHECK-NEXT:      ruff.condition [[AGAIN]]
@@ -62,6 +58,10 @@ ruff.func @__main__() name "__main__" slots ["i"] {
 // CHECK-NEXT:      ruff.continue
 // CHECK-NEXT:    }
 // CHECK-NEXT:    ruff.loop {
+// CHECK-NEXT:      ruff.if [[C]] {
+// CHECK-NEXT:        ruff.break
+// CHECK-NEXT:      } else {
+// CHECK-NEXT:      }
 // CHECK-NEXT:      ruff.break
 // CHECK-NEXT:    }
 // CHECK-NEXT:    ruff.for_range [[I:%.+]] = [[R]] to [[R]] step [[R]] {

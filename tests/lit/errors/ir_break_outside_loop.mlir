@@ -1,5 +1,4 @@
-// XFAIL: *
-// FINDING: the verifier accepts ruff.break / ruff.continue outside any loop (rufc
+// REGRESSION (fixed; the text says what used to go wrong): the verifier accepts ruff.break / ruff.continue outside any loop (rufc
 // --emit=ruff prints it back, exit 0), and `rufc run` then crashes with "rufc: internal
 // error: SyntaxError: 'break' outside loop" (exit 70). Expected: a verifier error
 // (exit 3), as for ruff.condition outside ruff.while, or the runtime error

@@ -1,5 +1,4 @@
-// XFAIL: *
-// FINDING: the verifier accepts ruff.call_builtin of a name that is no builtin, and
+// REGRESSION (fixed; the text says what used to go wrong): the verifier accepts ruff.call_builtin of a name that is no builtin, and
 // `rufc run` then crashes with "rufc: internal error: KeyError: 'nosuch'" (exit 70).
 // Expected: a verifier error naming the callee (exit 3), or a runtime error (exit 4).
 // RUN: sh -c 'rufc run %s 2>&1; echo "exit=$?"' | filecheck %s
