@@ -23,6 +23,7 @@ from typing import Any, Callable, Literal, Optional
 from .errors import RuffError
 from .format import format_float, to_string
 from .output import OUT
+from .stack import HelperFrames
 from .semantics import add, check_call, eq, index_key, trunc_float, truthy
 from .values import (
     FALSE, FLOAT_CODE, INT_CODE, I64_MAX, I64_MIN, RArray, RBool, RDict, RStruct, TRUE,
@@ -550,28 +551,13 @@ def _char_at(s: Any, i: Any) -> str:
 
 # ---------------------------------------------------------------- higher-order
 
-class _CallbackFrame:
-    """While a higher-order builtin runs, its own Python frame does not count toward
-    the Ruff call-depth limit (the VM maps one Ruff call to one Python frame): the
-    recursion limit is raised by one for its duration. The builtins below call their
-    function argument directly from their own frame (no comprehension frames)."""
-    __slots__ = ("limit",)
-
-    def __enter__(self) -> None:
-        self.limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(self.limit + 1)
-
-    def __exit__(self, *exc: object) -> None:
-        sys.setrecursionlimit(self.limit)
-
-
 def _map(a: Any, f: Any) -> RArray:
     d = _arr("map", a).data
     if not d:
         return RArray([])
     _fn1("map", f)
     out = []
-    with _CallbackFrame():
+    with HelperFrames():
         for x in d[:]:
             out.append(f(x))
     return _new_array(out)
@@ -583,7 +569,7 @@ def _filter(a: Any, f: Any) -> RArray:
         return RArray([])
     _fn1("filter", f)
     keep = []
-    with _CallbackFrame():
+    with HelperFrames():
         for x in d[:]:
             if truthy(f(x)):
                 keep.append(x)
@@ -598,7 +584,7 @@ def _reduce(a: Any, init: Any, f: Any) -> Any:
     if not d:
         return acc
     check_call(f, 2)
-    with _CallbackFrame():
+    with HelperFrames():
         for x in d[:]:
             acc = f(acc, x)
     return acc
@@ -608,7 +594,7 @@ def _any(a: Any, f: Any) -> RBool:
     d = _arr("any", a).data
     if d:
         _fn1("any", f)
-        with _CallbackFrame():
+        with HelperFrames():
             for x in d[:]:
                 if truthy(f(x)):
                     return TRUE
@@ -619,7 +605,7 @@ def _all(a: Any, f: Any) -> RBool:
     d = _arr("all", a).data
     if d:
         _fn1("all", f)
-        with _CallbackFrame():
+        with HelperFrames():
             for x in d[:]:
                 if not truthy(f(x)):
                     return FALSE

@@ -8,6 +8,7 @@ wants inside `fn`.
 """
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Callable, TypeVar
 
@@ -38,3 +39,22 @@ def call_with_big_stack(fn: Callable[[], T], stack_bytes: int = DEFAULT_STACK_BY
     if failure:
         raise failure[0]
     return result[0]
+
+
+class HelperFrames:
+    """`with HelperFrames(n):` around code in a runtime helper that calls Ruff functions:
+    the n Python frames of the helper itself do not count toward the Ruff call-depth
+    limit, which the VM enforces as one Python frame per Ruff call. The helper must call
+    the Ruff function from within these n frames (no comprehension or extra frames)."""
+    __slots__ = ("n", "limit")
+
+    def __init__(self, n: int = 1) -> None:
+        self.n = n
+        self.limit = 0
+
+    def __enter__(self) -> None:
+        self.limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(self.limit + self.n)
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setrecursionlimit(self.limit)

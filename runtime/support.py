@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from rufc.runtime import semantics
 from rufc.runtime.errors import RuffError
+from rufc.runtime.stack import HelperFrames
 from rufc.runtime.values import (
     NONE, RArray, RDict, RErr, ROk, RSome, RStruct, RStructType, UNBOUND, best_storage,
     is_function, type_name,
@@ -171,7 +172,8 @@ def make_struct(t: Any, fields: tuple[str, ...], values: list[Any]) -> RStruct:
 
 def call_method(recv: Any, name: str, args: tuple[Any, ...]) -> Any:
     """`recv.name(args)`: a struct method (self bound to recv), or a function-valued
-    struct field or dict entry."""
+    struct field or dict entry. The callee runs from this frame, which does not count
+    toward the call-depth limit (see HelperFrames)."""
     t = type(recv)
     if t is RStruct:
         fn = recv.type.methods.get(name)
@@ -179,19 +181,23 @@ def call_method(recv: Any, name: str, args: tuple[Any, ...]) -> Any:
             if fn.ruff_self:
                 if len(args) != fn.ruff_nparams:
                     raise semantics.arity_error(fn, len(args))
-                return fn(recv, *args)
-            return semantics.call(fn, args)
-        if name in recv.fields:
-            return semantics.call(recv.fields[name], args)
-        raise RuffError(f"Unknown method '{name}' on struct {recv.type.name}")
-    if t is RStructType:
+                with HelperFrames():
+                    return fn(recv, *args)
+        elif name in recv.fields:
+            fn = recv.fields[name]
+        else:
+            raise RuffError(f"Unknown method '{name}' on struct {recv.type.name}")
+    elif t is RStructType:
         fn = recv.methods.get(name)
-        if fn is not None and not fn.ruff_self:
-            return semantics.call(fn, args)
-        raise RuffError(f"Unknown method '{name}' on struct {recv.name}")
-    if t is RDict:
-        return semantics.call(semantics.get_field(recv, name), args)
-    raise RuffError(f"Unknown method '{name}' on {type_name(recv)}")
+        if fn is None or fn.ruff_self:
+            raise RuffError(f"Unknown method '{name}' on struct {recv.name}")
+    elif t is RDict:
+        fn = semantics.get_field(recv, name)
+    else:
+        raise RuffError(f"Unknown method '{name}' on {type_name(recv)}")
+    semantics.check_call(fn, len(args))
+    with HelperFrames():
+        return fn(*args)
 
 
 def unpack_array(v: Any, count: int, rest: bool) -> tuple[Any, ...]:

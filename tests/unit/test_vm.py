@@ -205,3 +205,10 @@ def test_recursion_through_higher_order_builtins_gets_the_same_depth() -> None:
     src = ("func f(n) { if n == 0 { return 0 } return map([n], func(x) { return 1 + f(x - 1) })[0] }\n"
            "print(f(4999))")
     assert run(src)[0] == "4999\n"
+
+
+def test_recursion_through_methods_and_dict_functions_gets_the_full_depth() -> None:
+    src = ("struct N {\n v\n func down(self, n) { if n == 0 { return 0 } return 1 + self.down(n - 1) }\n}\n"
+           "print(N { v: 1 }.down(9990))\n"
+           'd := {"f": func(n) { if n == 0 { return 0 } return 1 + d.f(n - 1) }}\nprint(d.f(9990))')
+    assert run(src)[0] == "9990\n9990\n"
