@@ -219,7 +219,7 @@ class IRGen:
                 return tuple(out)
             if st == MAYBE:
                 out.append(f"l{slot}?")
-        if ctx.parent is not None and not self._scopes_are_global(ctx.parent):
+        if ctx.parent is not None:
             for ref in self.chain(name, ctx.parent, closure=True):
                 if ref in ("g", "b"):
                     break
@@ -233,10 +233,6 @@ class IRGen:
         if name in self.builtins:
             out.append("b")
         return tuple(out)
-
-    @staticmethod
-    def _scopes_are_global(ctx: FuncCtx) -> bool:
-        return ctx.sym == MAIN_SYMBOL and len(ctx.scopes) == 1
 
     def _capture(self, ctx: FuncCtx, name: str, parent_ref: str) -> int:
         """The free-variable index in ctx for parent_ref ("lN" or "fN" of ctx.parent)."""

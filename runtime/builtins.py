@@ -13,7 +13,6 @@ argument types raise `RuffError` with a message naming the builtin.
 from __future__ import annotations
 
 import math
-import sys
 import re
 import types
 from array import array
@@ -27,7 +26,7 @@ from .stack import HelperFrames
 from .semantics import add, check_call, eq, index_key, trunc_float, truthy
 from .values import (
     FALSE, FLOAT_CODE, INT_CODE, I64_MAX, I64_MIN, RArray, RBool, RDict, RStruct, TRUE,
-    best_storage, is_function, type_name,
+    is_function, type_name,
 )
 
 __all__ = ["Builtin", "BUILTINS", "CONSTANTS", "ResultType"]

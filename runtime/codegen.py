@@ -24,15 +24,13 @@ counters), `MK_<sym>` the factory of a closure, `K_<sym>` the call counter of a 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
-from rufc.runtime.types import ANY, NUMERIC, Inference, Ranges, slot_of
+from rufc.runtime.types import NUMERIC, Inference, Ranges, slot_of
 
-I64_MIN: Final = -9223372036854775808
-I64_MAX: Final = 9223372036854775807
-RANGE_CHECK: Final = f"-9223372036854775808 <= {{0}} <= 9223372036854775807"
+RANGE_CHECK: Final = "-9223372036854775808 <= {0} <= 9223372036854775807"
 
 _PY_OPS: Final = {"ruff.add": "+", "ruff.sub": "-", "ruff.mul": "*", "ruff.div": "/",
                   "ruff.mod": "%", "ruff.eq": "==", "ruff.ne": "!=", "ruff.lt": "<",
@@ -731,7 +729,7 @@ class FuncGen:
         t = self.tmp(op.results[0])
         self.line(f"if type({x}) is ROk or type({x}) is RSome: {t} = {x}.value", op)
         self.line(f"elif type({x}) is RErr or {x} is NONE: return {x}", op)
-        self.line(f"else: raise ERR('Try operator requires Result or Option')", op)
+        self.line("else: raise ERR('Try operator requires Result or Option')", op)
 
     # ---- values and containers
 

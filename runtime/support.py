@@ -17,7 +17,7 @@ from rufc.runtime import semantics
 from rufc.runtime.errors import RuffError
 from rufc.runtime.stack import HelperFrames
 from rufc.runtime.values import (
-    NONE, RArray, RDict, RErr, ROk, RSome, RStruct, RStructType, UNBOUND, best_storage,
+    NONE, RArray, RDict, RErr, ROk, RSome, RStruct, RStructType, UNBOUND,
     is_function, type_name,
 )
 
