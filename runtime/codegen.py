@@ -100,6 +100,9 @@ class FuncGen:
         self._find_push_idioms(func.regions[0])
         self.globals_written: set[str] = set()
         self.maybe_slots = self._maybe_slots(func.regions[0])
+        self.forward: dict[int, str] = {}     # value -> local it is computed straight into
+        self._forward_store: dict[int, Op] = {}
+        self._find_forwarding(func.regions[0])
         self.loop_id = 0
         self.blocks = 0
         self.is_main = self.sym == MAIN_SYMBOL
@@ -139,6 +142,37 @@ class FuncGen:
                         and load.attrs["chain"] == op.attrs["chain"]
                         and self.uses.get(load.results[0]) == 1):
                     self.push_into[id(call)] = 1
+
+    _FORWARDABLE: Final = frozenset({"ruff.call", "ruff.add", "ruff.sub", "ruff.mul"})
+
+    def _find_forwarding(self, region: Region) -> None:
+        """`x := f(...)` or `x := a + b` (ints): compute straight into x's local instead
+        of a temporary that is then copied (and would keep a second reference)."""
+        stack = [region]
+        while stack:
+            r = stack.pop()
+            for prev, op in zip(r.ops, r.ops[1:]):
+                if (op.name == "ruff.store_var" and prev.name in self._FORWARDABLE
+                        and prev.results and op.operands[0] == prev.results[0]
+                        and self.uses.get(prev.results[0]) == 1
+                        and id(prev) not in self.push_into):
+                    chain = op.attrs["chain"]
+                    slot = slot_of(chain[0]) if len(chain) == 1 else None  # type: ignore[index,arg-type]
+                    if (slot is not None and slot not in self.cells and slot not in self.maybe_slots
+                            and self.slot_kinds[slot] == "mut"):
+                        self.forward[prev.results[0]] = f"v{slot}"
+                        self._forward_store[prev.results[0]] = op
+                        self.skip.add(id(op))
+            for op in r.ops:
+                stack.extend(op.regions)
+
+    def dest(self, v: int) -> str:
+        """Where an op computes its result v: a forwarded local, or a temporary."""
+        name = self.forward.get(v)
+        if name is None:
+            return self.tmp(v)
+        self.exprs[v] = name
+        return name
 
     def _maybe_slots(self, region: Region) -> set[int]:
         """Slots that must hold UNBOUND when not bound: read through a '?' chain, checked
@@ -264,6 +298,13 @@ class FuncGen:
         if id(op) in self.skip:
             return
         getattr(self, "op_" + op.name[5:])(op)
+        if op.results and op.results[0] in self._forward_store:
+            r = op.results[0]
+            target = self._forward_store[r].attrs["chain"][0]  # type: ignore[index]
+            local = f"v{int(target[1:])}"
+            if self.exprs[r] != local:  # the handler did not compute into the local
+                self.line(f"{local} = {self.e(r)}", op)
+                self._release(r, op)
 
     def op_const(self, op: Op) -> None:
         v = op.attrs["value"]
@@ -562,6 +603,15 @@ class FuncGen:
             if rk in ("float", "str") and known:  # nothing to check
                 self.exprs[r] = f"({a} {sym} {b})"
                 return
+            if both_int and r in self.forward and not (a == b == self.forward[r]):
+                t = self.dest(r)
+                out_of_range = self._overflow_test(op, t)
+                self.line(f"{t} = {a} {sym} {b}", op)
+                if out_of_range:  # t overwrote an operand: recover it (exact in Python ints)
+                    ra, rb = _recover(name, t, a, b)
+                    self.line(f"if {out_of_range}: {helper}({ra}, {rb})", op)
+                return
+            self.forward.pop(r, None)  # other paths compute into a temporary (see op())
             t = self.tmp(r)
             out_of_range = self._overflow_test(op, t)
             if both_int:
@@ -785,7 +835,7 @@ class FuncGen:
     def op_call(self, op: Op) -> None:
         f = self.atom(op.operands[0])
         args = [self.e(v) for v in op.operands[1:]]
-        t = self.tmp(op.results[0])
+        t = self.dest(op.results[0])
         self.line("try:", op)
         self.line(f"    {t} = {f}({', '.join(args)})", op)
         self.line("except TypeError as exc:", op)
@@ -1022,6 +1072,15 @@ class FuncGen:
 
     def op_raise(self, op: Op) -> None:
         self.line(f"raise ERR({op.attrs['message']!r})", op)
+
+
+def _recover(name: str, t: str, a: str, b: str) -> tuple[str, str]:
+    """The operands of `t := a OP b` after t may have replaced a or b (ints only)."""
+    if name == "ruff.add":
+        return (f"{t} - {b}", b) if a == t else (a, f"{t} - {a}") if b == t else (a, b)
+    if name == "ruff.sub":
+        return (f"{t} + {b}", b) if a == t else (a, f"{a} - {t}") if b == t else (a, b)
+    return (f"{t} // {b}", b) if a == t else (a, f"{t} // {a}") if b == t else (a, b)
 
 
 def _is_literal(x: str) -> bool:

@@ -212,3 +212,18 @@ def test_recursion_through_methods_and_dict_functions_gets_the_full_depth() -> N
            "print(N { v: 1 }.down(9990))\n"
            'd := {"f": func(n) { if n == 0 { return 0 } return 1 + d.f(n - 1) }}\nprint(d.f(9990))')
     assert run(src)[0] == "9990\n9990\n"
+
+
+@pytest.mark.parametrize("init,update,operands", [
+    ("9223372036854775800", "x = x + 10", "9223372036854775800 + 10"),
+    ("9223372036854775800", "x = 10 + x", "10 + 9223372036854775800"),
+    ("(-9223372036854775800)", "x = x - 10", "-9223372036854775800 - 10"),
+    ("(-9223372036854775800)", "x = 10 - x", "10 - -9223372036854775800"),
+    ("4611686018427387904", "x = x * 3", "4611686018427387904 * 3"),
+    ("4611686018427387904", "x = 3 * x", "3 * 4611686018427387904"),
+    ("5", "x = x + 9223372036854775807", "5 + 9223372036854775807"),
+])
+def test_overflow_messages_name_the_operands_when_computing_into_the_variable(
+        init: str, update: str, operands: str) -> None:
+    src = f"func f() {{\n  x := {init}\n  {update}\n  return x\n}}\ntry {{ f() }} except e {{ print(e.message) }}"
+    assert run(src)[0] == f"Integer overflow: {operands}\n"
