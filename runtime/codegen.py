@@ -100,6 +100,8 @@ class FuncGen:
         self._find_push_idioms(func.regions[0])
         self.globals_written: set[str] = set()
         self.maybe_slots = self._maybe_slots(func.regions[0])
+        self.lazy_globals: set[int] = set()   # global loads read at their call instead
+        self._find_lazy_global_callees(func.regions[0])
         self.forward: dict[int, str] = {}     # value -> local it is computed straight into
         self._forward_store: dict[int, Op] = {}
         self._find_forwarding(func.regions[0])
@@ -142,6 +144,34 @@ class FuncGen:
                         and load.attrs["chain"] == op.attrs["chain"]
                         and self.uses.get(load.results[0]) == 1):
                     self.push_into[id(call)] = 1
+
+    # Ops that cannot rebind a global (they run no Ruff code and store nothing).
+    _NO_GLOBAL_WRITES: Final = frozenset({
+        "ruff.const", "ruff.load_var", "ruff.add", "ruff.sub", "ruff.mul", "ruff.div",
+        "ruff.mod", "ruff.eq", "ruff.ne", "ruff.lt", "ruff.le", "ruff.gt", "ruff.ge",
+        "ruff.neg", "ruff.not", "ruff.truthy", "ruff.is_null", "ruff.box_bool",
+        "ruff.get_index", "ruff.get_field", "ruff.make_variant", "ruff.get_struct"})
+
+    def _find_lazy_global_callees(self, region: Region) -> None:
+        """`f(args)` with f a global: read f as part of the call (`G_f(args)`), which
+        is the same as reading it first when evaluating the arguments cannot rebind it."""
+        stack = [region]
+        while stack:
+            r = stack.pop()
+            ops = r.ops
+            where = {id(o): k for k, o in enumerate(ops)}
+            for k, op in enumerate(ops):
+                stack.extend(op.regions)
+                if op.name != "ruff.call":
+                    continue
+                load = self.defs.get(op.operands[0])
+                if (load is None or load.name != "ruff.load_var" or id(load) not in where
+                        or load.attrs["chain"] not in (("g",), ("g", "b"))
+                        or self.uses.get(op.operands[0]) != 1):
+                    continue
+                between = ops[where[id(load)] + 1:k]
+                if all(o.name in self._NO_GLOBAL_WRITES and not o.regions for o in between):
+                    self.lazy_globals.add(op.operands[0])
 
     _FORWARDABLE: Final = frozenset({"ruff.call", "ruff.add", "ruff.sub", "ruff.mul"})
 
@@ -351,6 +381,10 @@ class FuncGen:
         if len(chain) == 1 and chain[0].startswith("l") and not chain[0].endswith("?") \
                 and int(chain[0][1:]) not in self.cells:
             self.exprs[r] = f"v{int(chain[0][1:])}"
+            return
+        if r in self.lazy_globals:
+            self.mod.global_names.add(name)
+            self.exprs[r] = "G_" + py_name(name)
             return
         t = self.tmp(r)
         self._load_chain(t, name, chain, op)
