@@ -22,7 +22,7 @@ TRACEBACK_EDGE = 10   # frames shown at each end of a long Ruff traceback
 
 HELP = """\
 usage: rufc FILE|- [--emit=ast|ruff] [-o OUT] [--print-op-generic] [--print-debuginfo]
-       rufc run FILE|- [-c CODE] [--no-jit] [--jit-threshold N] [--max-depth N] [--debug]
+       rufc run FILE|- [-c CODE] [--no-jit] [--jit-threshold N] [--max-depth N] [--stats]
 
 rufc compiles and runs programs in the Ruff language.
 
@@ -44,6 +44,7 @@ options for running:
   --jit-threshold N        calls before a function is compiled (RUFC_JIT_THRESHOLD;
                            0 = at the first call; default 100)
   --max-depth N            Ruff call depth limit (RUFC_MAX_DEPTH; default 10000)
+  --stats                  after the run, list the functions that got hot (stderr)
   --debug                  show Python tracebacks of internal errors
 
 environment:
