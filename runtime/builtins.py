@@ -45,6 +45,10 @@ class Builtin:
 
 CONSTANTS: dict[str, float] = {"PI": math.pi, "E": math.e}
 
+# Builtins that build a value of a size given by an argument refuse more elements than
+# this (a clear runtime error instead of exhausting memory).
+MAX_ELEMENTS = 1 << 31
+
 # Unicode White_Space, as Rust's `str::trim` (Python's strip() also removes \x1c-\x1f).
 _WS = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
        "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -152,6 +156,8 @@ def _range(a: Any, b: Any = _MISSING, step: Any = _MISSING) -> RArray:
     r = range(lo, hi, st)
     if not r:
         return RArray([])
+    if len(r) > MAX_ELEMENTS:
+        raise RuffError(f"range() would have {len(r)} elements (at most {MAX_ELEMENTS})")
     return RArray(list(r))
 
 
@@ -537,6 +543,8 @@ def _repeat(s: Any, n: Any) -> str:
     k = _int("repeat", n)
     if k < 0:
         raise RuffError(f"repeat() count cannot be negative, got {k}")
+    if len(s) * k > MAX_ELEMENTS:
+        raise RuffError(f"repeat() result would have {len(s) * k} characters (at most {MAX_ELEMENTS})")
     return s * k
 
 

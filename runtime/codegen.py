@@ -59,7 +59,8 @@ class CompileError(Exception):
         self.message, self.line, self.col = message, line, col
 
 
-MAX_INDENT: Final = 90
+MAX_INDENT: Final = 92           # Python indentation levels generated code may use (<100)
+MAX_RUFF_NESTING: Final = 80     # Ruff block nesting that always fits in MAX_INDENT
 MAX_BLOCKS: Final = 18
 
 
@@ -91,6 +92,7 @@ class FuncGen:
         self.depth = 1
         self.exprs: dict[int, str] = {}
         self.consts: set[int] = set()
+        self.boxed: set[str] = set()   # boxed temporaries of comparison results
         self.skip: set[int] = set()
         self.release: set[int] = set()   # temporaries to drop once stored (copy-on-write)
         self.defs: dict[int, Op] = {}
@@ -224,7 +226,7 @@ class FuncGen:
 
     def line(self, text: str, op: Op | None = None) -> None:
         if self.depth > MAX_INDENT:
-            raise CompileError(f"blocks nested too deeply (rufc supports {MAX_INDENT} levels)",
+            raise CompileError(f"blocks nested too deeply (rufc supports {MAX_RUFF_NESTING} levels)",
                                op.line if op else 0, op.col if op else 0)
         self.out.append(("    " * self.depth + text, op.line if op else 0, op.col if op else 0))
 
@@ -248,8 +250,15 @@ class FuncGen:
         return name
 
     def atom(self, v: int) -> str:
-        """v as something cheap to evaluate twice (a name or a literal)."""
+        """v as a Ruff value that is cheap to evaluate twice (a name or a literal). A raw
+        comparison result (kind i1) is boxed into an RBool first."""
         x = self.exprs[v]
+        if self.infer.kind(v) == "i1":
+            name = f"t{v}b"
+            if name not in self.boxed:
+                self.boxed.add(name)
+                self.out.append(("    " * self.depth + f"{name} = (TRUE if {x} else FALSE)", 0, 0))
+            return name
         if x.isidentifier() or v in self.consts:
             return x
         name = f"t{v}"
@@ -666,7 +675,8 @@ class FuncGen:
                           f"{t} = {helper}({a}, {b})", op)
             elif out_of_range:  # a string result fails the range test: slow path
                 self.line(f"    if {out_of_range}: {t} = {helper}({a}, {b})", op)
-            self.line("except TypeError:", op)
+            # MemoryError/OverflowError: Python tried a huge str * int repetition
+            self.line("except (TypeError, MemoryError, OverflowError):", op)
             self.line(f"    {t} = {helper}({a}, {b})", op)
             return
         t = self.tmp(r)
@@ -920,7 +930,8 @@ class FuncGen:
 
     def op_unpack_array(self, op: Op) -> None:
         outs = [self.tmp(r) for r in op.results]
-        self.line(f"{', '.join(outs)}{',' if len(outs) == 1 else ''} = UNPACK_ARRAY({self.e(op.operands[0])}, "
+        lhs = f"{', '.join(outs)}{',' if len(outs) == 1 else ''}" if outs else "_"
+        self.line(f"{lhs} = UNPACK_ARRAY({self.e(op.operands[0])}, "
                   f"{op.attrs['count']}, {op.attrs['rest']})", op)
 
     def op_unpack_dict(self, op: Op) -> None:

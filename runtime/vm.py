@@ -115,7 +115,7 @@ class VM:
             ERR=support.err, UNDEF=support.undefined, IMMUTABLE=support.immutable,
             DUPLICATE=support.duplicate, FINISH=support.finish,
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
-            RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError, NameError),
+            RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError, NameError, MemoryError),
             ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop, GDECLARE=self.gdeclare,
         )
         ns["GD"] = ns
@@ -215,6 +215,8 @@ class VM:
             return exc.message
         if isinstance(exc, NameError):
             return f"Undefined variable: {self.global_names.get(exc.name or '', exc.name)}"
+        if isinstance(exc, MemoryError):
+            return "Out of memory"
         return f"Maximum call stack depth of {self.options.max_depth} exceeded"
 
     def is_ruff_error(self, exc: BaseException) -> bool:
@@ -222,7 +224,7 @@ class VM:
         up as a NameError on its generated name `G_...`."""
         if isinstance(exc, NameError):
             return (exc.name or "") in self.global_names
-        return isinstance(exc, (RuffError, RecursionError))
+        return isinstance(exc, (RuffError, RecursionError, MemoryError))
 
     def error_value(self, exc: BaseException) -> RStruct:
         """The `Error` struct bound by `except e` (LANGUAGE.md §7, §14)."""
@@ -253,7 +255,7 @@ class VM:
             sys.setrecursionlimit(depth + self.options.max_depth + _HELPER_HEADROOM)
             try:
                 main()
-            except (RuffError, RecursionError, NameError) as exc:
+            except (RuffError, RecursionError, NameError, MemoryError) as exc:
                 if not self.is_ruff_error(exc):
                     result.internal = exc
                     return
