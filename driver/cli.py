@@ -19,6 +19,7 @@ from typing import NoReturn, Sequence
 
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
 TRACEBACK_EDGE = 10   # frames shown at each end of a long Ruff traceback
+MAX_DEPTH_LIMIT = 1_000_000   # deeper than this would exhaust the thread's stack
 
 HELP = """\
 usage: rufc FILE|- [--emit=ast|ruff] [-o OUT] [--print-op-generic] [--print-debuginfo]
@@ -280,8 +281,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     max_depth = args.max_depth if args.max_depth is not None else _env_int("RUFC_MAX_DEPTH")
     if threshold is not None and threshold < 0:
         raise UsageError("--jit-threshold must be >= 0")
-    if max_depth is not None and max_depth < 1:
-        raise UsageError("--max-depth must be >= 1")
+    if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH_LIMIT:
+        raise UsageError(f"--max-depth must be between 1 and {MAX_DEPTH_LIMIT}")
     if os.environ.get("DEBUG_JIT"):
         import logging
         logging.basicConfig(stream=sys.stderr, format="[jit] %(message)s")

@@ -669,8 +669,12 @@ class FuncGen:
                 self.line(f"    {t} = {helper}({a}, {b})", op)
                 return
             self.line("try:", op)
-            self.line(f"    {t} = {a} {sym} {b}", op)
-            if name == "ruff.mul":  # str * int repeats in Python: only numbers may pass
+            if name == "ruff.mul":  # never let Python repeat a string: Ruff refuses str * int
+                self.line(f"    {t} = {a} * {b} if type({a}) is not str and type({b}) is not str "
+                          f"else {helper}({a}, {b})", op)
+            else:
+                self.line(f"    {t} = {a} {sym} {b}", op)
+            if name == "ruff.mul":  # only numbers may pass
                 self.line(f"    if type({t}) is not float and not {RANGE_CHECK.format(t)}: "
                           f"{t} = {helper}({a}, {b})", op)
             elif out_of_range:  # a string result fails the range test: slow path
@@ -716,11 +720,12 @@ class FuncGen:
             self.line(f"    {t} = MOD({a}, {b})", op)
             self.line(f"if {t} and ({a} < 0) != ({b} < 0):", op)
             self.line(f"    {t} -= {b}", op)
-            self.line(f"    if {b} == -1: MOD({a}, {b})", op)
+            self.line(f"elif {b} == -1 and {a} == -9223372036854775808:", op)
+            self.line(f"    MOD({a}, {b})  # MIN % -1 overflows in Ruff (Python gives 0)", op)
             return
         if floaty:
             self.line("try:", op)
-            self.line(f"    {t} = FMOD({a}, {b})", op)
+            self.line(f"    {t} = FMOD({a}, {b}) if {b} else MOD({a}, {b})  # fmod(nan, 0) does not raise", op)
             self.line("except (TypeError, ValueError):", op)
             self.line(f"    {t} = MOD({a}, {b})", op)
             return

@@ -227,3 +227,24 @@ def test_overflow_messages_name_the_operands_when_computing_into_the_variable(
         init: str, update: str, operands: str) -> None:
     src = f"func f() {{\n  x := {init}\n  {update}\n  return x\n}}\ntry {{ f() }} except e {{ print(e.message) }}"
     assert run(src)[0] == f"Integer overflow: {operands}\n"
+
+
+EDGES = [-2**63, -2**63 + 1, -2, -1, 0, 1, 2, 2**63 - 1]
+
+
+@pytest.mark.parametrize("op", list("+-*/%"))
+def test_int_edge_operands_agree_on_every_path(op: str) -> None:
+    for a in EDGES:
+        src = "\n".join(PROGRAM.format(op=op, a=lit(a), b=lit(b)) for b in EDGES)
+        out, _ = run(src)
+        want = [expected(op, a, b) for b in EDGES for _ in range(3)]
+        assert out.splitlines() == want, (op, a)
+
+
+@pytest.mark.parametrize("a", ["parse_float(\"NaN\")", "parse_float(\"inf\")", "1.5", "0.0"])
+@pytest.mark.parametrize("b", ["0.0", "0", "(-0.0)"])
+def test_float_remainder_and_division_by_zero_are_errors_on_every_path(a: str, b: str) -> None:
+    for op, msg in (("%", "Modulo by zero"), ("/", "Division by zero")):
+        extra = f'\nz := 2.5\ntry {{ print(z {op} {b}) }} except e {{ print("error: " + e.message) }}'
+        out, _ = run(PROGRAM.format(op=op, a=a, b=b) + extra)
+        assert out.splitlines() == ["error: " + msg] * 4, (a, op, b)
