@@ -87,7 +87,7 @@ class FuncGen:
         # "x:let" / "x:const": a captured immutable binding (LANGUAGE.md §6)
         self.free_kinds = [f.split(":")[1] if ":" in f else "mut" for f in self.free]
         self.infer = Inference(func, mod.builtin_kinds, self.cells)
-        self.ranges = Ranges(func, self.infer, self.cells)
+        self.ranges = Ranges(func, self.cells)
         self.out: list[tuple[str, int, int]] = []   # (text, ruff line, ruff col)
         self.depth = 1
         self.exprs: dict[int, str] = {}
@@ -266,11 +266,20 @@ class FuncGen:
         self.exprs[v] = name
         return name
 
+    def guarded(self, op: Op, body: str, catch: str, fallback: str) -> None:
+        """`try: body / except catch: fallback`: a fast path whose failure hands the
+        operation to its slow path (which computes the value or raises the Ruff error).
+        A `try` costs nothing in CPython 3.11 until something is raised."""
+        self.line("try:", op)
+        self.line("    " + body, op)
+        self.line(f"except {catch}:", op)
+        self.line("    " + fallback, op)
+
     def inline(self, v: int) -> str:
         """v's expression, nested into its single user (else materialized once)."""
         if self.uses.get(v) == 1 and self.kind(v) != "i1":
             return self.exprs[v]
-        return self.atom(v) if self.kind(v) != "i1" else self.e(v)
+        return self.atom(v)
 
     def obj(self, v: int) -> str:
         """v as the object of an attribute access (`5.data` is not Python; `(5).data` is)."""
@@ -465,8 +474,6 @@ class FuncGen:
         create: str = op.attrs["create"]  # type: ignore[assignment]
         simple = len(chain) == 1 and slot_of(chain[0]) is not None
         value = self.atom(op.operands[0]) if chain and not simple else self.e(op.operands[0])
-        if self.kind(op.operands[0]) == "i1":
-            value = f"(TRUE if {value} else FALSE)"
         self._store_chain(name, chain, create, value, op)
         self._release(op.operands[0], op)
 
@@ -554,8 +561,6 @@ class FuncGen:
         path: tuple[str, ...] = op.attrs["path"]  # type: ignore[assignment]
         vals = [self.atom(v) for v in op.operands]
         value, indices = vals[0], vals[1:]
-        if self.kind(op.operands[0]) == "i1":
-            value = f"(TRUE if {value} else FALSE)"
         # Fast path: `a[i] := v` on a plain local slot holding a uniquely owned array.
         if (path == ("[]",) and len(chain) == 1 and chain[0].startswith("l")
                 and not chain[0].endswith("?") and int(chain[0][1:]) not in self.cells
@@ -573,10 +578,8 @@ class FuncGen:
                 checks.append(f"({v}.et is None or type({value}) is {v}.et)")
             self.line(f"if {' and '.join(checks)}:", op)
             self.depth += 1
-            self.line("try:", op)
-            self.line(f"    {v}.data[{i}] = {value}", op)
-            self.line("except (IndexError, TypeError):", op)
-            self.line(f"    {v} = UPDATE({v}, {path!r}, ({i},), {value})", op)
+            self.guarded(op, f"{v}.data[{i}] = {value}", "(IndexError, TypeError)",
+                         f"{v} = UPDATE({v}, {path!r}, ({i},), {value})")
             self.depth -= 1
             self.line("else:", op)
             self.line(f"    {v} = UPDATE({v}, {path!r}, ({i},), {value})", op)
@@ -608,7 +611,7 @@ class FuncGen:
 
     def _binary(self, op: Op) -> None:
         a_v, b_v = op.operands
-        ka, kb = self.kind(a_v), self.kind(b_v)
+        ka, kb = self.infer.boxed(a_v), self.infer.boxed(b_v)   # atom() boxes comparisons
         r0 = op.results[0]
         known_pair = (ka in NUMERIC and kb in NUMERIC) or (ka == kb == "str")
         if known_pair and (op.name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge") or (
@@ -618,10 +621,6 @@ class FuncGen:
             self.exprs[r0] = f"({self.inline(a_v)} {_PY_OPS[op.name]} {self.inline(b_v)})"
             return
         a, b = self.atom(a_v), self.atom(b_v)
-        if ka == "i1":
-            a = f"(TRUE if {a} else FALSE)"
-        if kb == "i1":
-            b = f"(TRUE if {b} else FALSE)"
         r = op.results[0]
         name = op.name
         sym = _PY_OPS[name]
@@ -634,10 +633,7 @@ class FuncGen:
                 self.exprs[r] = f"({a} {sym} {b})"
                 return
             t = self.tmp(r)
-            self.line("try:", op)
-            self.line(f"    {t} = {a} {sym} {b}", op)
-            self.line("except TypeError:", op)
-            self.line(f"    {t} = {helper}({a}, {b})", op)
+            self.guarded(op, f"{t} = {a} {sym} {b}", "TypeError", f"{t} = {helper}({a}, {b})")
             return
         both_int = ka == "int" and kb == "int"
         rk = self.kind(r)
@@ -663,10 +659,7 @@ class FuncGen:
                     self.line(f"if {out_of_range}: {helper}({a}, {b})", op)
                 return
             if rk in ("float", "str"):  # one operand known: Python raises for the rest
-                self.line("try:", op)
-                self.line(f"    {t} = {a} {sym} {b}", op)
-                self.line("except TypeError:", op)
-                self.line(f"    {t} = {helper}({a}, {b})", op)
+                self.guarded(op, f"{t} = {a} {sym} {b}", "TypeError", f"{t} = {helper}({a}, {b})")
                 return
             self.line("try:", op)
             if name == "ruff.mul":  # never let Python repeat a string: Ruff refuses str * int
@@ -687,23 +680,17 @@ class FuncGen:
         floaty = rk == "float"
         if name == "ruff.div":
             if both_int:
-                self.line("try:", op)
-                self.line(f"    {t} = {a} // {b}", op)
-                self.line("except ZeroDivisionError:", op)
-                self.line(f"    {t} = DIV({a}, {b})", op)
+                self.guarded(op, f"{t} = {a} // {b}", "ZeroDivisionError", f"{t} = DIV({a}, {b})")
                 self.line(f"if {t} < 0 and {t} * {b} != {a}: {t} += 1", op)
                 self.line(f"elif {t} > 9223372036854775807: DIV({a}, {b})", op)
                 return
             if floaty:
-                self.line("try:", op)
-                self.line(f"    {t} = {a} / {b}", op)
-                self.line("except (TypeError, ZeroDivisionError):", op)
-                self.line(f"    {t} = DIV({a}, {b})", op)
+                self.guarded(op, f"{t} = {a} / {b}", "(TypeError, ZeroDivisionError)",
+                             f"{t} = DIV({a}, {b})")
                 return
-            self.line("try:", op)
-            self.line(f"    {t} = {a} / {b} if type({a}) is float or type({b}) is float else DIV({a}, {b})", op)
-            self.line("except (TypeError, ZeroDivisionError):", op)
-            self.line(f"    {t} = DIV({a}, {b})", op)
+            self.guarded(op, f"{t} = {a} / {b} if type({a}) is float or type({b}) is float "
+                             f"else DIV({a}, {b})", "(TypeError, ZeroDivisionError)",
+                         f"{t} = DIV({a}, {b})")
             return
         # ruff.mod
         if both_int:
@@ -714,20 +701,16 @@ class FuncGen:
                 else:
                     self.line(f"{t} = {a} % {b} if {a} >= 0 else -(-{a} % {b})", op)
                 return
-            self.line("try:", op)
-            self.line(f"    {t} = {a} % {b}", op)
-            self.line("except ZeroDivisionError:", op)
-            self.line(f"    {t} = MOD({a}, {b})", op)
+            self.guarded(op, f"{t} = {a} % {b}", "ZeroDivisionError", f"{t} = MOD({a}, {b})")
             self.line(f"if {t} and ({a} < 0) != ({b} < 0):", op)
             self.line(f"    {t} -= {b}", op)
             self.line(f"elif {b} == -1 and {a} == -9223372036854775808:", op)
             self.line(f"    MOD({a}, {b})  # MIN % -1 overflows in Ruff (Python gives 0)", op)
             return
         if floaty:
-            self.line("try:", op)
-            self.line(f"    {t} = FMOD({a}, {b}) if {b} else MOD({a}, {b})  # fmod(nan, 0) does not raise", op)
-            self.line("except (TypeError, ValueError):", op)
-            self.line(f"    {t} = MOD({a}, {b})", op)
+            # fmod(nan, 0) does not raise: a zero divisor goes to the slow path first
+            self.guarded(op, f"{t} = FMOD({a}, {b}) if {b} else MOD({a}, {b})",
+                         "(TypeError, ValueError)", f"{t} = MOD({a}, {b})")
             return
         self.line(f"{t} = MOD({a}, {b})", op)
 
@@ -867,16 +850,11 @@ class FuncGen:
 
     def op_get_index(self, op: Op) -> None:
         a, i = self.obj(op.operands[0]), self.atom(op.operands[1])
-        if self.kind(op.operands[1]) == "i1":
-            i = f"(TRUE if {i} else FALSE)"
         t = self.tmp(op.results[0])
-        self.line("try:", op)
-        if self.kind(op.operands[0]).startswith("array:"):
-            self.line(f"    {t} = {a}.data[{i}]", op)
-        else:
-            self.line(f"    {t} = {a}.data[{i}] if type({a}) is RArray else INDEX({a}, {i})", op)
-        self.line("except (IndexError, TypeError):", op)
-        self.line(f"    {t} = INDEX({a}, {i})", op)
+        read = f"{a}.data[{i}]"
+        if not self.kind(op.operands[0]).startswith("array:"):
+            read += f" if type({a}) is RArray else INDEX({a}, {i})"
+        self.guarded(op, f"{t} = {read}", "(IndexError, TypeError)", f"{t} = INDEX({a}, {i})")
 
     def op_get_field(self, op: Op) -> None:
         self.line(f"{self.tmp(op.results[0])} = GETFIELD({self.e(op.operands[0])}, {op.attrs['field']!r})", op)
@@ -885,10 +863,8 @@ class FuncGen:
         f = self.atom(op.operands[0])
         args = [self.e(v) for v in op.operands[1:]]
         t = self.dest(op.results[0])
-        self.line("try:", op)
-        self.line(f"    {t} = {f}({', '.join(args)})", op)
-        self.line("except TypeError as exc:", op)
-        self.line(f"    CALL_FAILED({f}, {len(args)}, exc)", op)
+        self.guarded(op, f"{t} = {f}({', '.join(args)})", "TypeError as exc",
+                     f"CALL_FAILED({f}, {len(args)}, exc)")
 
     def op_call_builtin(self, op: Op) -> None:
         name: str = op.attrs["callee"]  # type: ignore[assignment]
@@ -906,8 +882,6 @@ class FuncGen:
         self.mod.builtins_used.add(name)
         if id(op) in self.push_into:
             arr, x = self.exprs[op.operands[0]], self.atom(op.operands[1])
-            if self.kind(op.operands[1]) == "i1":
-                x = f"(TRUE if {x} else FALSE)"
             if arr.startswith("v") and arr[1:].isdigit():  # a plain local: inline fast path
                 ka, kx = self.kind(op.operands[0]), self.kind(op.operands[1])
                 checks = [] if ka.startswith("array:") else [f"type({arr}) is RArray"]

@@ -237,9 +237,8 @@ class Ranges:
     positive constants; a result that provably fits i64 needs no range test.
     """
 
-    def __init__(self, func: Op, infer: Inference, cells: set[int]) -> None:
+    def __init__(self, func: Op, cells: set[int]) -> None:
         self.r: dict[int, tuple[int, int]] = {}
-        self.infer = infer
         writes: dict[int, list[int]] = {}
         _slot_writes(func.regions[0], writes)
         nparams = len(func.attrs["params"])  # type: ignore[arg-type]
@@ -290,8 +289,6 @@ class Ranges:
                 self._set(arg, start[0], stop[1] - 1)
             else:
                 self.r.pop(arg, None)
-        elif name == "ruff.declare_var":
-            pass
         for region in op.regions:
             self.region(region)
 
