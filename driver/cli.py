@@ -298,8 +298,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         options.max_depth = max_depth
     vm = VM(options)
     try:
-        module = with_big_stack_value(lambda: load_module(src))
-        with_big_stack_value(lambda: vm.load(module))
+        def load():  # type: ignore[no-untyped-def]
+            m = load_module(src)
+            vm.load(m)
+            return m
+        module = with_big_stack_value(load)
     except RuffSyntaxError as exc:
         return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
     except CompileError as exc:
