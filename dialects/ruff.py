@@ -1,34 +1,32 @@
-"""The `ruff` dialect in xDSL, derived from the op table `rufc.dialects.optable.OPS`.
+"""The `ruff` dialect in xDSL: one op class per row of the op table
+`rufc.dialects.optable.OPS` (`AddOp` is `ruff.add`), plus `ValueType` (`!ruff.value`) and
+the `Ruff` dialect.
 
-What is derived from a table row (`OpSpec`), so that the table stays the one definition:
-  - operand and result counts and types (`!ruff.value`, or `i1` as the row says),
-  - one property per attribute, typed by its `AttrKind`:
-      int   -> IntegerAttr i64            bool -> IntegerAttr i1 (prints `true`/`false`)
-      str   -> StringAttr                 strs -> ArrayAttr of StringAttr
-      ints  -> ArrayAttr of IntegerAttr i64
-      const -> IntegerAttr i64 | FloatAttr f64 | StringAttr | IntegerAttr i1 | UnitAttr (null)
-  - regions (one block each; `NoTerminator`, so a body may simply end),
-  - traits: `Pure()` only where `spec.pure`, `IsTerminator()` where `spec.terminator`.
-
-What this file adds, because the table does not say it (`_SYNTAX`, `_EXTRA_TRAITS`, `_CHECKS`):
-  - the names of operand groups, results and regions (`op.lhs`, `op.args`, `op.body`),
-  - the textual form of each op (an `assembly_format`, or a hand-written `print`/`parse`
-    for `ruff.func`, `ruff.for_range`, `ruff.for_each` and `ruff.try`, whose block
-    arguments read better in the op header, as in `scf.for`),
-  - structural traits (symbols, parents) and the `verify_()` checks the constraints
-    cannot express (variable references, list lengths, terminators).
+The file has two parts:
+  - the hand-written part (up to the "generated op classes" line): `ValueType`, the
+    custom directives of the assembly formats (`custom<Str>`, ...), the `_check_*`
+    functions behind the `verify_()` checks the constraints cannot express (variable
+    references, list lengths, terminators), the base class `RuffOp`, and the bases with a
+    hand-written `print`/`parse` (`ruff.func`, `ruff.for_range`, `ruff.for_each` and
+    `ruff.try`, whose block arguments read better in the op header, as in `scf.for`);
+  - the generated part: the `@irdl_op_definition` classes, written out field by field
+    (operands, results, properties, regions, traits, assembly format, docstring), then
+    `OP_CLASSES`, `Ruff` and `__all__`. `python3 -m rufc.dialects.gen_ops` writes it from
+    the table and from the syntax table in `gen_ops.py` (operand/result/region names,
+    assembly formats, extra traits, which check each op runs); see that module for what
+    comes from where. Do not edit it by hand: tests/unit/test_generated_ops.py fails when
+    regenerating would change it.
 
 Python accessors are the attribute names, except where the name is taken by `Operation`
 (`name` -> `op.name_`, `create` -> `op.create_`); the property names themselves are those
 of the table. Source positions live in `op.location` (`FileLineColLoc`, printed only with
-`--print-debuginfo`). Changing a row changes the classes; changing the syntax of an op
-changes every `.mlir` test that mentions it.
+`--print-debuginfo`). Changing a row (and regenerating) changes the classes; changing the
+syntax of an op changes every `.mlir` test that mentions it.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, cast
 
 from xdsl.dialects.builtin import (
@@ -55,18 +53,16 @@ from xdsl.ir import (
     TypeAttribute,
 )
 from xdsl.irdl import (
-    AttrConstraint,
     EqAttrConstraint,
     IRDLOperation,
     irdl_attr_definition,
     irdl_op_definition,
     irdl_to_attr_constraint,
-    lazy_traits_def,
     operand_def,
-    opt_prop_def,
     prop_def,
     region_def,
     result_def,
+    traits_def,
     var_operand_def,
     var_result_def,
 )
@@ -85,7 +81,6 @@ from xdsl.traits import (
     IsolatedFromAbove,
     IsTerminator,
     NoTerminator,
-    OpTrait,
     Pure,
     SymbolOpInterface,
     SymbolTable,
@@ -93,7 +88,7 @@ from xdsl.traits import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-from rufc.dialects.optable import OPS, SPECS, VARIADIC, AttrKind, OpSpec
+from rufc.dialects.optable import SPECS, OpSpec
 
 
 @irdl_attr_definition
@@ -110,7 +105,7 @@ F64 = Float64Type()
 
 # ---------------------------------------------------------------- property types
 
-_CONST = (
+_CONST = (   # the value of a ruff.const: int, float, string, bool or null
     IntegerAttr.constr(type=i64)
     | FloatAttr.constr(type=EqAttrConstraint(F64))
     | irdl_to_attr_constraint(StringAttr)
@@ -118,32 +113,13 @@ _CONST = (
     | irdl_to_attr_constraint(UnitAttr)
 )
 
-_KIND_CONSTRAINT: dict[AttrKind, AttrConstraint] = {
-    "int": IntegerAttr.constr(type=i64),
-    "bool": IntegerAttr.constr(type=i1),
-    "str": irdl_to_attr_constraint(StringAttr),
-    "strs": irdl_to_attr_constraint(ArrayAttr[StringAttr]),
-    "ints": ArrayAttr.constr(IntegerAttr.constr(type=i64)),
-    "const": _CONST,
-}
-
-_SYMBOL_PROPS = frozenset({"sym_name", "callee", "sym"})
-"""`str` properties printed as `@name`. `ruff.call_builtin`'s callee is a builtin name,
-not a symbol, and is excluded below."""
-
-
-def _prop_constraint(op_name: str, prop: str, kind: AttrKind) -> AttrConstraint:
-    if kind == "str" and prop in _SYMBOL_PROPS and op_name != "ruff.call_builtin":
-        return SymbolNameConstraint()
-    return _KIND_CONSTRAINT[kind]
-
-
 _TAKEN = frozenset(name for cls in IRDLOperation.mro()
                    for name in (*vars(cls), *getattr(cls, "__annotations__", {})))
 
 
 def accessor_name(prop: str) -> str:
-    """The Python attribute under which an op exposes property `prop`."""
+    """The Python attribute under which an op exposes property `prop` (`name` -> `name_`,
+    `create` -> `create_`: those are taken by `Operation`)."""
     return prop + "_" if prop in _TAKEN else prop
 
 
@@ -327,99 +303,6 @@ class ConstValue(CustomDirective):
             printer.print_string("null")
         else:
             printer.print_attribute(cast(Attribute, attr))
-
-
-_DIRECTIVES = (Str, Strs, OptStrs, IntList, Flag, Word, ConstValue)
-
-
-# ---------------------------------------------------------------- the syntax table
-
-@dataclass(frozen=True)
-class Syntax:
-    """Names and text form of one op. A `*` before an operand name marks the variadic
-    group; `results` likewise. `format` is None for ops with a hand-written print/parse."""
-
-    operands: tuple[str, ...] = ()
-    results: str = "result"
-    regions: tuple[str, ...] = ()
-    format: str | None = None
-
-
-_T = " attr-dict `:` type($result)"
-_BINARY = Syntax(("lhs", "rhs"), format="$lhs `,` $rhs" + _T)
-_UNARY = Syntax(("operand",), format="$operand" + _T)
-
-_SYNTAX: dict[str, Syntax] = {
-    "ruff.func": Syntax(regions=("body",)),
-    "ruff.struct": Syntax(format="$sym_name `name` custom<Str>($name) "
-                          "`fields` custom<Strs>($fields) custom<OptStrs>($method_names) "
-                          "custom<OptStrs>($method_syms) attr-dict"),
-    "ruff.const": Syntax(format="custom<ConstValue>($value) attr-dict"),
-    "ruff.get_struct": Syntax(format="$sym" + _T),
-    "ruff.make_function": Syntax(format="$callee custom<OptStrs>($captures)" + _T),
-    "ruff.make_array": Syntax(("*elements",), format="` ` `[` $elements `]` "
-                              "`spread` custom<IntList>($spread)" + _T),
-    "ruff.make_dict": Syntax(("*items",),
-                             format="` ` `{` $items `}` `layout` custom<Strs>($layout)" + _T),
-    "ruff.make_struct": Syntax(("struct_type", "*values"), format="$struct_type "
-                               "` ` `{` $values `}` `fields` custom<Strs>($fields)" + _T),
-    "ruff.make_variant": Syntax(("*values",),
-                                format="custom<Word>($tag) `(` $values `)`" + _T),
-    "ruff.interpolate": Syntax(("*parts",), format="`(` $parts `)`" + _T),
-    "ruff.load_var": Syntax(format="custom<Str>($name) `chain` custom<Strs>($chain)" + _T),
-    "ruff.store_var": Syntax(("value",), format="custom<Str>($name) `=` $value `chain` "
-                             "custom<Strs>($chain) `create` custom<Str>($create) attr-dict"),
-    "ruff.declare_var": Syntax(("value",), format="custom<Word>($kind) custom<Str>($name) `=` "
-                               "$value `target` custom<Str>($target) custom<Flag>($check) "
-                               "attr-dict"),
-    "ruff.update_path": Syntax(("value", "*indices"), format="custom<Str>($name) "
-                               "`[` $indices `]` `=` $value `path` custom<Strs>($path) "
-                               "`chain` custom<Strs>($chain) attr-dict"),
-    "ruff.scope_enter": Syntax(format="`slots` custom<IntList>($slots) attr-dict"),
-    **{f"ruff.{n}": _BINARY for n in ("add", "sub", "mul", "div", "mod", "eq", "ne", "lt", "le",
-                                      "gt", "ge")},
-    **{n: _UNARY for n in ("ruff.neg", "ruff.not", "ruff.truthy", "ruff.is_null",
-                           "ruff.box_bool", "ruff.payload", "ruff.try_unwrap")},
-    "ruff.get_index": Syntax(("container", "index"), format="$container `[` $index `]`" + _T),
-    "ruff.get_field": Syntax(("object",), format="$object custom<Str>($field)" + _T),
-    "ruff.call": Syntax(("callee", "*args"), format="$callee `(` $args `)`" + _T),
-    "ruff.call_builtin": Syntax(("*args",), format="custom<Str>($callee) `(` $args `)`" + _T),
-    "ruff.call_method": Syntax(("receiver", "*args"),
-                               format="$receiver custom<Str>($method) `(` $args `)`" + _T),
-    "ruff.unpack_array": Syntax(("source",), "*values", format="$source `count` $count "
-                                "custom<Flag>($rest) attr-dict (`:` type($values)^)?"),
-    "ruff.unpack_dict": Syntax(("source",), "*values", format="$source `keys` "
-                               "custom<Strs>($keys) custom<Flag>($rest) attr-dict "
-                               "(`:` type($values)^)?"),
-    "ruff.match_tag": Syntax(("operand",), format="$operand custom<Word>($tag)" + _T),
-    "ruff.if": Syntax(("cond",), "*values", ("then_region", "else_region"),
-                      format="$cond (`->` type($values)^)? $then_region `else` $else_region "
-                             "attr-dict"),
-    "ruff.yield": Syntax(("*values",), format="$values attr-dict"),
-    "ruff.while": Syntax(regions=("cond_region", "body"),
-                         format="$cond_region `do` $body attr-dict"),
-    "ruff.condition": Syntax(("cond",), format="$cond attr-dict"),
-    "ruff.loop": Syntax(regions=("body",), format="$body attr-dict"),
-    "ruff.for_range": Syntax(("start", "stop", "step"), regions=("body",)),
-    "ruff.for_each": Syntax(("iterable",), regions=("body",)),
-    "ruff.break": Syntax(format="attr-dict"),
-    "ruff.continue": Syntax(format="attr-dict"),
-    # `ruff.return` is not a terminator, so an op may follow it: without the parentheses
-    # `ruff.return` + `%3 = ...` on the next line would read %3 as its operand.
-    "ruff.return": Syntax(("*values",), format="`(` $values `)` attr-dict"),
-    "ruff.try": Syntax(regions=("body", "handler")),
-    "ruff.raise": Syntax(format="custom<Str>($message) attr-dict"),
-}
-
-
-def _default_syntax(spec: OpSpec) -> Syntax:
-    """For a row added to the table without an entry in `_SYNTAX`: generic-but-readable."""
-    if spec.operands == VARIADIC:
-        operands: tuple[str, ...] = ("*args",)
-    else:
-        operands = tuple(f"arg{i}" for i in range(spec.operands))
-    return Syntax(operands, "*values" if spec.results == VARIADIC else "result",
-                  tuple(f"region{i}" for i in range(len(spec.regions))))
 
 
 # ---------------------------------------------------------------- verification helpers
@@ -625,6 +508,14 @@ def _check_condition(op: Operation) -> None:
                               "ruff.while, not the body")
 
 
+def _check_scope_enter(op: Operation) -> None:
+    _check_slot_indices(op, "slots")
+
+
+def _check_get_struct(op: Operation) -> None:
+    _check_symbol(op, "sym", _str(op, "sym"), "ruff.struct")
+
+
 def _check_return(op: Operation) -> None:
     if len(op.operands) > 1:
         raise VerifyException(f"'ruff.return' takes at most one operand, got "
@@ -645,40 +536,16 @@ def _check_in_loop(op: Operation) -> None:
     raise VerifyException(f"'{op.name}' must be inside a loop of its function")
 
 
-_CHECKS: dict[str, Callable[[Operation], None]] = {
-    "ruff.break": _check_in_loop,
-    "ruff.continue": _check_in_loop,
-    "ruff.func": _check_func,
-    "ruff.struct": _check_struct,
-    "ruff.make_function": _check_make_function,
-    "ruff.make_array": _check_make_array,
-    "ruff.make_dict": _check_make_dict,
-    "ruff.make_struct": _check_make_struct,
-    "ruff.make_variant": _check_tag,
-    "ruff.match_tag": _check_tag,
-    "ruff.load_var": _check_chain,
-    "ruff.store_var": _check_store_var,
-    "ruff.declare_var": _check_declare_var,
-    "ruff.update_path": _check_update_path,
-    "ruff.scope_enter": lambda op: _check_slot_indices(op, "slots"),
-    "ruff.get_struct": lambda op: _check_symbol(op, "sym", _str(op, "sym"), "ruff.struct"),
-    "ruff.unpack_dict": _check_unpack_dict,
-    "ruff.if": _check_if,
-    "ruff.while": _check_while,
-    "ruff.condition": _check_condition,
-    "ruff.return": _check_return,
-}
-
-
 class _NamesSymbols(SymbolUserOpInterface):
     """Marks ops that name symbols (`callee`, `method_syms`, `sym`). The check that they
-    exist lives in `_CHECKS`, so that it is skipped for ops outside a module."""
+    exist lives in the op's check (`_check_symbol`), so that it is skipped for ops outside
+    a module."""
 
     def verify(self, op: Operation) -> None:
         return
 
 
-# ---------------------------------------------------------------- the op classes
+# ---------------------------------------------------------------- base classes
 
 def _check_defined_before_use(func: Operation) -> None:
     """Every operand in the function is defined earlier in its block or in a block around
@@ -707,7 +574,8 @@ def _check_defined_before_use(func: Operation) -> None:
 
 
 class RuffOp(IRDLOperation):
-    """Base of every ruff op: verification that reads the op's table row."""
+    """Base of every ruff op: verification that reads the op's table row. An op with more
+    to check overrides `verify_`, calls this one, then its `_check_*` function."""
 
     @property
     def spec(self) -> OpSpec:
@@ -726,9 +594,6 @@ class RuffOp(IRDLOperation):
                                       f"arguments, got {got}")
             if block is not None and any(arg.type != VALUE for arg in block.args):
                 raise VerifyException(f"'{self.name}' block arguments must be !ruff.value")
-        check = _CHECKS.get(self.name)
-        if check is not None:
-            check(self)
 
 
 def _resolve_all(parser: Parser, operands: Sequence[UnresolvedOperand]) -> list[Any]:
@@ -878,113 +743,912 @@ class _TrySyntax(RuffOp):
         return cls.create(attributes=attributes, regions=[body, handler])
 
 
-_CUSTOM_SYNTAX: dict[str, tuple[type[RuffOp], frozenset[str]]] = {
-    "ruff.func": (_FuncSyntax,
-                  frozenset({"sym_name", "name", "params", "slots", "cells", "free"})),
-    "ruff.for_range": (_ForRangeSyntax, frozenset()),
-    "ruff.for_each": (_ForEachSyntax, frozenset()),
-    "ruff.try": (_TrySyntax, frozenset()),
+# ---------------------------------------------------------------- generated op classes
+# Everything from here to the end of the file is written by `python3 -m rufc.dialects.gen_ops`
+# from the op table (`optable.OPS`) and the syntax table in dialects/gen_ops.py. Do not edit
+# it by hand: edit those and run the command (tests/unit/test_generated_ops.py checks).
+
+
+@irdl_op_definition
+class FuncOp(_FuncSyntax):
+    """A function: params are slots 0..n-1; body is one region."""
+
+    name = "ruff.func"
+
+    sym_name = prop_def(SymbolNameConstraint())
+    name_ = prop_def(StringAttr, prop_name="name")
+    params = prop_def(ArrayAttr[StringAttr])
+    slots = prop_def(ArrayAttr[StringAttr])
+    cells = prop_def(ArrayAttr.constr(IntegerAttr.constr(type=i64)))
+    free = prop_def(ArrayAttr[StringAttr])
+    body = region_def()
+
+    traits = traits_def(
+        NoTerminator(),
+        SymbolOpInterface(),
+        IsolatedFromAbove(),
+        HasParent(ModuleOp),
+    )
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_func(self)
+
+
+@irdl_op_definition
+class StructOp(RuffOp):
+    """A struct declaration: field names and methods (name -> func symbol)."""
+
+    name = "ruff.struct"
+
+    sym_name = prop_def(SymbolNameConstraint())
+    name_ = prop_def(StringAttr, prop_name="name")
+    fields = prop_def(ArrayAttr[StringAttr])
+    method_names = prop_def(ArrayAttr[StringAttr])
+    method_syms = prop_def(ArrayAttr[StringAttr])
+
+    traits = traits_def(SymbolOpInterface(), HasParent(ModuleOp), _NamesSymbols())
+
+    assembly_format = (
+        "$sym_name `name` custom<Str>($name) `fields` custom<Strs>($fields) "
+        "custom<OptStrs>($method_names) custom<OptStrs>($method_syms) attr-dict"
+    )
+    custom_directives = (Str, Strs, OptStrs)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_struct(self)
+
+
+@irdl_op_definition
+class ConstOp(RuffOp):
+    """r := K, for an int, float, string, bool or null K."""
+
+    name = "ruff.const"
+
+    result = result_def(VALUE)
+    value = prop_def(_CONST)
+
+    traits = traits_def(Pure(), ConstantLike())
+
+    assembly_format = "custom<ConstValue>($value) attr-dict"
+    custom_directives = (ConstValue,)
+
+
+@irdl_op_definition
+class GetStructOp(RuffOp):
+    """r := the struct type declared by ruff.struct @sym."""
+
+    name = "ruff.get_struct"
+
+    result = result_def(VALUE)
+    sym = prop_def(SymbolNameConstraint())
+
+    traits = traits_def(Pure(), _NamesSymbols())
+
+    assembly_format = "$sym attr-dict `:` type($result)"
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_get_struct(self)
+
+
+@irdl_op_definition
+class MakeFunctionOp(RuffOp):
+    """r := a closure of @callee over the listed cells."""
+
+    name = "ruff.make_function"
+
+    result = result_def(VALUE)
+    callee = prop_def(SymbolNameConstraint())
+    captures = prop_def(ArrayAttr[StringAttr])
+
+    traits = traits_def(Pure(), _NamesSymbols())
+
+    assembly_format = "$callee custom<OptStrs>($captures) attr-dict `:` type($result)"
+    custom_directives = (OptStrs,)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_make_function(self)
+
+
+@irdl_op_definition
+class MakeArrayOp(RuffOp):
+    """r := [a, ...b, c]: operands flagged in `spread` are spliced."""
+
+    name = "ruff.make_array"
+
+    elements = var_operand_def(VALUE)
+    result = result_def(VALUE)
+    spread = prop_def(ArrayAttr.constr(IntegerAttr.constr(type=i64)))
+
+    assembly_format = (
+        "` ` `[` $elements `]` `spread` custom<IntList>($spread) attr-dict `:` type($result)"
+    )
+    custom_directives = (IntList,)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_make_array(self)
+
+
+@irdl_op_definition
+class MakeDictOp(RuffOp):
+    """r := {k: v, ...d}: `layout` says kv (two operands) or spread (one)."""
+
+    name = "ruff.make_dict"
+
+    items = var_operand_def(VALUE)
+    result = result_def(VALUE)
+    layout = prop_def(ArrayAttr[StringAttr])
+
+    assembly_format = (
+        "` ` `{` $items `}` `layout` custom<Strs>($layout) attr-dict `:` type($result)"
+    )
+    custom_directives = (Strs,)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_make_dict(self)
+
+
+@irdl_op_definition
+class MakeStructOp(RuffOp):
+    """r := T { f: v, ... }: operand 0 is the struct type."""
+
+    name = "ruff.make_struct"
+
+    struct_type = operand_def(VALUE)
+    values = var_operand_def(VALUE)
+    result = result_def(VALUE)
+    fields = prop_def(ArrayAttr[StringAttr])
+
+    assembly_format = (
+        "$struct_type ` ` `{` $values `}` `fields` custom<Strs>($fields) attr-dict `:` "
+        "type($result)"
+    )
+    custom_directives = (Strs,)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_make_struct(self)
+
+
+@irdl_op_definition
+class MakeVariantOp(RuffOp):
+    """r := Ok(v) | Err(v) | Some(v) | None (no operand)."""
+
+    name = "ruff.make_variant"
+
+    values = var_operand_def(VALUE)
+    result = result_def(VALUE)
+    tag = prop_def(StringAttr)
+
+    traits = traits_def(Pure())
+
+    assembly_format = "custom<Word>($tag) `(` $values `)` attr-dict `:` type($result)"
+    custom_directives = (Word,)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_tag(self)
+
+
+@irdl_op_definition
+class InterpolateOp(RuffOp):
+    """r := to_string(a) + to_string(b) + ... (string interpolation)."""
+
+    name = "ruff.interpolate"
+
+    parts = var_operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "`(` $parts `)` attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class LoadVarOp(RuffOp):
+    """r := the first bound binding in `chain`, else Undefined variable."""
+
+    name = "ruff.load_var"
+
+    result = result_def(VALUE)
+    name_ = prop_def(StringAttr, prop_name="name")
+    chain = prop_def(ArrayAttr[StringAttr])
+
+    assembly_format = "custom<Str>($name) `chain` custom<Strs>($chain) attr-dict `:` type($result)"
+    custom_directives = (Str, Strs)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_chain(self)
+
+
+@irdl_op_definition
+class StoreVarOp(RuffOp):
+    """Plain `name := v`: update the first bound binding in `chain` (checking let/const), else create `create`."""
+
+    name = "ruff.store_var"
+
+    value = operand_def(VALUE)
+    name_ = prop_def(StringAttr, prop_name="name")
+    chain = prop_def(ArrayAttr[StringAttr])
+    create_ = prop_def(StringAttr, prop_name="create")
+
+    assembly_format = (
+        "custom<Str>($name) `=` $value `chain` custom<Strs>($chain) `create` custom<Str>($create) "
+        "attr-dict"
+    )
+    custom_directives = (Str, Strs)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_store_var(self)
+
+
+@irdl_op_definition
+class DeclareVarOp(RuffOp):
+    """`let|mut|const name := v` into `target`; Duplicate declaration if `check` and it is bound."""
+
+    name = "ruff.declare_var"
+
+    value = operand_def(VALUE)
+    name_ = prop_def(StringAttr, prop_name="name")
+    kind = prop_def(StringAttr)
+    target = prop_def(StringAttr)
+    check = prop_def(IntegerAttr.constr(type=i1))
+
+    assembly_format = (
+        "custom<Word>($kind) custom<Str>($name) `=` $value `target` custom<Str>($target) "
+        "custom<Flag>($check) attr-dict"
+    )
+    custom_directives = (Word, Str, Flag)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_declare_var(self)
+
+
+@irdl_op_definition
+class UpdatePathOp(RuffOp):
+    """`name[i].f... := v`: copy-on-write update of the variable's value along `path` ([] or .field); operands: v, then one per [] step."""
+
+    name = "ruff.update_path"
+
+    value = operand_def(VALUE)
+    indices = var_operand_def(VALUE)
+    name_ = prop_def(StringAttr, prop_name="name")
+    chain = prop_def(ArrayAttr[StringAttr])
+    path = prop_def(ArrayAttr[StringAttr])
+
+    assembly_format = (
+        "custom<Str>($name) `[` $indices `]` `=` $value `path` custom<Strs>($path) `chain` "
+        "custom<Strs>($chain) attr-dict"
+    )
+    custom_directives = (Str, Strs)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_update_path(self)
+
+
+@irdl_op_definition
+class ScopeEnterOp(RuffOp):
+    """Enter a block scope: the listed slots become fresh and unbound."""
+
+    name = "ruff.scope_enter"
+
+    slots = prop_def(ArrayAttr.constr(IntegerAttr.constr(type=i64)))
+
+    assembly_format = "`slots` custom<IntList>($slots) attr-dict"
+    custom_directives = (IntList,)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_scope_enter(self)
+
+
+@irdl_op_definition
+class AddOp(RuffOp):
+    """r := a + b"""
+
+    name = "ruff.add"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class SubOp(RuffOp):
+    """r := a - b"""
+
+    name = "ruff.sub"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class MulOp(RuffOp):
+    """r := a * b"""
+
+    name = "ruff.mul"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class DivOp(RuffOp):
+    """r := a / b"""
+
+    name = "ruff.div"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class ModOp(RuffOp):
+    """r := a % b"""
+
+    name = "ruff.mod"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class EqOp(RuffOp):
+    """r := a == b"""
+
+    name = "ruff.eq"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    traits = traits_def(Pure())
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class NeOp(RuffOp):
+    """r := a != b"""
+
+    name = "ruff.ne"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    traits = traits_def(Pure())
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class LtOp(RuffOp):
+    """r := a < b"""
+
+    name = "ruff.lt"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class LeOp(RuffOp):
+    """r := a <= b"""
+
+    name = "ruff.le"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class GtOp(RuffOp):
+    """r := a > b"""
+
+    name = "ruff.gt"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class GeOp(RuffOp):
+    """r := a >= b"""
+
+    name = "ruff.ge"
+
+    lhs = operand_def(VALUE)
+    rhs = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$lhs `,` $rhs attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class NegOp(RuffOp):
+    """r := -a"""
+
+    name = "ruff.neg"
+
+    operand = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class NotOp(RuffOp):
+    """r := !a (bool only)"""
+
+    name = "ruff.not"
+
+    operand = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class TruthyOp(RuffOp):
+    """c := truthiness of a (LANGUAGE.md §4), as i1."""
+
+    name = "ruff.truthy"
+
+    operand = operand_def(VALUE)
+    result = result_def(i1)
+
+    traits = traits_def(Pure())
+
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class IsNullOp(RuffOp):
+    """c := a is null, as i1."""
+
+    name = "ruff.is_null"
+
+    operand = operand_def(VALUE)
+    result = result_def(i1)
+
+    traits = traits_def(Pure())
+
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class BoxBoolOp(RuffOp):
+    """r := the Ruff bool of i1 c."""
+
+    name = "ruff.box_bool"
+
+    operand = operand_def(i1)
+    result = result_def(VALUE)
+
+    traits = traits_def(Pure())
+
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class GetIndexOp(RuffOp):
+    """r := a[i]"""
+
+    name = "ruff.get_index"
+
+    container = operand_def(VALUE)
+    index = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$container `[` $index `]` attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class GetFieldOp(RuffOp):
+    """r := a.field (struct field or dict key)"""
+
+    name = "ruff.get_field"
+
+    object = operand_def(VALUE)
+    result = result_def(VALUE)
+    field = prop_def(StringAttr)
+
+    assembly_format = "$object custom<Str>($field) attr-dict `:` type($result)"
+    custom_directives = (Str,)
+
+
+@irdl_op_definition
+class CallOp(RuffOp):
+    """r := f(args...): operand 0 is the callee."""
+
+    name = "ruff.call"
+
+    callee = operand_def(VALUE)
+    args = var_operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$callee `(` $args `)` attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class CallBuiltinOp(RuffOp):
+    """r := builtin(args...), for a builtin name nothing can rebind."""
+
+    name = "ruff.call_builtin"
+
+    args = var_operand_def(VALUE)
+    result = result_def(VALUE)
+    callee = prop_def(StringAttr)
+
+    assembly_format = "custom<Str>($callee) `(` $args `)` attr-dict `:` type($result)"
+    custom_directives = (Str,)
+
+
+@irdl_op_definition
+class CallMethodOp(RuffOp):
+    """r := a.method(args...): operand 0 is the receiver."""
+
+    name = "ruff.call_method"
+
+    receiver = operand_def(VALUE)
+    args = var_operand_def(VALUE)
+    result = result_def(VALUE)
+    method = prop_def(StringAttr)
+
+    assembly_format = "$receiver custom<Str>($method) `(` $args `)` attr-dict `:` type($result)"
+    custom_directives = (Str,)
+
+
+@irdl_op_definition
+class UnpackArrayOp(RuffOp):
+    """r0..rn := elements of an array pattern (`rest`: last is ...r)."""
+
+    name = "ruff.unpack_array"
+
+    source = operand_def(VALUE)
+    values = var_result_def(VALUE)
+    count = prop_def(IntegerAttr.constr(type=i64))
+    rest = prop_def(IntegerAttr.constr(type=i1))
+
+    assembly_format = "$source `count` $count custom<Flag>($rest) attr-dict (`:` type($values)^)?"
+    custom_directives = (Flag,)
+
+
+@irdl_op_definition
+class UnpackDictOp(RuffOp):
+    """r0..rn := d[k] for each key (`rest`: last is the other entries)."""
+
+    name = "ruff.unpack_dict"
+
+    source = operand_def(VALUE)
+    values = var_result_def(VALUE)
+    keys = prop_def(ArrayAttr[StringAttr])
+    rest = prop_def(IntegerAttr.constr(type=i1))
+
+    assembly_format = (
+        "$source `keys` custom<Strs>($keys) custom<Flag>($rest) attr-dict (`:` type($values)^)?"
+    )
+    custom_directives = (Strs, Flag)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_unpack_dict(self)
+
+
+@irdl_op_definition
+class MatchTagOp(RuffOp):
+    """c := a is an Ok/Err/Some/None, as i1."""
+
+    name = "ruff.match_tag"
+
+    operand = operand_def(VALUE)
+    result = result_def(i1)
+    tag = prop_def(StringAttr)
+
+    traits = traits_def(Pure())
+
+    assembly_format = "$operand custom<Word>($tag) attr-dict `:` type($result)"
+    custom_directives = (Word,)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_tag(self)
+
+
+@irdl_op_definition
+class PayloadOp(RuffOp):
+    """r := the value inside an Ok/Err/Some."""
+
+    name = "ruff.payload"
+
+    operand = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class TryUnwrapOp(RuffOp):
+    """r := v for Ok(v)/Some(v); an Err/None returns from the function."""
+
+    name = "ruff.try_unwrap"
+
+    operand = operand_def(VALUE)
+    result = result_def(VALUE)
+
+    assembly_format = "$operand attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class IfOp(RuffOp):
+    """if c then region 0 else region 1; results come from ruff.yield."""
+
+    name = "ruff.if"
+
+    cond = operand_def(i1)
+    values = var_result_def(VALUE)
+    then_region = region_def()
+    else_region = region_def()
+
+    traits = traits_def(NoTerminator())
+
+    assembly_format = "$cond (`->` type($values)^)? $then_region `else` $else_region attr-dict"
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_if(self)
+
+
+@irdl_op_definition
+class YieldOp(RuffOp):
+    """End a ruff.if region, giving its results."""
+
+    name = "ruff.yield"
+
+    values = var_operand_def(VALUE)
+
+    traits = traits_def(IsTerminator(), HasParent(IfOp))
+
+    assembly_format = "$values attr-dict"
+
+
+@irdl_op_definition
+class WhileOp(RuffOp):
+    """Loop: region 0 computes the condition (ruff.condition), region 1 is the body."""
+
+    name = "ruff.while"
+
+    cond_region = region_def()
+    body = region_def()
+
+    traits = traits_def(NoTerminator())
+
+    assembly_format = "$cond_region `do` $body attr-dict"
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_while(self)
+
+
+@irdl_op_definition
+class ConditionOp(RuffOp):
+    """End a ruff.while condition region."""
+
+    name = "ruff.condition"
+
+    cond = operand_def(i1)
+
+    traits = traits_def(IsTerminator(), HasParent(WhileOp))
+
+    assembly_format = "$cond attr-dict"
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_condition(self)
+
+
+@irdl_op_definition
+class LoopOp(RuffOp):
+    """Loop forever over region 0 (until break/return/error)."""
+
+    name = "ruff.loop"
+
+    body = region_def()
+
+    traits = traits_def(NoTerminator())
+
+    assembly_format = "$body attr-dict"
+
+
+@irdl_op_definition
+class ForRangeOp(_ForRangeSyntax):
+    """for i in range(start, stop, step) without building the array."""
+
+    name = "ruff.for_range"
+
+    start = operand_def(VALUE)
+    stop = operand_def(VALUE)
+    step = operand_def(VALUE)
+    body = region_def()
+
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class ForEachOp(_ForEachSyntax):
+    """for x in v: an int, array snapshot, string or dict keys."""
+
+    name = "ruff.for_each"
+
+    iterable = operand_def(VALUE)
+    body = region_def()
+
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class BreakOp(RuffOp):
+    """Leave the innermost loop of this function."""
+
+    name = "ruff.break"
+
+    assembly_format = "attr-dict"
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_in_loop(self)
+
+
+@irdl_op_definition
+class ContinueOp(RuffOp):
+    """Next iteration of the innermost loop of this function."""
+
+    name = "ruff.continue"
+
+    assembly_format = "attr-dict"
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_in_loop(self)
+
+
+@irdl_op_definition
+class ReturnOp(RuffOp):
+    """Return the operand (null if none) from the function."""
+
+    name = "ruff.return"
+
+    values = var_operand_def(VALUE)
+
+    assembly_format = "`(` $values `)` attr-dict"
+
+    def verify_(self) -> None:
+        super().verify_()
+        _check_return(self)
+
+
+@irdl_op_definition
+class TryOp(_TrySyntax):
+    """Run region 0; if a runtime error escapes it, run region 1 with the error value as its argument."""
+
+    name = "ruff.try"
+
+    body = region_def()
+    handler = region_def()
+
+    traits = traits_def(NoTerminator())
+
+
+@irdl_op_definition
+class RaiseOp(RuffOp):
+    """Raise the runtime error `message` (errors found while lowering)."""
+
+    name = "ruff.raise"
+
+    message = prop_def(StringAttr)
+
+    assembly_format = "custom<Str>($message) attr-dict"
+    custom_directives = (Str,)
+
+
+OP_CLASSES: dict[str, type[RuffOp]] = {
+    "ruff.func": FuncOp,
+    "ruff.struct": StructOp,
+    "ruff.const": ConstOp,
+    "ruff.get_struct": GetStructOp,
+    "ruff.make_function": MakeFunctionOp,
+    "ruff.make_array": MakeArrayOp,
+    "ruff.make_dict": MakeDictOp,
+    "ruff.make_struct": MakeStructOp,
+    "ruff.make_variant": MakeVariantOp,
+    "ruff.interpolate": InterpolateOp,
+    "ruff.load_var": LoadVarOp,
+    "ruff.store_var": StoreVarOp,
+    "ruff.declare_var": DeclareVarOp,
+    "ruff.update_path": UpdatePathOp,
+    "ruff.scope_enter": ScopeEnterOp,
+    "ruff.add": AddOp,
+    "ruff.sub": SubOp,
+    "ruff.mul": MulOp,
+    "ruff.div": DivOp,
+    "ruff.mod": ModOp,
+    "ruff.eq": EqOp,
+    "ruff.ne": NeOp,
+    "ruff.lt": LtOp,
+    "ruff.le": LeOp,
+    "ruff.gt": GtOp,
+    "ruff.ge": GeOp,
+    "ruff.neg": NegOp,
+    "ruff.not": NotOp,
+    "ruff.truthy": TruthyOp,
+    "ruff.is_null": IsNullOp,
+    "ruff.box_bool": BoxBoolOp,
+    "ruff.get_index": GetIndexOp,
+    "ruff.get_field": GetFieldOp,
+    "ruff.call": CallOp,
+    "ruff.call_builtin": CallBuiltinOp,
+    "ruff.call_method": CallMethodOp,
+    "ruff.unpack_array": UnpackArrayOp,
+    "ruff.unpack_dict": UnpackDictOp,
+    "ruff.match_tag": MatchTagOp,
+    "ruff.payload": PayloadOp,
+    "ruff.try_unwrap": TryUnwrapOp,
+    "ruff.if": IfOp,
+    "ruff.yield": YieldOp,
+    "ruff.while": WhileOp,
+    "ruff.condition": ConditionOp,
+    "ruff.loop": LoopOp,
+    "ruff.for_range": ForRangeOp,
+    "ruff.for_each": ForEachOp,
+    "ruff.break": BreakOp,
+    "ruff.continue": ContinueOp,
+    "ruff.return": ReturnOp,
+    "ruff.try": TryOp,
+    "ruff.raise": RaiseOp,
 }
-"""Ops printed by hand, and the properties their print/parse know about: a row that gains
-an attribute must also gain its syntax, or the text form would silently drop it."""
-
-_OP_CLASSES: dict[str, type[RuffOp]] = {}
-"""Filled below, in table order; `_EXTRA_TRAITS` reads it lazily."""
-
-
-def _cls(op_name: str) -> type[RuffOp]:
-    return _OP_CLASSES[op_name]
-
-
-_EXTRA_TRAITS: dict[str, Callable[[], tuple[OpTrait, ...]]] = {
-    "ruff.func": lambda: (SymbolOpInterface(), IsolatedFromAbove(), HasParent(ModuleOp)),
-    "ruff.struct": lambda: (SymbolOpInterface(), HasParent(ModuleOp), _NamesSymbols()),
-    "ruff.const": lambda: (ConstantLike(),),
-    "ruff.make_function": lambda: (_NamesSymbols(),),
-    "ruff.get_struct": lambda: (_NamesSymbols(),),
-    "ruff.yield": lambda: (HasParent(_cls("ruff.if")),),
-    "ruff.condition": lambda: (HasParent(_cls("ruff.while")),),
-}
-
-
-def _traits(spec: OpSpec) -> tuple[OpTrait, ...]:
-    traits: list[OpTrait] = []
-    if spec.pure:
-        traits.append(Pure())
-    if spec.terminator:
-        traits.append(IsTerminator())
-    if spec.regions:
-        traits.append(NoTerminator())
-    extra = _EXTRA_TRAITS.get(spec.name)
-    return (*traits, *(extra() if extra else ()))
-
-
-def _operand_types(spec: OpSpec, count: int) -> list[Attribute]:
-    if spec.operand_types == "i1":
-        return [i1] * count
-    if spec.operand_types == "first_i1":
-        return [i1] + [VALUE] * (count - 1)
-    return [VALUE] * count
-
-
-def _define(spec: OpSpec) -> type[RuffOp]:
-    """Build the IRDL class of one table row."""
-    syntax = _SYNTAX.get(spec.name) or _default_syntax(spec)
-    fixed = [n for n in syntax.operands if not n.startswith("*")]
-    variadic = [n for n in syntax.operands if n.startswith("*")]
-    expected = (len(fixed) + 1 if variadic else len(fixed)) if spec.operands == VARIADIC \
-        else len(fixed)
-    if (spec.operands == VARIADIC) != bool(variadic) or \
-            (spec.operands != VARIADIC and expected != spec.operands):
-        raise AssertionError(f"_SYNTAX[{spec.name!r}] does not match the table's operands")
-    ns: dict[str, Any] = {"__annotations__": {}, "name": spec.name,
-                          "__doc__": spec.summary, "__module__": __name__}
-    types = _operand_types(spec, len(fixed) + len(variadic))
-    for name, type_ in zip(syntax.operands, types):
-        if name.startswith("*"):
-            ns[name[1:]] = var_operand_def(type_)
-        else:
-            ns[name] = operand_def(type_)
-    result_type = i1 if spec.result_type == "i1" else VALUE
-    if spec.results == VARIADIC:
-        ns[syntax.results.lstrip("*")] = var_result_def(result_type)
-    elif spec.results == 1:
-        ns[syntax.results] = result_def(result_type)
-    elif spec.results > 1:
-        for i in range(spec.results):
-            ns[f"result{i}"] = result_def(result_type)
-    for prop, kind in spec.attrs:
-        constraint = _prop_constraint(spec.name, prop, kind)
-        accessor = accessor_name(prop)
-        if prop in spec.optional_attrs:
-            ns[accessor] = opt_prop_def(constraint, prop_name=prop)
-        else:
-            ns[accessor] = prop_def(constraint, prop_name=prop)
-    for region_name in syntax.regions:
-        ns[region_name] = region_def()
-    ns["traits"] = lazy_traits_def(lambda: _traits(spec))
-    if syntax.format is not None:
-        ns["assembly_format"] = syntax.format
-        ns["custom_directives"] = _DIRECTIVES
-    base: type[RuffOp] = RuffOp
-    if spec.name in _CUSTOM_SYNTAX:
-        base, handled = _CUSTOM_SYNTAX[spec.name]
-        if {prop for prop, _ in spec.attrs} != handled:
-            raise AssertionError(f"the custom syntax of {spec.name} handles {sorted(handled)}, "
-                                 f"the table says {[prop for prop, _ in spec.attrs]}")
-    cls = type(spec.class_name, (base,), ns)
-    return irdl_op_definition(cls)
-
-
-for _spec in OPS:
-    _OP_CLASSES[_spec.name] = _define(_spec)
-    globals()[_spec.class_name] = _OP_CLASSES[_spec.name]
-del _spec
-
-OP_CLASSES: dict[str, type[RuffOp]] = dict(_OP_CLASSES)
 """Op name -> class, in table order (`OP_CLASSES["ruff.add"] is AddOp`)."""
 
-__all__ = ["ValueType", "VALUE", "RuffOp", "OP_CLASSES", "Ruff", "accessor_name",
-           *(s.class_name for s in OPS)]
-
 Ruff = Dialect("ruff", list(OP_CLASSES.values()), [ValueType])
+
+__all__ = [
+    "ValueType", "VALUE", "RuffOp", "OP_CLASSES", "Ruff", "accessor_name", "FuncOp", "StructOp",
+    "ConstOp", "GetStructOp", "MakeFunctionOp", "MakeArrayOp", "MakeDictOp", "MakeStructOp",
+    "MakeVariantOp", "InterpolateOp", "LoadVarOp", "StoreVarOp", "DeclareVarOp", "UpdatePathOp",
+    "ScopeEnterOp", "AddOp", "SubOp", "MulOp", "DivOp", "ModOp", "EqOp", "NeOp", "LtOp", "LeOp",
+    "GtOp", "GeOp", "NegOp", "NotOp", "TruthyOp", "IsNullOp", "BoxBoolOp", "GetIndexOp",
+    "GetFieldOp", "CallOp", "CallBuiltinOp", "CallMethodOp", "UnpackArrayOp", "UnpackDictOp",
+    "MatchTagOp", "PayloadOp", "TryUnwrapOp", "IfOp", "YieldOp", "WhileOp", "ConditionOp",
+    "LoopOp", "ForRangeOp", "ForEachOp", "BreakOp", "ContinueOp", "ReturnOp", "TryOp", "RaiseOp",
+]
