@@ -303,6 +303,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             vm.load(m)
             return m
         module = with_big_stack_value(load)
+        if jit:
+            from rufc.runtime.tiering import JIT
+            vm.native = JIT(vm, module)
+            vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
+            options.compile_hook = vm.native.on_hot
     except RuffSyntaxError as exc:
         return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
     except CompileError as exc:
@@ -310,6 +315,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except InvalidIR as exc:
         return report_invalid_ir(src, exc)
     result = vm.run()
+    if vm.native is not None:
+        vm.native.summary()
     if result.internal is not None:
         return report_internal(result.internal, args.debug)
     OUT.flush()

@@ -336,8 +336,9 @@ class FuncGen:
         if self.counting:
             k = "K_" + py_name(self.sym)
             head.append((f"    {k}[0] += 1", f.line, f.col))
-            head.append((f"    if {k}[0] == {max(self.mod.options.threshold, 1)}: ON_HOT({fname})",
-                         f.line, f.col))
+            args = "".join(f"v{i}, " for i in range(len(self.params)))
+            head.append((f"    if {k}[0] == {max(self.mod.options.threshold, 1)}: "
+                         f"ON_HOT({fname}, ({args}))", f.line, f.col))
         return head + body
 
     # ------------------------------------------------------------ ops

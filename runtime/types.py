@@ -8,7 +8,7 @@ only ever holds ints is known to be an int and its arithmetic needs no type guar
 """
 from __future__ import annotations
 
-from typing import Final
+from typing import Callable, Final
 
 from rufc.dialects.optable import Op, Region
 
@@ -75,14 +75,20 @@ def slot_of(ref: str) -> int | None:
 class Inference:
     """Kinds of the values and slots of one ruff.func."""
 
-    def __init__(self, func: Op, builtin_kinds: dict[str, str], cell_slots: set[int]) -> None:
+    def __init__(self, func: Op, builtin_kinds: dict[str, str], cell_slots: set[int],
+                 param_kinds: tuple[str, ...] | None = None,
+                 call_kind: Callable[[Op, tuple[str, ...]], str] | None = None) -> None:
+        """`param_kinds` and `call_kind` are what a specialization knows (the hot tier):
+        the kinds of the arguments, and the kind a `ruff.call` returns for its argument
+        kinds. The cold tier knows neither: parameters and call results are "any"."""
         self.values: dict[int, str] = {}
         self.slots: dict[int, str | None] = {}
         self.builtin_kinds = builtin_kinds
         self.cells = cell_slots
+        self.call_kind = call_kind
         params = func.attrs["params"]
         for i in range(len(params)):  # type: ignore[arg-type]
-            self.slots[i] = ANY
+            self.slots[i] = param_kinds[i] if param_kinds is not None else ANY
         for _ in range(8):
             before = dict(self.slots)
             self.region(func.regions[0])
@@ -165,6 +171,8 @@ class Inference:
                 k = "array:" + e if e.count("array:") < 3 else "array:any"
         elif name == "ruff.get_index":
             k = element_kind(self.kind(op.operands[0]))
+        elif name == "ruff.call" and self.call_kind is not None:
+            k = self.call_kind(op, tuple(self.boxed(v) for v in op.operands[1:]))
         elif name == "ruff.store_var":
             vk = self.boxed(op.operands[0])
             for ref in op.attrs["chain"]:  # type: ignore[union-attr]

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module
-from rufc.runtime import semantics, support
+from rufc.runtime import helpers as H
+from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.codegen import GenOptions, GeneratedModule, ModuleGen, py_name
 from rufc.runtime.errors import RuffError
@@ -63,7 +64,7 @@ class VMOptions:
     jit: bool = True
     threshold: int = 100
     max_depth: int = DEFAULT_MAX_DEPTH
-    compile_hook: Callable[[Any], Any] | None = None
+    compile_hook: Callable[[Any, tuple[Any, ...]], bool] | None = None
 
 
 class VM:
@@ -76,6 +77,7 @@ class VM:
         self.ns: dict[str, Any] = {}
         self.hot: list[str] = []
         self.hot_loops: set[tuple[str, int, int]] = set()
+        self.native: Any = None   # the JIT (rufc.runtime.tiering.JIT), when there is one
 
     # ------------------------------------------------------------ loading
 
@@ -101,19 +103,8 @@ class VM:
 
     def _namespace(self, module: Module, gm: GeneratedModule) -> dict[str, Any]:
         ns: dict[str, Any] = {"__name__": "rufc_program", "__builtins__": __builtins__}
+        ns.update(H.VM_HELPERS)
         ns.update(
-            ADD=semantics.add, SUB=semantics.sub, MUL=semantics.mul, DIV=semantics.div,
-            MOD=semantics.mod, NEG=semantics.neg, NOT=semantics.not_, EQ=semantics.eq,
-            LT=semantics.lt, LE=semantics.le, GT=semantics.gt, GE=semantics.ge,
-            INDEX=support.index, GETFIELD=semantics.get_field, ITER=semantics.iterate,
-            RANGE=support.range_args, TOSTR=to_string, PAYLOAD=support.payload,
-            UPDATE=support.update, FMOD=math.fmod, PUSH_OWNED=support.push_owned, GRC=sys.getrefcount, MKARR=support.make_array,
-            MKARR_SPREAD=support.make_array_spread, MKDICT=support.make_dict,
-            MKSTRUCT=support.make_struct, CALL_METHOD=support.call_method,
-            CALL_FAILED=support.call_failed, ARITY_BUILTIN=support.arity_builtin,
-            UNPACK_ARRAY=support.unpack_array, UNPACK_DICT=support.unpack_dict,
-            ERR=support.err, UNDEF=support.undefined, IMMUTABLE=support.immutable,
-            DUPLICATE=support.duplicate, FINISH=support.finish,
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
             RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError, NameError, MemoryError),
             ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop, GDECLARE=self.gdeclare,
@@ -153,16 +144,17 @@ class VM:
 
     # ------------------------------------------------------------ tiering hooks
 
-    def on_hot(self, fn: Any) -> None:
-        """A function reached the call threshold. The compile hook (the JIT, when there
-        is one) may take it; otherwise it stays in the VM, and a singleton function
-        switches to its code without counters."""
+    def on_hot(self, fn: Any, args: tuple[Any, ...] = ()) -> None:
+        """A function reached the call threshold (`args`: the arguments of that call).
+        The compile hook (the JIT, when there is one) may take it; otherwise it stays
+        in the VM, and switches to its code without counters."""
         name = getattr(fn, "ruff_name", "?")
         self.hot.append(name)
-        if self.options.compile_hook is not None and self.options.compile_hook(fn):
-            return
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s is hot (%d calls): no JIT in this build, it stays in the VM",
+        if self.options.compile_hook is not None:
+            if self.options.compile_hook(fn, args):
+                return
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug("%s is hot (%d calls): no JIT in this run, it stays in the VM",
                       name, max(self.options.threshold, 1))
         plain = getattr(fn, "ruff_plain", None)
         if plain is not None:
@@ -176,7 +168,8 @@ class VM:
             return
         self.hot_loops.add(key)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("loop at %d:%d in %s is hot: no JIT in this build, it stays in the VM",
+            log.debug("loop at %d:%d in %s is hot: stays in the VM (loops are compiled only "
+                      "as part of a hot function)",
                       line, col, getattr(fn, "ruff_name", "?"))
 
     # ------------------------------------------------------------ errors
@@ -189,23 +182,32 @@ class VM:
         line, col = self.generated.line_table.get(lineno, (0, 0))
         return Frame(self.generated.func_names.get(code.co_name, code.co_name), line, col)
 
-    def ruff_frames(self, tb: types.TracebackType | None) -> list[Frame]:
-        """The Ruff frames of a traceback, outermost first."""
+    def ruff_frames(self, tb: types.TracebackType | None,
+                    exc: BaseException | None = None) -> list[Frame]:
+        """The Ruff frames of a traceback, outermost first. Where the exception left
+        native code (an entry stub of the JIT), the native frames it unwound stand in
+        for the stub (see `rufc.runtime.tiering`)."""
         out = []
+        native = getattr(exc, "ruff_native", None)
         while tb is not None:
             f = self._frame(tb.tb_frame.f_code, tb.tb_lineno)
             if f is not None:
                 out.append(f)
+            elif native and tb.tb_frame in native:
+                out.extend(Frame(s.func, s.line, s.col) for s in native[tb.tb_frame])
             tb = tb.tb_next
         return out
 
     def outer_frames(self, frame: types.FrameType | None) -> list[Frame]:
-        """Ruff frames above (and including) `frame`, outermost first."""
+        """Ruff frames above (and including) `frame`, outermost first; native frames
+        stand where a runtime helper called back into Python."""
         out = []
         while frame is not None:
             f = self._frame(frame.f_code, frame.f_lineno)
             if f is not None:
                 out.append(f)
+            elif self.native is not None:
+                out.extend(Frame(s.func, s.line, s.col) for s in self.native.live_frames(frame))
             frame = frame.f_back
         out.reverse()
         return out
@@ -231,7 +233,7 @@ class VM:
         if not self.is_ruff_error(exc):
             raise exc
         tb = exc.__traceback__
-        inner = self.ruff_frames(tb.tb_next if tb else None)
+        inner = self.ruff_frames(tb.tb_next if tb else None, exc)
         outer = self.outer_frames(tb.tb_frame if tb else None)
         frames = outer + inner
         line = frames[-1].line if frames else 0
@@ -259,7 +261,7 @@ class VM:
                 if not self.is_ruff_error(exc):
                     result.internal = exc
                     return
-                frames = self.ruff_frames(exc.__traceback__)
+                frames = self.ruff_frames(exc.__traceback__, exc)
                 result.error = self.message_of(exc)
                 if frames:
                     result.line, result.col = frames[-1].line, frames[-1].col

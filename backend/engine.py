@@ -1,0 +1,133 @@
+"""LLVM dialect -> llvmlite -> machine code, in one long-lived MCJIT engine.
+
+`Engine` owns everything LLVM: the native target, a TargetMachine for the triple,
+data layout and assembly (kept apart from the engine's own, which the engine owns and
+frees), the pass pipeline (O2, no fast-math: xDSL never sets fast-math flags and
+llvmlite's default TargetOptions allow no FMA contraction, so float results are
+bit-identical to the VM's), and the symbol table of runtime helpers.
+
+Symbols: MCJIT resolves a call to a body-less declaration by name when the module is
+finalized, and a name nobody registered becomes a jump to address 0 (a segfault when
+called). `add_module` therefore checks every declaration of a module against the
+helper symbols registered with `register_symbol` and against functions of modules
+added before, and refuses the module (`BackendError`) before LLVM sees it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import llvmlite.binding as llvm
+import llvmlite.ir as ir
+
+
+class BackendError(Exception):
+    """LLVM refused a module (verifier, unknown symbol, codegen): the function stays in
+    the VM and the JIT logs this message."""
+
+
+@dataclass
+class Timings:
+    """Milliseconds spent in each backend stage of the last `add_module`."""
+    verify: float = 0.0
+    optimize: float = 0.0
+    codegen: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+_initialized = False
+
+
+def _init() -> None:
+    global _initialized
+    if not _initialized:
+        # llvmlite 0.50: llvm.initialize() raises; these two are all MCJIT needs.
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        _initialized = True
+
+
+class Engine:
+    """One MCJIT engine for the life of the process; modules are added to it."""
+
+    def __init__(self) -> None:
+        _init()
+        target = llvm.Target.from_default_triple()
+        self.triple = llvm.get_default_triple()
+        # The engine owns its TargetMachine: keep a separate one for layout and asm.
+        self.tm = target.create_target_machine(opt=2, reloc="default", codemodel="jitdefault")
+        self.data_layout = str(self.tm.target_data)
+        engine_tm = target.create_target_machine(opt=2, reloc="default", codemodel="jitdefault")
+        self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), engine_tm)
+        self.symbols: dict[str, int] = {}        # registered helper symbols
+        self.defined: set[str] = set()           # functions of modules already added
+        self.modules: list[Any] = []             # keep the ModuleRefs alive
+        self.last = Timings()
+
+    def register_symbol(self, name: str, address: int) -> None:
+        """Make `name` resolve to `address` in modules added from now on."""
+        llvm.add_symbol(name, address)
+        self.symbols[name] = address
+
+    def parse(self, module: ir.Module) -> Any:
+        """llvmlite IR -> a verified LLVM module (ModuleRef)."""
+        module.triple = self.triple
+        module.data_layout = self.data_layout
+        try:
+            ref = llvm.parse_assembly(str(module))
+            ref.verify()
+        except RuntimeError as exc:
+            raise BackendError(f"LLVM verifier: {str(exc).strip()}") from None
+        return ref
+
+    def optimize(self, ref: Any) -> None:
+        """The O2 pipeline of the new pass manager."""
+        pto = llvm.create_pipeline_tuning_options(speed_level=2)
+        pb = llvm.create_pass_builder(self.tm, pto)
+        pb.getModulePassManager().run(ref, pb)
+
+    def check_symbols(self, ref: Any) -> None:
+        """Every declaration must name a registered helper or an added function."""
+        for fn in ref.functions:
+            if fn.is_declaration and not fn.name.startswith("llvm."):
+                if fn.name not in self.symbols and fn.name not in self.defined:
+                    raise BackendError(f"unknown symbol '{fn.name}' (no helper registered)")
+        for gv in ref.global_variables:
+            if gv.is_declaration and gv.name not in self.symbols:
+                raise BackendError(f"unknown global '{gv.name}' (no helper registered)")
+
+    def add_module(self, module: ir.Module) -> Any:
+        """Verify, optimize and compile a module; returns its ModuleRef."""
+        t0 = time.perf_counter()
+        ref = self.parse(module)
+        self.check_symbols(ref)
+        t1 = time.perf_counter()
+        self.optimize(ref)
+        t2 = time.perf_counter()
+        try:
+            self.engine.add_module(ref)
+            self.engine.finalize_object()
+        except RuntimeError as exc:
+            raise BackendError(f"LLVM codegen: {str(exc).strip()}") from None
+        t3 = time.perf_counter()
+        self.last = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
+        for fn in ref.functions:
+            if not fn.is_declaration:
+                self.defined.add(fn.name)
+        self.modules.append(ref)
+        return ref
+
+    def address(self, name: str) -> int:
+        return int(self.engine.get_function_address(name))
+
+    def assembly(self, module: ir.Module) -> str:
+        """Optimized machine code of a module, as text (for `--emit=asm`)."""
+        ref = self.parse(module)
+        self.optimize(ref)
+        return str(self.tm.emit_assembly(ref))
+
+    def optimized_ir(self, module: ir.Module) -> str:
+        ref = self.parse(module)
+        self.optimize(ref)
+        return str(ref)

@@ -1,0 +1,420 @@
+"""Whole-program facts the hot tier needs before it lowers one function.
+
+Everything here reads the compact `ruff` IR (`rufc.dialects.optable`), imports no
+xDSL and no LLVM, and is memoized per program, so the JIT and `rufc --emit` ask the
+same questions and get the same answers:
+
+- **stable globals**: a global whose only write in the whole program is one
+  `declare_var` of a capture-free `ruff.make_function` in the top level's own region
+  (`func f(...)` at the top level). Once bound it can never be rebound, so native code
+  may call that function directly without reading the global again.
+- **kinds** (`kinds_of`): the kinds of one function's values for given argument kinds,
+  by the cold tier's own inference (`rufc.runtime.types.Inference`) extended with the
+  argument kinds and the result kinds of the functions it calls.
+- **result kinds** (`result_kind`): what a function returns for given argument kinds,
+  a fixpoint over recursive calls.
+- **compilability** (`check`): whether a (function, argument kinds) pair lowers to
+  fully native code, and if not, the one-line reason the JIT logs.
+
+A kind is one of `rufc.runtime.types`' kinds: "int", "float", "bool", "i1" (a raw
+condition), "null", "str", "array:...", "any".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Final
+
+from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
+from rufc.runtime.types import ANY, Inference, join, slot_of
+
+Kinds = tuple[str, ...]
+
+# Kinds native code holds unboxed (i64, double, i1).
+NATIVE_KINDS: Final = frozenset({"int", "float", "bool", "i1"})
+# Result kinds a native function can return (null: returns nothing useful).
+RESULT_KINDS: Final = frozenset({"int", "float", "bool", "null"})
+
+_ARITH: Final = frozenset({"ruff.add", "ruff.sub", "ruff.mul", "ruff.div", "ruff.mod"})
+_COMPARE: Final = frozenset({"ruff.lt", "ruff.le", "ruff.gt", "ruff.ge"})
+_EQUALITY: Final = frozenset({"ruff.eq", "ruff.ne"})
+# Ops whose lowering needs nothing but their operands' kinds.
+_STRUCTURAL: Final = frozenset({"ruff.if", "ruff.yield", "ruff.while", "ruff.condition",
+                                "ruff.loop", "ruff.for_range", "ruff.break",
+                                "ruff.continue", "ruff.scope_enter", "ruff.box_bool",
+                                "ruff.truthy", "ruff.is_null"})
+
+
+def kind_of_value(v: object) -> str:
+    """The specialization kind of a run-time Ruff value (what the entry guard tests)."""
+    t = type(v)
+    if t is int:
+        return "int"
+    if t is float:
+        return "float"
+    from rufc.runtime.values import FALSE, TRUE
+    if v is TRUE or v is FALSE:
+        return "bool"
+    return "other"
+
+
+def parse_kinds(text: str) -> Kinds:
+    """'int,float' -> ("int", "float"); '' -> ()."""
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    for k in kinds:
+        if k not in ("int", "float", "bool", "other"):
+            raise ValueError(f"unknown argument kind '{k}' (int, float, bool or other)")
+    return kinds
+
+
+def mangle(sym: str, kinds: Kinds) -> str:
+    """The LLVM symbol of a specialization: rf_<sym>__<kinds> (kinds abbreviated)."""
+    abbrev = {"int": "i", "float": "f", "bool": "b", "other": "o"}
+    safe = "".join(c if c.isalnum() or c == "_" else f"${ord(c):x}" for c in sym)
+    return f"rf_{safe}__{''.join(abbrev[k] for k in kinds)}"
+
+
+class Unsupported(Exception):
+    """A function (for some argument kinds) that stays in the VM; the message says why."""
+
+
+@dataclass
+class CallTarget:
+    """What a `ruff.call` calls: a stable global function (sym) or a global read at
+    call time (name), and whether the call is direct (native to native)."""
+    name: str
+    sym: str | None
+    direct: bool
+
+
+class ProgramInfo:
+    """Facts about one program, computed on demand and memoized."""
+
+    def __init__(self, module: Module, builtin_kinds: dict[str, str],
+                 is_bound: Callable[[str], bool] | None = None) -> None:
+        self.module = module
+        self.funcs = module.funcs()
+        self.builtin_kinds = builtin_kinds
+        # is_bound(name): is global `name` bound right now (the JIT asks the VM); for
+        # `rufc --emit` every stable global counts as bound.
+        self.is_bound = is_bound or (lambda name: True)
+        self.stable = self._stable_globals()
+        self._kinds: dict[tuple[str, Kinds], Inference] = {}
+        self._results: dict[tuple[str, Kinds], str] = {}
+        self._guess: dict[tuple[str, Kinds], str] = {}
+        self._order: list[tuple[str, Kinds]] = []   # _results keys, in computation order
+        self._checked: dict[tuple[str, Kinds], str | None] = {}
+
+    # ------------------------------------------------------------ globals
+
+    def _stable_globals(self) -> dict[str, str]:
+        """name -> function symbol, for globals written exactly once, by a top-level
+        `declare_var` of a capture-free `make_function`."""
+        writes: dict[str, int] = {}
+        decl: dict[str, str] = {}
+        main = self.funcs.get(MAIN_SYMBOL)
+        top = {id(op) for op in main.regions[0].ops} if main is not None else set()
+        for func in self.funcs.values():
+            defs: dict[int, Op] = {}
+            for op in _walk(func.regions[0]):
+                for r in op.results:
+                    defs[r] = op
+                refs: list[str] = []
+                if op.name == "ruff.declare_var":
+                    refs = [op.attrs["target"]]  # type: ignore[list-item]
+                elif op.name == "ruff.store_var":
+                    refs = [*op.attrs["chain"], op.attrs["create"]]  # type: ignore[misc]
+                elif op.name == "ruff.update_path":
+                    refs = list(op.attrs["chain"])  # type: ignore[arg-type]
+                name: str = op.attrs.get("name", "")  # type: ignore[assignment]
+                for ref in refs:
+                    if ref.rstrip("?") in ("g", "b"):
+                        writes[name] = writes.get(name, 0) + 1
+                if (op.name == "ruff.declare_var" and op.attrs["target"] == "g"
+                        and id(op) in top and not op.attrs.get("check")):
+                    src = defs.get(op.operands[0])
+                    if (src is not None and src.name == "ruff.make_function"
+                            and not src.attrs["captures"]):
+                        decl[name] = src.attrs["callee"]  # type: ignore[assignment]
+        return {n: s for n, s in decl.items() if writes.get(n) == 1 and s in self.funcs}
+
+    def callee_of(self, func: Op, call: Op, defs: dict[int, Op]) -> CallTarget | None:
+        """The global a `ruff.call` calls, or None when the callee is not a global."""
+        load = defs.get(call.operands[0])
+        if load is None or load.name != "ruff.load_var":
+            return None
+        chain = load.attrs["chain"]
+        if chain not in (("g",), ("g", "b")):
+            return None
+        name: str = load.attrs["name"]  # type: ignore[assignment]
+        sym = self.stable.get(name)
+        if sym is not None and not self.is_bound(name):
+            sym = None  # not declared yet: the VM would say "Undefined variable"
+        return CallTarget(name, sym, False)
+
+    # ------------------------------------------------------------ kinds
+
+    def kinds_of(self, sym: str, kinds: Kinds) -> Inference:
+        """The inference of function `sym` called with arguments of these kinds."""
+        key = (sym, kinds)
+        inf = self._kinds.get(key)
+        if inf is None:
+            func = self.funcs[sym]
+            defs = _defs(func)
+
+            def call_kind(op: Op, arg_kinds: Kinds) -> str:
+                target = self.callee_of(func, op, defs)
+                if target is None or target.sym is None:
+                    return ANY
+                k = self.result_kind(target.sym, arg_kinds)
+                return ANY if k is None else k
+
+            param_kinds = tuple(k if k != "other" else ANY for k in kinds)
+            inf = Inference(func, self.builtin_kinds, set(func.attrs["cells"]),  # type: ignore[arg-type]
+                            param_kinds=param_kinds, call_kind=call_kind)
+            self._kinds[key] = inf
+        return inf
+
+    def result_kind(self, sym: str, kinds: Kinds) -> str | None:
+        """The kind of what `sym` returns for these argument kinds.
+
+        Recursion: while (sym, kinds) is being computed, its own calls return a guess.
+        A guess G is accepted only if inferring the body with recursive calls returning
+        G gives G again, which proves by induction on the call depth that every call
+        returns a G. Guesses are tried in order; if none holds, the result is "any"."""
+        key = (sym, kinds)
+        if key in self._results:
+            return self._results[key]
+        if key in self._guess:
+            return self._guess[key]
+        func = self.funcs.get(sym)
+        if func is None or len(func.attrs["params"]) != len(kinds):  # type: ignore[arg-type]
+            return ANY
+        result = ANY
+        mark = len(self._order)
+        for guess in ("int", "float", "bool", "null"):
+            self._guess[key] = guess
+            self._forget(mark)
+            got = _returned_kind(func, self.kinds_of(sym, kinds))
+            if got == guess:
+                result = got
+                break
+        del self._guess[key]
+        self._forget(mark)   # what was inferred under a guess is recomputed on demand
+        self._results[key] = result
+        self._order.append(key)
+        return result
+
+    def _forget(self, mark: int) -> None:
+        """Drop results and kinds computed since `mark` (they may rest on a guess)."""
+        for k in self._order[mark:]:
+            self._results.pop(k, None)
+        del self._order[mark:]
+        self._kinds.clear()
+
+    # ------------------------------------------------------------ compilability
+
+    def check(self, sym: str, kinds: Kinds) -> str | None:
+        """None if (sym, kinds) compiles to native code, else why not."""
+        key = (sym, kinds)
+        if key in self._checked:
+            return self._checked[key]
+        self._checked[key] = None   # optimistic for recursive calls
+        try:
+            self._check(sym, kinds)
+            reason = None
+        except Unsupported as exc:
+            reason = str(exc)
+        self._checked[key] = reason
+        return reason
+
+    def direct(self, sym: str, kinds: Kinds) -> bool:
+        """May a native caller call (sym, kinds) natively?"""
+        return self.check(sym, kinds) is None
+
+    def _check(self, sym: str, kinds: Kinds) -> None:
+        func = self.funcs.get(sym)
+        if func is None:
+            raise Unsupported(f"no function @{sym}")
+        if func.attrs["free"] or func.attrs["cells"]:
+            raise Unsupported("it is a closure or captures variables (closures stay in the VM)")
+        if len(func.attrs["params"]) != len(kinds):  # type: ignore[arg-type]
+            raise Unsupported("wrong number of arguments")
+        for i, k in enumerate(kinds):
+            if k not in NATIVE_KINDS:
+                raise Unsupported(f"argument {i + 1} is not an int, float or bool")
+        rk = self.result_kind(sym, kinds)
+        if rk is None or rk not in RESULT_KINDS:
+            raise Unsupported(f"its result is not always an int, float, bool or null ({rk})")
+        inf = self.kinds_of(sym, kinds)
+        defs = _defs(func)
+        uses = _uses(func)
+        slots: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
+        for op in _walk(func.regions[0]):
+            _check_op(self, func, op, inf, defs, uses, slots, rk)
+
+
+def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[int, Op],
+              uses: dict[int, list[Op]], slots: tuple[str, ...], result_kind: str) -> None:
+    """Raise Unsupported unless `op` has a native lowering for these kinds."""
+    name = op.name
+    where = f"{op.line}:{op.col}"
+
+    def native(v: int, what: str = "a value") -> None:
+        k = inf.kind(v)
+        if k not in NATIVE_KINDS:
+            raise Unsupported(f"{what} at {where} is not an int, float or bool ({k})")
+
+    def local_slot(ref: str) -> int:
+        slot = slot_of(ref)
+        if slot is None:
+            raise Unsupported(f"variable reference '{ref}' at {where} may be unbound")
+        if ":" in slots[slot] and slots[slot].split(":")[1] == "mixed":
+            raise Unsupported(f"variable at {where} is declared both mutable and immutable")
+        if inf.slot_kind(slot) not in NATIVE_KINDS:
+            raise Unsupported(f"variable '{slots[slot].split(':')[0]}' is not always an int, "
+                              f"float or bool ({inf.slot_kind(slot)})")
+        return slot
+
+    if name == "ruff.const":
+        v = op.attrs["value"]
+        if type(v) in (int, float, bool):
+            return
+        # other constants may only be arguments of calls that go through a helper
+        for user in uses.get(op.results[0], []):
+            if user.name not in ("ruff.call_builtin", "ruff.call") or user.operands[0] == op.results[0] \
+                    and user.name == "ruff.call":
+                raise Unsupported(f"{'a string' if type(v) is str else 'null'} value at {where}")
+        return
+    if name == "ruff.load_var":
+        chain: tuple[str, ...] = op.attrs["chain"]  # type: ignore[assignment]
+        if chain in (("g",), ("g", "b")):
+            for user in uses.get(op.results[0], []):
+                if user.name != "ruff.call" or user.operands[0] != op.results[0] \
+                        or op.results[0] in user.operands[1:]:
+                    raise Unsupported(f"global '{op.attrs['name']}' read at {where}")
+            return
+        if len(chain) != 1:
+            raise Unsupported(f"variable '{op.attrs['name']}' at {where} has several candidates")
+        local_slot(chain[0])
+        return
+    if name in ("ruff.store_var", "ruff.declare_var"):
+        if name == "ruff.store_var":
+            chain = op.attrs["chain"]  # type: ignore[assignment]
+            ref = chain[0] if len(chain) == 1 else (op.attrs["create"] if not chain else "")
+        else:
+            ref = op.attrs["target"]  # type: ignore[assignment]
+            if op.attrs["check"]:
+                raise Unsupported(f"declaration at {where} needs a duplicate check")
+        if not isinstance(ref, str) or not ref.startswith("l"):
+            raise Unsupported(f"assignment to '{op.attrs['name']}' at {where} is not a local")
+        slot = local_slot(ref)
+        if name == "ruff.store_var" and ":" in slots[slot]:
+            raise Unsupported(f"assignment to immutable '{op.attrs['name']}' at {where}")
+        native(op.operands[0])
+        return
+    if name in _ARITH or name in _COMPARE:
+        for v in op.operands:
+            if inf.boxed(v) not in ("int", "float"):
+                raise Unsupported(f"operand of {name[5:]} at {where} is not an int or float "
+                                  f"({inf.kind(v)})")
+        return
+    if name in _EQUALITY:
+        for v in op.operands:
+            native(v, "operand")
+        return
+    if name == "ruff.neg":
+        if inf.kind(op.operands[0]) not in ("int", "float"):
+            raise Unsupported(f"operand of - at {where} is not a number")
+        return
+    if name == "ruff.not":
+        if inf.kind(op.operands[0]) not in ("bool", "i1"):
+            raise Unsupported(f"operand of ! at {where} is not a bool")
+        return
+    if name in _STRUCTURAL:
+        for v in op.operands:
+            native(v, "operand")
+        for res in op.results:
+            native(res, "result")
+        return
+    if name == "ruff.return":
+        if op.operands and result_kind != "null":
+            native(op.operands[0], "returned value")
+        return
+    if name == "ruff.call":
+        target = info.callee_of(func, op, defs)
+        if target is None:
+            raise Unsupported(f"call at {where} of something that is not a global")
+        _check_call_args(op.operands[1:], inf, defs, where)
+        arg_kinds = tuple(inf.boxed(v) for v in op.operands[1:])
+        if target.sym is not None and info.direct(target.sym, arg_kinds):
+            return
+        rk = inf.kind(op.results[0])
+        if rk not in RESULT_KINDS and uses.get(op.results[0]):
+            raise Unsupported(f"result of call at {where} is not always an int, float, bool "
+                              f"or null ({rk})")
+        return
+    if name == "ruff.call_builtin":
+        _check_call_args(op.operands, inf, defs, where)
+        rk = inf.kind(op.results[0])
+        if rk not in RESULT_KINDS and uses.get(op.results[0]):
+            raise Unsupported(f"result of {op.attrs['callee']}() at {where} is not an int, "
+                              f"float, bool or null ({rk})")
+        return
+    raise Unsupported(f"uses {name} at {where} (not compiled yet)")
+
+
+def _check_call_args(args: tuple[int, ...], inf: Inference, defs: dict[int, Op], where: str) -> None:
+    for v in args:
+        d = defs.get(v)
+        if d is not None and d.name == "ruff.const":
+            continue   # baked into the call site
+        if inf.kind(v) not in NATIVE_KINDS:
+            raise Unsupported(f"argument at {where} is not an int, float or bool ({inf.kind(v)})")
+
+
+def _returned_kind(func: Op, inf: Inference) -> str:
+    """Join of the kinds of every `ruff.return` operand, plus null if the body can end
+    without a return."""
+    k: str | None = None
+    for op in _walk(func.regions[0]):
+        if op.name == "ruff.return":
+            k = join(k, inf.boxed(op.operands[0]) if op.operands else "null")
+    if not _always_returns(func.regions[0]):
+        k = join(k, "null")
+    return k if k is not None else "null"
+
+
+def _always_returns(region: Region) -> bool:
+    if not region.ops:
+        return False
+    last = region.ops[-1]
+    if last.name in ("ruff.return", "ruff.raise"):
+        return True
+    if last.name == "ruff.if":
+        return all(_always_returns(r) for r in last.regions)
+    return any(op.name in ("ruff.return", "ruff.raise") for op in region.ops)
+
+
+def _walk(region: Region):  # type: ignore[no-untyped-def]
+    """Every op of a region, nested ones included, in order."""
+    stack = [iter(region.ops)]
+    while stack:
+        op = next(stack[-1], None)
+        if op is None:
+            stack.pop()
+            continue
+        yield op
+        for r in reversed(op.regions):
+            stack.append(iter(r.ops))
+
+
+def _defs(func: Op) -> dict[int, Op]:
+    return {r: op for op in _walk(func.regions[0]) for r in op.results}
+
+
+def _uses(func: Op) -> dict[int, list[Op]]:
+    out: dict[int, list[Op]] = {}
+    for op in _walk(func.regions[0]):
+        for v in op.operands:
+            out.setdefault(v, []).append(op)
+    return out

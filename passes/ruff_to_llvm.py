@@ -1,0 +1,747 @@
+"""convert-ruff-to-llvm: lower specialized `ruff.func`s to the LLVM dialect.
+
+Input: functions annotated by `ruff-specialize` (every value has a kind in
+`ruff.kinds`; the function has `ruff.symbol`, `ruff.param_kinds`, `ruff.slot_kinds`,
+`ruff.result_kind`; calls carry `ruff.callee` / `ruff.direct`). Functions without
+`ruff.symbol` and `ruff.struct`s are dropped: they stay in the VM.
+
+    ruff.func @fib(n) {                       llvm.func @rf_fib__i(%n: i64) -> i64 {
+      %0 = ruff.load_var "n" chain ["l0"]       depth += 1, fail if > limit
+      %1 = ruff.const 2                          %c = llvm.icmp "slt" %n, 2
+      %2 = ruff.lt %0, %1          ==>           llvm.cond_br %c, ^ret_n, ^rec
+      ...                                       ^rec: shadow[depth] = site 7
+      %9 = ruff.call %5(%8)                       %r = llvm.call @rf_fib__i(%n1)
+      %15 = ruff.add %9, %14                      err? -> ^unwind
+      ruff.return(%15)                            %s = llvm.call_intrinsic "llvm.sadd.with.overflow.i64"
+    }                                             overflow? -> ruff_rt_fail(site 9, a, b)
+                                                ...
+                                              }
+                                              llvm.func @re_fib__i(%n: i64) -> i64   (entry from Python)
+
+Representation: int -> i64, float -> f64, bool and conditions -> i1. Local slots are
+`alloca`s (LLVM's SROA turns them into registers). Structured control flow becomes
+blocks. Every operation keeps Ruff's semantics: checked i64 arithmetic (overflow
+intrinsics), division and modulo by zero, `MIN / -1`, the float `==` epsilon rule,
+int/float promotion by `sitofp`; the failing case calls `ruff_rt_fail`, which raises
+the exact error in `rufc.runtime.semantics`. Calls that are not native to native go
+through `ruff_rt_call` / `ruff_rt_builtin` (the helper table,
+`rufc.runtime.helpers`), with the arguments in an i64 buffer and constants kept in
+the call site.
+
+The shadow stack (see `rufc.runtime.helpers`): frame depth is counted in
+`ruff_rt_state[DEPTH]` against the call-depth limit, and before every call each
+function writes the id of the call site into its shadow slot, so a traceback through
+native frames names every function and line exactly as the VM does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, cast
+
+from xdsl.context import Context
+from xdsl.dialects import llvm
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    FloatAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    f64,
+    i1,
+    i32,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+
+from rufc.runtime import helpers as H
+
+PTR = llvm.LLVMPointerType()
+_TYPES = {"int": i64, "float": f64, "bool": i1, "i1": i1}
+_ICMP = {"ruff.lt": "slt", "ruff.le": "sle", "ruff.gt": "sgt", "ruff.ge": "sge",
+         "ruff.eq": "eq", "ruff.ne": "ne"}
+_FCMP = {"ruff.lt": "olt", "ruff.le": "ole", "ruff.gt": "ogt", "ruff.ge": "oge"}
+EPSILON = 2.220446049250313e-16
+I64_MIN = -(1 << 63)
+# What an entry function returns when an error is pending (the stub then checks the
+# error flag; a genuine result equal to the sentinel costs only that check).
+INT_SENTINEL = -0x7A5C_0DE5_0000_0001
+FLOAT_SENTINEL_BITS = 0x7FF8_DEAD_0000_0001   # a quiet NaN with a payload
+
+
+class LoweringError(Exception):
+    """The annotated IR has something this lowering cannot handle (a bug: the
+    specialization's compilability check should have refused it)."""
+
+
+def ret_type(kind: str) -> Attribute:
+    return _TYPES.get(kind, i64)
+
+
+def _s(op: Operation, name: str) -> str:
+    a = op.attributes.get(name) or op.properties.get(name)
+    return cast(StringAttr, a).data if a is not None else ""
+
+
+def _strs(op: Operation, name: str) -> tuple[str, ...]:
+    a = op.attributes.get(name) or op.properties.get(name)
+    if a is None:
+        return ()
+    return tuple(cast(StringAttr, x).data for x in cast(ArrayAttr[Attribute], a).data)
+
+
+def _ints(op: Operation, name: str) -> tuple[int, ...]:
+    a = op.properties.get(name)
+    if a is None:
+        return ()
+    return tuple(cast(IntegerAttr, x).value.data for x in cast(ArrayAttr[Attribute], a).data)
+
+
+def _pos(op: Operation) -> tuple[int, int]:
+    from rufc.dialects.convert import _file_line_col
+    where = _file_line_col(op.location)
+    return (where[1], where[2]) if where else (0, 0)
+
+
+@dataclass
+class _Loop:
+    next: Block     # where `continue` goes
+    exit: Block     # where `break` goes
+
+
+@dataclass
+class FunctionLowering:
+    """Lowers one annotated ruff.func into llvm.func ops appended to `out`."""
+    func: Operation
+    out: list[Operation]
+    declare: Callable[[str], None]          # make sure a helper is declared
+    declare_native: Callable[[str, list[Attribute], Attribute], None]
+    values: dict[SSAValue, SSAValue] = field(default_factory=dict)
+    kinds: dict[SSAValue, str] = field(default_factory=dict)
+    loops: list[_Loop] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        f = self.func
+        self.symbol = _s(f, "ruff.symbol")
+        self.name = _s(f, "name")
+        self.param_kinds = _strs(f, "ruff.param_kinds")
+        self.slot_kinds = _strs(f, "ruff.slot_kinds")
+        self.result_kind = _s(f, "ruff.result_kind")
+        self.rtype = ret_type(self.result_kind)
+        self.body = Region()
+        self.entry = Block(arg_types=[_TYPES[k] for k in self.param_kinds])
+        self.body.add_block(self.entry)
+        self.block = self.entry
+        self.slots: dict[int, SSAValue] = {}
+        self.prologue: list[Operation] = []   # allocas, placed first in the entry block
+
+    # ------------------------------------------------------------ emitting
+
+    def emit(self, op: Operation) -> Operation:
+        self.block.add_op(op)
+        return op
+
+    def v(self, op: Operation) -> SSAValue:
+        return self.emit(op).results[0]
+
+    def const(self, value: int | float | bool, kind: str) -> SSAValue:
+        if kind == "float":
+            return self.v(llvm.ConstantOp(FloatAttr(float(value), f64), f64))
+        if kind in ("bool", "i1"):
+            return self.v(llvm.ConstantOp(IntegerAttr(int(bool(value)), i1), i1))
+        return self.v(llvm.ConstantOp(IntegerAttr(int(value), i64), i64))
+
+    def alloca(self, t: Attribute, n: int = 1) -> SSAValue:
+        """A stack slot, allocated once per call in the entry block (SROA promotes it)."""
+        size = llvm.ConstantOp(IntegerAttr(n, i64), i64)
+        op = llvm.AllocaOp(size, t, alignment=8)
+        self.prologue += [size, op]
+        return op.results[0]
+
+    def new_block(self, args: list[Attribute] | None = None) -> Block:
+        b = Block(arg_types=args or [])
+        self.body.add_block(b)
+        return b
+
+    def goto(self, block: Block) -> None:
+        """Continue emitting in `block`."""
+        self.block = block
+
+    def terminated(self) -> bool:
+        last = self.block.last_op
+        return last is not None and last.has_trait(_is_terminator())
+
+    def br(self, dest: Block, *args: SSAValue) -> None:
+        if not self.terminated():
+            self.emit(llvm.BrOp(dest, *args))
+
+    def state_ptr(self, index: int | SSAValue) -> SSAValue:
+        base = self.v(llvm.AddressOfOp("ruff_rt_state", PTR))
+        if isinstance(index, int):
+            return self.v(llvm.GEPOp(base, [index], i64))
+        return self.v(llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], i64, ssa_indices=[index]))
+
+    def set_site(self, site: int) -> None:
+        """shadow[depth] := site, before any call."""
+        slot = self.v(llvm.AddOp(self.depth, self.const(H.SHADOW, "int")))
+        self.emit(llvm.StoreOp(self.const(site, "int"), self.state_ptr(slot)))
+
+    def check_error(self) -> None:
+        """After a call: an error is pending -> unwind."""
+        flag = self.v(llvm.LoadOp(self.state_ptr(H.ERR), i64))
+        bad = self.v(llvm.ICmpOp(flag, self.const(0, "int"), _pred("ne")))
+        ok = self.new_block()
+        self.emit(llvm.CondBrOp(bad, self.unwind, [], ok, []))
+        self.goto(ok)
+
+    def site(self, op: Operation, kind: str, **kw: Any) -> int:
+        line, col = _pos(op)
+        return H.add_site(H.Site(kind, self.name, line, col, **kw))
+
+    def fail_if(self, cond: SSAValue, op: Operation, name: str, a: SSAValue, b: SSAValue,
+                kinds: tuple[str, ...], nargs: int = 2) -> None:
+        """If cond: raise the error of `name(a, b)` (computed by semantics) and unwind."""
+        bad = self.new_block()
+        ok = self.new_block()
+        self.emit(llvm.CondBrOp(cond, bad, [], ok, []))
+        self.goto(bad)
+        site = self.site(op, "op", name=name, arg_kinds=kinds, nargs=nargs)
+        self.set_site(site)
+        self.declare("ruff_rt_fail")
+        self.emit(llvm.CallOp("ruff_rt_fail", self.const(site, "int"), self.bits(a, kinds[0]),
+                              self.bits(b, kinds[1] if len(kinds) > 1 else "int"),
+                              return_type=i64))
+        self.emit(llvm.BrOp(self.unwind))
+        self.goto(ok)
+
+    def bits(self, v: SSAValue, kind: str) -> SSAValue:
+        """v as an i64 argument slot."""
+        if kind == "float":
+            return self.v(llvm.BitcastOp(v, i64))
+        if kind in ("bool", "i1"):
+            return self.v(llvm.ZExtOp(v, i64))
+        return v
+
+    def unbits(self, v: SSAValue, kind: str) -> SSAValue:
+        if kind == "float":
+            return self.v(llvm.BitcastOp(v, f64))
+        if kind in ("bool", "i1"):
+            return self.v(llvm.TruncOp(v, i1))
+        return v
+
+    # ------------------------------------------------------------ the function
+
+    def lower(self) -> None:
+        # prologue: depth += 1 against the limit
+        self.depth_ptr = self.state_ptr(H.DEPTH)
+        outer = self.v(llvm.LoadOp(self.depth_ptr, i64))
+        self.outer_depth = outer
+        self.depth = self.v(llvm.AddOp(outer, self.const(1, "int")))
+        self.emit(llvm.StoreOp(self.depth, self.depth_ptr))
+        limit = self.v(llvm.LoadOp(self.state_ptr(H.LIMIT), i64))
+        too_deep = self.v(llvm.ICmpOp(self.depth, limit, _pred("sgt")))
+        for i, k in enumerate(self.slot_kinds):
+            if k in _TYPES:
+                self.slots[i] = self.alloca(_TYPES[k])
+        for i, k in enumerate(self.param_kinds):
+            self.emit(llvm.StoreOp(self.entry.args[i], self.slots[i]))
+        self.argv = self.alloca(i64, 16)
+        self.unwind = self.new_block()
+        deep = self.new_block()
+        start = self.new_block()
+        self.emit(llvm.CondBrOp(too_deep, deep, [], start, []))
+        self.goto(deep)
+        self.emit(llvm.StoreOp(outer, self.depth_ptr))
+        self.declare("ruff_rt_depth_error")
+        self.emit(llvm.CallOp("ruff_rt_depth_error", return_type=i64))
+        self.emit(llvm.ReturnOp(self.zero(self.result_kind)))
+        self.goto(self.unwind)
+        self.emit(llvm.StoreOp(outer, self.depth_ptr))
+        self.emit(llvm.ReturnOp(self.zero(self.result_kind)))
+        self.goto(start)
+        self.region(self.func.regions[0])
+        if not self.terminated():   # falls off the end: null
+            self.emit(llvm.StoreOp(outer, self.depth_ptr))
+            self.emit(llvm.ReturnOp(self.zero(self.result_kind)))
+        first = self.entry.first_op
+        assert first is not None
+        self.entry.insert_ops_before(self.prologue, first)
+        ftype = llvm.LLVMFunctionType([_TYPES[k] for k in self.param_kinds], self.rtype)
+        self.out.append(llvm.FuncOp(self.symbol, ftype, linkage=llvm.LinkageAttr("external"),
+                                    body=self.body))
+        self.out.append(self.entry_function())
+
+    def zero(self, kind: str) -> SSAValue:
+        return self.const(0, kind if kind in _TYPES else "int")
+
+    def entry_function(self) -> Operation:
+        """re_<name>: the entry from Python. Pushes an entry marker on the shadow
+        stack, calls the function, and returns its result as i64 (f64 for floats),
+        or a sentinel when an error is pending."""
+        entry_kinds = self.param_kinds
+        body = Region()
+        blk = Block(arg_types=[_TYPES[k] for k in entry_kinds])
+        body.add_block(blk)
+        saved = (self.body, self.block)
+        self.body, self.block = body, blk
+        dptr = self.state_ptr(H.DEPTH)
+        d = self.v(llvm.LoadOp(dptr, i64))
+        d1 = self.v(llvm.AddOp(d, self.const(1, "int")))
+        mark = self.v(llvm.AddOp(d1, self.const(H.SHADOW, "int")))
+        self.emit(llvm.StoreOp(self.const(H.MARKER, "int"), self.state_ptr(mark)))
+        self.emit(llvm.StoreOp(d1, dptr))
+        r = self.v(llvm.CallOp(self.symbol, *blk.args, return_type=self.rtype))
+        self.emit(llvm.StoreOp(d, dptr))
+        flag = self.v(llvm.LoadOp(self.state_ptr(H.ERR), i64))
+        bad = self.v(llvm.ICmpOp(flag, self.const(0, "int"), _pred("ne")))
+        if self.result_kind == "float":
+            sentinel = self.v(llvm.BitcastOp(self.const(FLOAT_SENTINEL_BITS, "int"), f64))
+            out_t: Attribute = f64
+        else:
+            sentinel = self.const(INT_SENTINEL, "int")
+            out_t = i64
+            if self.result_kind in ("bool", "i1"):
+                r = self.v(llvm.ZExtOp(r, i64))
+        res = self.v(llvm.SelectOp(bad, sentinel, r))
+        self.emit(llvm.ReturnOp(res))
+        self.body, self.block = saved
+        ftype = llvm.LLVMFunctionType([_TYPES[k] for k in entry_kinds], out_t)
+        return llvm.FuncOp("re_" + self.symbol[3:], ftype, linkage=llvm.LinkageAttr("external"),
+                           body=body)
+
+    # ------------------------------------------------------------ regions and ops
+
+    def region(self, region: Region, args: list[SSAValue] | None = None) -> None:
+        block = region.blocks.first
+        if block is None:
+            return
+        for a, v in zip(block.args, args or []):
+            self.values[a] = v
+        for op in block.ops:
+            if self.terminated():   # code after break/continue/return is dead
+                self.goto(self.new_block())
+            self.op(op)
+
+    def kind(self, v: SSAValue) -> str:
+        return self.kinds[v]
+
+    def val(self, v: SSAValue) -> SSAValue:
+        return self.values[v]
+
+    def define(self, op: Operation, *vals: SSAValue) -> None:
+        ks = _strs(op, "ruff.kinds")
+        for res, v, k in zip(op.results, vals, ks):
+            self.values[res] = v
+            self.kinds[res] = k
+
+    def op(self, op: Operation) -> None:
+        name = op.name
+        handler = getattr(self, "op_" + name[5:], None)
+        if handler is None:
+            raise LoweringError(f"no lowering for {name}")
+        handler(op)
+
+    def op_const(self, op: Operation) -> None:
+        ks = _strs(op, "ruff.kinds")
+        k = ks[0] if ks else "any"
+        if k not in _TYPES:   # a constant argument of a helper call: kept in the site
+            self.kinds[op.results[0]] = k
+            return
+        from rufc.dialects.convert import _from_attr
+        value = _from_attr(op, "value", "const", op.properties["value"])
+        self.define(op, self.const(value, k))  # type: ignore[arg-type]
+
+    def op_scope_enter(self, op: Operation) -> None:
+        pass
+
+    def op_load_var(self, op: Operation) -> None:
+        chain = _strs(op, "chain")
+        if chain and chain[0] in ("g", "b"):
+            self.kinds[op.results[0]] = "function"   # only ever a callee
+            return
+        slot = int(chain[0][1:])
+        self.define(op, self.v(llvm.LoadOp(self.slots[slot], _TYPES[self.slot_kinds[slot]])))
+
+    def store(self, slot: int, v: SSAValue, kind: str) -> None:
+        self.emit(llvm.StoreOp(self.convert(v, kind, self.slot_kinds[slot]), self.slots[slot]))
+
+    def convert(self, v: SSAValue, have: str, want: str) -> SSAValue:
+        if have == want or (have in ("bool", "i1") and want in ("bool", "i1")):
+            return v
+        raise LoweringError(f"cannot convert {have} to {want}")
+
+    def op_store_var(self, op: Operation) -> None:
+        chain = _strs(op, "chain")
+        ref = chain[0] if chain else _s(op, "create")
+        self.store(int(ref[1:]), self.val(op.operands[0]), self.kind(op.operands[0]))
+
+    def op_declare_var(self, op: Operation) -> None:
+        self.store(int(_s(op, "target")[1:]), self.val(op.operands[0]), self.kind(op.operands[0]))
+
+    # ---- arithmetic
+
+    def numeric(self, op: Operation) -> tuple[SSAValue, SSAValue, str]:
+        """The operands of a binary op, promoted to a common kind (int or float)."""
+        a, b = op.operands
+        ka, kb = self.kind(a), self.kind(b)
+        va, vb = self.val(a), self.val(b)
+        if ka == kb:
+            return va, vb, ka
+        if ka == "int":
+            va = self.v(llvm.SIToFPOp(va, f64))
+        if kb == "int":
+            vb = self.v(llvm.SIToFPOp(vb, f64))
+        return va, vb, "float"
+
+    def op_add(self, op: Operation) -> None:
+        self.arith(op, "add")
+
+    def op_sub(self, op: Operation) -> None:
+        self.arith(op, "sub")
+
+    def op_mul(self, op: Operation) -> None:
+        self.arith(op, "mul")
+
+    def arith(self, op: Operation, what: str) -> None:
+        a, b, k = self.numeric(op)
+        if k == "float":
+            cls = {"add": llvm.FAddOp, "sub": llvm.FSubOp, "mul": llvm.FMulOp}[what]
+            self.define(op, self.v(cls(a, b)))
+            return
+        pair = llvm.LLVMStructType.from_type_list([i64, i1])
+        r = self.v(llvm.CallIntrinsicOp(f"llvm.s{what}.with.overflow.i64", [a, b], [pair]))
+        value = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), r, i64))
+        over = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [1]), r, i1))
+        self.fail_if(over, op, op.name, a, b, ("int", "int"))
+        self.define(op, value)
+
+    def op_div(self, op: Operation) -> None:
+        a, b, k = self.numeric(op)
+        kinds = (self.kind(op.operands[0]), self.kind(op.operands[1]))
+        ra, rb = self.val(op.operands[0]), self.val(op.operands[1])
+        if k == "float":
+            zero = self.v(llvm.FCmpOp(b, self.const(0.0, "float"), "oeq"))
+            self.fail_if(zero, op, "ruff.div", ra, rb, kinds)
+            self.define(op, self.v(llvm.FDivOp(a, b)))
+            return
+        self.fail_if(self.int_div_fails(a, b), op, "ruff.div", a, b, kinds)
+        self.define(op, self.v(llvm.SDivOp(a, b)))
+
+    def int_div_fails(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        """b == 0, or a == MIN and b == -1 (the one i64 quotient that overflows)."""
+        zero = self.v(llvm.ICmpOp(b, self.const(0, "int"), _pred("eq")))
+        amin = self.v(llvm.ICmpOp(a, self.const(I64_MIN, "int"), _pred("eq")))
+        bm1 = self.v(llvm.ICmpOp(b, self.const(-1, "int"), _pred("eq")))
+        both = self.v(llvm.AndOp(amin, bm1))
+        return self.v(llvm.OrOp(zero, both))
+
+    def op_mod(self, op: Operation) -> None:
+        a, b, k = self.numeric(op)
+        kinds = (self.kind(op.operands[0]), self.kind(op.operands[1]))
+        ra, rb = self.val(op.operands[0]), self.val(op.operands[1])
+        if k == "float":
+            zero = self.v(llvm.FCmpOp(b, self.const(0.0, "float"), "oeq"))
+            self.fail_if(zero, op, "ruff.mod", ra, rb, kinds)
+            self.define(op, self.v(llvm.FRemOp(a, b)))   # frem is C's fmod
+            return
+        self.fail_if(self.int_div_fails(a, b), op, "ruff.mod", a, b, kinds)
+        # srem has the dividend's sign, as Ruff; x % -1 is 0 (srem MIN, -1 is UB: avoid)
+        bm1 = self.v(llvm.ICmpOp(b, self.const(-1, "int"), _pred("eq")))
+        safe = self.v(llvm.SelectOp(bm1, self.const(1, "int"), b))
+        self.define(op, self.v(llvm.SRemOp(a, safe)))
+
+    def op_neg(self, op: Operation) -> None:
+        a = self.val(op.operands[0])
+        if self.kind(op.operands[0]) == "float":
+            self.define(op, self.v(llvm.FNegOp(a)))
+            return
+        amin = self.v(llvm.ICmpOp(a, self.const(I64_MIN, "int"), _pred("eq")))
+        self.fail_if(amin, op, "ruff.neg", a, a, ("int",), nargs=1)
+        self.define(op, self.v(llvm.SubOp(self.const(0, "int"), a)))
+
+    # ---- comparisons
+
+    def compare(self, op: Operation) -> None:
+        ka, kb = (self.kind(v) for v in op.operands)
+        name = op.name
+        if name in ("ruff.eq", "ruff.ne"):
+            r = self.equal(op, ka, kb)
+            if name == "ruff.ne":
+                r = self.v(llvm.XOrOp(r, self.const(True, "bool")))
+            self.define(op, r)
+            return
+        a, b, k = self.numeric(op)
+        if k == "float":
+            self.define(op, self.v(llvm.FCmpOp(a, b, _FCMP[name])))
+        else:
+            self.define(op, self.v(llvm.ICmpOp(a, b, _pred(_ICMP[name]))))
+
+    def equal(self, op: Operation, ka: str, kb: str) -> SSAValue:
+        """Ruff == (semantics.eq) on native kinds."""
+        num = ("int", "float")
+        if ka in num and kb in num:
+            a, b, k = self.numeric(op)
+            if k == "int":
+                return self.v(llvm.ICmpOp(a, b, _pred("eq")))
+            same = self.v(llvm.FCmpOp(a, b, "oeq"))
+            diff = self.v(llvm.FSubOp(a, b))
+            mag = self.v(llvm.FAbsOp(diff, f64))
+            close = self.v(llvm.FCmpOp(mag, self.const(EPSILON, "float"), "olt"))
+            return self.v(llvm.OrOp(same, close))
+        if ka in ("bool", "i1") and kb in ("bool", "i1"):
+            a, b = (self.val(v) for v in op.operands)
+            return self.v(llvm.ICmpOp(a, b, _pred("eq")))
+        return self.const(False, "bool")   # a bool is never equal to a number
+
+    op_lt = op_le = op_gt = op_ge = op_eq = op_ne = compare
+
+    def op_not(self, op: Operation) -> None:
+        self.define(op, self.v(llvm.XOrOp(self.val(op.operands[0]), self.const(True, "bool"))))
+
+    def op_truthy(self, op: Operation) -> None:
+        v = op.operands[0]
+        k = self.kind(v)
+        x = self.val(v)
+        if k == "int":
+            x = self.v(llvm.ICmpOp(x, self.const(0, "int"), _pred("ne")))
+        elif k == "float":
+            x = self.v(llvm.FCmpOp(x, self.const(0.0, "float"), "une"))   # NaN is truthy
+        self.define(op, x)
+
+    def op_box_bool(self, op: Operation) -> None:
+        self.define(op, self.val(op.operands[0]))
+
+    def op_is_null(self, op: Operation) -> None:
+        self.define(op, self.const(False, "bool"))   # native values are never null
+
+    # ---- calls
+
+    def arg_slots(self, args: tuple[SSAValue, ...]) -> tuple[tuple[str, ...], dict[int, Any]]:
+        """Store the native arguments into argv; constants go into the site."""
+        from rufc.dialects.convert import _from_attr
+        kinds: list[str] = []
+        consts: dict[int, Any] = {}
+        for i, a in enumerate(args):
+            owner = a.owner
+            if isinstance(owner, Operation) and owner.name == "ruff.const" \
+                    and self.kind(a) not in _TYPES:
+                consts[i] = _from_attr(owner, "value", "const", owner.properties["value"])
+                continue
+            k = self.kind(a)
+            slot = self.v(llvm.GEPOp(self.argv, [len(kinds)], i64))
+            self.emit(llvm.StoreOp(self.bits(self.val(a), k), slot))
+            kinds.append(k)
+        if len(kinds) > 16:
+            raise LoweringError("more than 16 native arguments in one call")
+        return tuple(kinds), consts
+
+    def op_call(self, op: Operation) -> None:
+        args = op.operands[1:]
+        rk = _strs(op, "ruff.kinds")[0]
+        direct = _s(op, "ruff.direct")
+        if direct:
+            call_kinds = [self.kind(a) for a in args]
+            types = [_TYPES[k] for k in call_kinds]
+            rtype = ret_type(rk)
+            self.declare_native(direct, types, rtype)
+            line, col = _pos(op)
+            self.set_site(H.add_site(H.Site("call", self.name, line, col, name=_s(op, "ruff.callee"))))
+            r = self.v(llvm.CallOp(direct, *(self.val(a) for a in args), return_type=rtype))
+            self.check_error()
+            self.define(op, r)
+            return
+        kinds, consts = self.arg_slots(tuple(args))
+        site = self.site(op, "call", name=_s(op, "ruff.callee"), arg_kinds=kinds, consts=consts,
+                         nargs=len(args), result=rk)
+        self.helper_call(op, "ruff_rt_call", site, rk)
+
+    def op_call_builtin(self, op: Operation) -> None:
+        rk = _strs(op, "ruff.kinds")[0]
+        kinds, consts = self.arg_slots(tuple(op.operands))
+        site = self.site(op, "builtin", name=_s(op, "callee"), arg_kinds=kinds, consts=consts,
+                         nargs=len(op.operands), result=rk)
+        self.helper_call(op, "ruff_rt_builtin", site, rk)
+
+    def helper_call(self, op: Operation, helper: str, site: int, rk: str) -> None:
+        self.declare(helper)
+        self.set_site(site)
+        r = self.v(llvm.CallOp(helper, self.const(site, "int"), self.argv, return_type=i64))
+        self.check_error()
+        if rk in _TYPES:
+            self.define(op, self.unbits(r, rk))
+        else:
+            self.kinds[op.results[0]] = rk
+
+    # ---- control flow
+
+    def op_return(self, op: Operation) -> None:
+        if op.operands and self.result_kind in _TYPES:
+            v = self.convert(self.val(op.operands[0]), self.kind(op.operands[0]), self.result_kind)
+        else:
+            v = self.zero(self.result_kind)
+        self.emit(llvm.StoreOp(self.outer_depth, self.depth_ptr))
+        self.emit(llvm.ReturnOp(v))
+
+    def op_if(self, op: Operation) -> None:
+        cond = self.val(op.operands[0])
+        then, other = self.new_block(), self.new_block()
+        result_kinds = _strs(op, "ruff.kinds")
+        merge = self.new_block([_TYPES[k] for k in result_kinds])
+        self.emit(llvm.CondBrOp(cond, then, [], other, []))
+        for region, block in zip(op.regions, (then, other)):
+            self.goto(block)
+            yielded = self.region_with_yield(region)
+            self.br(merge, *yielded)
+        self.goto(merge)
+        self.define(op, *merge.args)
+
+    def region_with_yield(self, region: Region) -> list[SSAValue]:
+        block = region.blocks.first
+        if block is None:
+            return []
+        out: list[SSAValue] = []
+        for inner in block.ops:
+            if self.terminated():
+                self.goto(self.new_block())
+            if inner.name == "ruff.yield":
+                out = [self.val(v) for v in inner.operands]
+            else:
+                self.op(inner)
+        return out
+
+    def op_while(self, op: Operation) -> None:
+        head, body, exit_ = self.new_block(), self.new_block(), self.new_block()
+        self.br(head)
+        self.goto(head)
+        cond_block = op.regions[0].blocks.first
+        assert cond_block is not None
+        for inner in cond_block.ops:
+            if inner.name == "ruff.condition":
+                self.emit(llvm.CondBrOp(self.val(inner.operands[0]), body, [], exit_, []))
+            else:
+                self.op(inner)
+        self.goto(body)
+        self.loops.append(_Loop(head, exit_))
+        self.region(op.regions[1])
+        self.loops.pop()
+        self.br(head)
+        self.goto(exit_)
+
+    def op_loop(self, op: Operation) -> None:
+        body, exit_ = self.new_block(), self.new_block()
+        self.br(body)
+        self.goto(body)
+        self.loops.append(_Loop(body, exit_))
+        self.region(op.regions[0])
+        self.loops.pop()
+        self.br(body)
+        self.goto(exit_)
+
+    def op_for_range(self, op: Operation) -> None:
+        """for i in range(start, stop, step): a counted loop on an i64 counter. The
+        counter's increment cannot overflow silently: overflowing means the loop is done
+        (it would have passed stop)."""
+        start, stop, step = (self.val(v) for v in op.operands)
+        zero = self.v(llvm.ICmpOp(step, self.const(0, "int"), _pred("eq")))
+        self.fail_if(zero, op, "range", step, step, ("int",), nargs=0)
+        counter = self.alloca(i64)
+        self.emit(llvm.StoreOp(start, counter))
+        up = self.v(llvm.ICmpOp(step, self.const(0, "int"), _pred("sgt")))
+        head, body, latch, exit_ = (self.new_block() for _ in range(4))
+        self.br(head)
+        self.goto(head)
+        i = self.v(llvm.LoadOp(counter, i64))
+        below = self.v(llvm.ICmpOp(i, stop, _pred("slt")))
+        above = self.v(llvm.ICmpOp(i, stop, _pred("sgt")))
+        go = self.v(llvm.SelectOp(up, below, above))
+        self.emit(llvm.CondBrOp(go, body, [], exit_, []))
+        self.goto(body)
+        self.loops.append(_Loop(latch, exit_))
+        block = op.regions[0].blocks.first
+        if block is not None:
+            for a in block.args:
+                self.kinds[a] = "int"
+        self.region(op.regions[0], [i])
+        self.loops.pop()
+        self.br(latch)
+        self.goto(latch)
+        cur = self.v(llvm.LoadOp(counter, i64))
+        pair = llvm.LLVMStructType.from_type_list([i64, i1])
+        r = self.v(llvm.CallIntrinsicOp("llvm.sadd.with.overflow.i64", [cur, step], [pair]))
+        nxt = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), r, i64))
+        over = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [1]), r, i1))
+        self.emit(llvm.StoreOp(nxt, counter))
+        self.emit(llvm.CondBrOp(over, exit_, [], head, []))
+        self.goto(exit_)
+
+    def op_break(self, op: Operation) -> None:
+        self.emit(llvm.BrOp(self.loops[-1].exit))
+
+    def op_continue(self, op: Operation) -> None:
+        self.emit(llvm.BrOp(self.loops[-1].next))
+
+
+def _pred(name: str) -> IntegerAttr:
+    return IntegerAttr(llvm.ICmpPredicateFlag(name).to_int(), i64)
+
+
+_TERMINATOR: Any = None
+
+
+def _is_terminator() -> Any:
+    global _TERMINATOR
+    if _TERMINATOR is None:
+        from xdsl.traits import IsTerminator
+        _TERMINATOR = IsTerminator
+    return _TERMINATOR
+
+
+def lower_module(module: ModuleOp) -> None:
+    """Replace the specialized ruff.funcs of `module` by LLVM functions; drop the rest."""
+    out: list[Operation] = []
+    declared: dict[str, Operation] = {}
+    defined = {_s(op, "ruff.symbol") for op in module.ops if _s(op, "ruff.symbol")}
+
+    def declare(name: str) -> None:
+        if name in declared:
+            return
+        h = H.HELPERS_BY_NAME[name]
+        types = {"i64": i64, "ptr": PTR, "double": f64}
+        ftype = llvm.LLVMFunctionType([types[a] for a in h.args], types[h.ret])
+        declared[name] = llvm.FuncOp(name, ftype, linkage=llvm.LinkageAttr("external"))
+
+    def declare_native(name: str, args: list[Attribute], ret: Attribute) -> None:
+        if name in declared or name in defined:
+            return
+        declared[name] = llvm.FuncOp(name, llvm.LLVMFunctionType(args, ret),
+                                     linkage=llvm.LinkageAttr("external"))
+
+    for op in list(module.ops):
+        if op.name == "ruff.func" and _s(op, "ruff.symbol"):
+            lowering = FunctionLowering(op, out, declare, declare_native)
+            lowering.kinds.update(_param_kinds(op))
+            lowering.lower()
+    for op in list(module.ops):
+        op.detach()
+        op.erase()
+    state = llvm.GlobalOp(llvm.LLVMArrayType(H.SHADOW, i64), "ruff_rt_state",
+                          "external")
+    module.body.block.add_ops([state, *declared.values(), *out])
+
+
+def _param_kinds(func: Operation) -> dict[SSAValue, str]:
+    """Kinds of the function's block arguments (none: ruff.func params are slots)."""
+    return {}
+
+
+class ConvertRuffToLLVM(ModulePass):
+    """convert-ruff-to-llvm: specialized ruff.funcs -> llvm.func (see the module doc)."""
+    name = "convert-ruff-to-llvm"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        lower_module(op)
+
+
+__all__ = ["ConvertRuffToLLVM", "lower_module", "LoweringError", "INT_SENTINEL",
+           "FLOAT_SENTINEL_BITS", "i32"]

@@ -1,0 +1,129 @@
+"""ruff-specialize: give every value of a function its kind for given argument kinds.
+
+The kinds come from the cold tier's inference (`rufc.runtime.types.Inference`, run by
+`rufc.passes.program.ProgramInfo` with the argument kinds and the result kinds of
+callees); this pass writes them onto the xDSL ops, so that the lowering, `--emit`
+and FileCheck tests all see the same facts:
+
+    ruff.func @fib(n) ... {                    ruff.func @fib(n) ... {ruff.symbol = "rf_fib__i",
+      %0 = ruff.load_var "n" chain ["l0"]        ruff.param_kinds = ["int"], ruff.result_kind = "int", ...}
+      %9 = ruff.call %5(%8)            ==>       %0 = ruff.load_var "n" chain ["l0"] {ruff.kinds = ["int"]}
+                                                 %9 = ruff.call %5(%8) {ruff.kinds = ["int"],
+                                                        ruff.callee = "fib", ruff.direct = "rf_fib__i"}
+
+A function is specialized only if it compiles for those kinds
+(`ProgramInfo.check`); otherwise it is left alone and the reason is returned in
+`Specialization.refused`, which the JIT logs (the function stays in the VM).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+
+from rufc.dialects.optable import Op
+from rufc.passes.program import Kinds, ProgramInfo, mangle, _defs
+
+
+def _strs(items: tuple[str, ...] | list[str]) -> ArrayAttr[StringAttr]:
+    return ArrayAttr([StringAttr(x) for x in items])
+
+
+@dataclass
+class Specialization:
+    """What to specialize (sym -> argument kinds), and what came of it."""
+    requests: dict[str, Kinds]
+    refused: dict[str, str] = field(default_factory=dict)   # sym -> why not
+    symbols: dict[str, str] = field(default_factory=dict)   # sym -> LLVM symbol
+
+
+def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> str:
+    """Write the kinds of (sym, kinds) onto xfunc; returns its LLVM symbol."""
+    func = program.funcs[sym]
+    inf = program.kinds_of(sym, kinds)
+    defs = _defs(func)
+    symbol = mangle(sym, kinds)
+    n = len(func.attrs["slots"])  # type: ignore[arg-type]
+    xfunc.attributes["ruff.symbol"] = StringAttr(symbol)
+    xfunc.attributes["ruff.param_kinds"] = _strs(["bool" if k == "i1" else k for k in kinds])
+    xfunc.attributes["ruff.slot_kinds"] = _strs([inf.slot_kind(i) for i in range(n)])
+    xfunc.attributes["ruff.result_kind"] = StringAttr(program.result_kind(sym, kinds) or "any")
+
+    def walk(ops: list[Op], xops: list[Operation]) -> None:
+        if len(ops) != len(xops):
+            raise ValueError(f"@{sym}: the xDSL function does not match its compact form")
+        for op, xop in zip(ops, xops):
+            if op.results:
+                xop.attributes["ruff.kinds"] = _strs([inf.kind(r) for r in op.results])
+            if op.name == "ruff.call":
+                target = program.callee_of(func, op, defs)
+                if target is not None:
+                    xop.attributes["ruff.callee"] = StringAttr(target.name)
+                    arg_kinds = tuple(inf.boxed(v) for v in op.operands[1:])
+                    if target.sym is not None and program.direct(target.sym, arg_kinds):
+                        xop.attributes["ruff.direct"] = StringAttr(mangle(target.sym, arg_kinds))
+                        xop.attributes["ruff.direct_sym"] = StringAttr(target.sym)
+                        xop.attributes["ruff.direct_kinds"] = _strs(arg_kinds)
+            for region, xregion in zip(op.regions, xop.regions):
+                block = xregion.blocks.first
+                walk(region.ops, list(block.ops) if block is not None else [])
+
+    walk(func.regions[0].ops, list(xfunc.regions[0].blocks.first.ops)
+         if xfunc.regions[0].blocks.first is not None else [])
+    return symbol
+
+
+def specialize_module(module: ModuleOp, program: ProgramInfo, spec: Specialization) -> None:
+    """Annotate every requested function that compiles; record why the others do not."""
+    for op in module.ops:
+        if op.name != "ruff.func":
+            continue
+        sym = op.properties["sym_name"].data  # type: ignore[attr-defined]
+        if sym not in spec.requests:
+            continue
+        kinds = spec.requests[sym]
+        reason = program.check(sym, kinds)
+        if reason is not None:
+            spec.refused[sym] = reason
+            continue
+        spec.symbols[sym] = annotate(program, op, sym, kinds)
+
+
+@dataclass(frozen=True)
+class RuffSpecialize(ModulePass):
+    """ruff-specialize{kinds="f:int,int;g:float"}: annotate kinds (see the module doc).
+
+    Without options every function is specialized with int arguments. The JIT calls
+    `specialize_module` directly with its own `ProgramInfo`."""
+    name = "ruff-specialize"
+    kinds: str = ""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from rufc.dialects.convert import from_xdsl
+        from rufc.runtime.builtins import BUILTINS
+        program = ProgramInfo(from_xdsl(op), builtin_result_kinds(BUILTINS))
+        specialize_module(op, program, Specialization(requests_from(self.kinds, program)))
+
+
+def builtin_result_kinds(builtins: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    """The builtin table's result types as inference kinds."""
+    table = {"int": "int", "float": "float", "bool": "bool", "string": "str", "null": "null"}
+    return {n: table.get(b.result, "any") for n, b in builtins.items()}
+
+
+def requests_from(text: str, program: ProgramInfo) -> dict[str, Kinds]:
+    """'f:int,int;g:float' -> {f: (int, int), g: (float,)}; '' -> every function with
+    int arguments (except the top level)."""
+    from rufc.dialects.optable import MAIN_SYMBOL
+    from rufc.passes.program import parse_kinds
+    if not text:
+        return {s: ("int",) * len(f.attrs["params"])  # type: ignore[arg-type]
+                for s, f in program.funcs.items() if s != MAIN_SYMBOL}
+    out: dict[str, Kinds] = {}
+    for part in text.split(";"):
+        name, _, kinds = part.partition(":")
+        out[name.strip()] = parse_kinds(kinds)
+    return out

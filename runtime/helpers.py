@@ -1,0 +1,263 @@
+"""The one table of runtime helpers: what generated code of either tier may call.
+
+Each `Helper` row names one helper and gives its Python implementation and, for the
+ones native code calls, its native signature. Three readers use this table:
+
+- the VM (`rufc.runtime.vm.VM._namespace`) binds every row with a `vm` name into the
+  namespace of the generated cold-tier code (`ADD`, `INDEX`, ...);
+- the LLVM lowering (`rufc.passes.ruff_to_llvm`) declares every `ruff_rt_*` row it calls
+  with the row's signature;
+- the JIT (`rufc.runtime.tiering`) registers every `ruff_rt_*` row with the engine
+  before it adds a module that may call it.
+
+The helpers never restate a rule of the language: they decode native arguments and call
+`rufc.runtime.semantics` or the builtin table, which stay the single definition.
+
+Native error protocol (exceptions cannot cross a ctypes callback): a native helper
+catches everything, keeps the exception in `NativeState.pending`, sets the error flag
+in native memory and returns 0; native code checks the flag after every call and
+returns at once; the Python entry of native code (a stub, see `tiering`) re-raises.
+
+Call sites: native code passes a *site id* to helpers instead of pointers to Python
+objects. `SITES[id]` says what the site is (which function, line:col, operator or
+callee, argument kinds, constant arguments, expected result kind), so native code
+holds no references to Python objects at all.
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+import struct
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Final
+
+from rufc.runtime import semantics, support
+from rufc.runtime.errors import RuffError
+from rufc.runtime.format import to_string
+from rufc.runtime.values import FALSE, TRUE
+
+# ---------------------------------------------------------------- the VM's helpers
+
+# name in generated cold-tier code -> implementation
+VM_HELPERS: Final[dict[str, Callable[..., Any]]] = {
+    "ADD": semantics.add, "SUB": semantics.sub, "MUL": semantics.mul, "DIV": semantics.div,
+    "MOD": semantics.mod, "NEG": semantics.neg, "NOT": semantics.not_, "EQ": semantics.eq,
+    "LT": semantics.lt, "LE": semantics.le, "GT": semantics.gt, "GE": semantics.ge,
+    "INDEX": support.index, "GETFIELD": semantics.get_field, "ITER": semantics.iterate,
+    "RANGE": support.range_args, "TOSTR": to_string, "PAYLOAD": support.payload,
+    "UPDATE": support.update, "FMOD": math.fmod, "PUSH_OWNED": support.push_owned,
+    "GRC": sys.getrefcount, "MKARR": support.make_array,
+    "MKARR_SPREAD": support.make_array_spread, "MKDICT": support.make_dict,
+    "MKSTRUCT": support.make_struct, "CALL_METHOD": support.call_method,
+    "CALL_FAILED": support.call_failed, "ARITY_BUILTIN": support.arity_builtin,
+    "UNPACK_ARRAY": support.unpack_array, "UNPACK_DICT": support.unpack_dict,
+    "ERR": support.err, "UNDEF": support.undefined, "IMMUTABLE": support.immutable,
+    "DUPLICATE": support.duplicate, "FINISH": support.finish,
+}
+
+# ---------------------------------------------------------------- native state
+
+# Layout of the native state (an array of i64 in memory native code addresses as the
+# global `ruff_rt_state`).
+ERR: Final = 0          # non-zero: an error is pending (see NativeState.pending)
+DEPTH: Final = 1        # native frames (and entry markers) on the shadow stack
+LIMIT: Final = 2        # the Ruff call-depth limit
+ERR_DEPTH: Final = 3    # DEPTH when the error was raised (where the traceback starts)
+SHADOW: Final = 8       # shadow stack: state[SHADOW + d] = site id of frame d's position
+MARKER: Final = -1      # shadow entry of a Python -> native entry (delimits a segment)
+
+
+class NativeState:
+    """The memory native code shares with Python, and the pending exception."""
+
+    def __init__(self, max_depth: int) -> None:
+        # +2 per entry marker can stand on the stack beside frames; +SHADOW header.
+        self.size = SHADOW + 2 * max_depth + 64
+        self.mem = (ctypes.c_int64 * self.size)()
+        self.mem[LIMIT] = max_depth
+        self.pending: BaseException | None = None
+
+    @property
+    def address(self) -> int:
+        return ctypes.addressof(self.mem)
+
+    def fail(self, exc: BaseException) -> None:
+        """Record an exception raised while native code ran (it unwinds to its entry)."""
+        m = self.mem
+        if not m[ERR]:
+            self.pending = exc
+            m[ERR] = 1
+            m[ERR_DEPTH] = m[DEPTH]
+
+    def segment(self, top: int) -> list[int]:
+        """Site ids of the native frames from `top` down to the nearest entry marker,
+        outermost first."""
+        m = self.mem
+        out = []
+        d = top
+        while d > 0 and m[SHADOW + d] != MARKER:
+            out.append(m[SHADOW + d])
+            d -= 1
+        out.reverse()
+        return out
+
+
+# ---------------------------------------------------------------- call sites
+
+@dataclass
+class Site:
+    """A place in native code that can call a helper or raise."""
+    kind: str                     # "call", "builtin", "op" (an operator that may fail), "depth"
+    func: str                     # display name of the function it is in
+    line: int
+    col: int
+    name: str = ""                # callee global / builtin name / op name ("ruff.add")
+    arg_kinds: tuple[str, ...] = ()   # kinds of the native arguments, in order
+    consts: dict[int, Any] = field(default_factory=dict)   # argument position -> constant
+    nargs: int = 0
+    result: str = "null"          # expected result kind
+
+
+SITES: list[Site] = [Site("none", "?", 0, 0)]
+
+
+def add_site(site: Site) -> int:
+    SITES.append(site)
+    return len(SITES) - 1
+
+
+# ---------------------------------------------------------------- value coding
+
+_D = struct.Struct("<d")
+_Q = struct.Struct("<q")
+
+
+def decode(kind: str, bits: int) -> Any:
+    """A native i64 argument slot as a Ruff value of `kind`."""
+    if kind == "int":
+        return bits
+    if kind == "float":
+        return _D.unpack(_Q.pack(bits))[0]
+    if kind in ("bool", "i1"):
+        return TRUE if bits & 1 else FALSE
+    return None
+
+
+def encode(kind: str, value: Any) -> int:
+    """A Ruff value as the i64 native code expects for `kind`; a value of another kind
+    is a bug in the kind inference (the JIT only compiles calls whose result kind it
+    proved), reported as an internal error."""
+    t = type(value)
+    if kind == "int" and t is int:
+        return value
+    if kind == "float" and t is float:
+        return _Q.unpack(_D.pack(value))[0]
+    if kind == "bool" and (value is TRUE or value is FALSE):
+        return 1 if value is TRUE else 0
+    if kind == "null":
+        return 0
+    raise AssertionError(f"native code expected a {kind}, got {type(value).__name__} {value!r}")
+
+
+def site_args(site: Site, argv: Any) -> tuple[Any, ...]:
+    """The Ruff arguments of a call site: native slots decoded, constants put back."""
+    args: list[Any] = []
+    k = 0
+    for i in range(site.nargs):
+        if i in site.consts:
+            args.append(site.consts[i])
+        else:
+            args.append(decode(site.arg_kinds[k], argv[k]))
+            k += 1
+    return tuple(args)
+
+
+# ---------------------------------------------------------------- native helpers
+
+@dataclass(frozen=True)
+class Helper:
+    """A helper native code calls: symbol, native signature (LLVM type names), and the
+    implementation, which takes the runtime context first."""
+    name: str
+    ret: str
+    args: tuple[str, ...]
+    impl: Callable[..., int]
+    doc: str
+
+
+def _call(rt: Any, site_id: int, argv: Any) -> int:
+    """`f(args)` for a callee native code does not call directly: read the global now
+    (it may have been rebound), call it in whatever tier it is in."""
+    _top = rt.state.mem[DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
+    try:
+        site = SITES[site_id]
+        key = "G_" + rt.py_name(site.name)
+        try:
+            f = rt.ns[key]
+        except KeyError:
+            raise RuffError(f"Undefined variable: {site.name}") from None
+        return encode(site.result, semantics.call(f, site_args(site, argv)))
+    except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
+        rt.state.fail(exc)
+        return 0
+
+
+def _builtin(rt: Any, site_id: int, argv: Any) -> int:
+    """A builtin from the builtin table (the VM's own implementation)."""
+    _top = rt.state.mem[DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
+    try:
+        site = SITES[site_id]
+        return encode(site.result, rt.builtins[site.name](*site_args(site, argv)))
+    except BaseException as exc:  # noqa: BLE001
+        rt.state.fail(exc)
+        return 0
+
+
+_OPS: Final = {"ruff.add": semantics.add, "ruff.sub": semantics.sub, "ruff.mul": semantics.mul,
+               "ruff.div": semantics.div, "ruff.mod": semantics.mod, "ruff.neg": semantics.neg}
+
+
+def _fail(rt: Any, site_id: int, a: int, b: int) -> int:
+    """An operator whose native fast path found an error (overflow, division by zero):
+    run it in `semantics`, which raises the exact Ruff error."""
+    try:
+        site = SITES[site_id]
+        if site.name == "range":   # for i in range(a, b, 0)
+            support.range_args(0, 0, 0)
+        else:
+            args = (decode(site.arg_kinds[0], a),
+                    decode(site.arg_kinds[-1], b))[:site.nargs]
+            _OPS[site.name](*args)
+        raise AssertionError(f"native code reported an error {site.name}{args} does not raise")
+    except BaseException as exc:  # noqa: BLE001
+        rt.state.fail(exc)
+        return 0
+
+
+def _depth(rt: Any) -> int:
+    """The call-depth limit was reached in native code."""
+    rt.state.fail(RecursionError("maximum Ruff call depth"))
+    return 0
+
+
+NATIVE_HELPERS: Final[tuple[Helper, ...]] = (
+    Helper("ruff_rt_call", "i64", ("i64", "ptr"), _call,
+           "call a global function (any tier) with the site's arguments"),
+    Helper("ruff_rt_builtin", "i64", ("i64", "ptr"), _builtin,
+           "call a builtin with the site's arguments"),
+    Helper("ruff_rt_fail", "i64", ("i64", "i64", "i64"), _fail,
+           "raise the error of a failed operator (overflow, division by zero)"),
+    Helper("ruff_rt_depth_error", "i64", (), _depth,
+           "raise the call-depth error"),
+)
+
+HELPERS_BY_NAME: Final = {h.name: h for h in NATIVE_HELPERS}
+
+_CTYPES: Final = {"i64": ctypes.c_int64, "ptr": ctypes.POINTER(ctypes.c_int64),
+                  "double": ctypes.c_double}
+
+
+def ctypes_signature(h: Helper) -> Any:
+    """The ctypes callback type of a helper (PYFUNCTYPE: entered with the GIL held)."""
+    return ctypes.PYFUNCTYPE(_CTYPES[h.ret], *(_CTYPES[a] for a in h.args))
