@@ -262,6 +262,20 @@ def make_columns() -> list[Column]:
     return cols
 
 
+def rufc_fingerprint() -> str:
+    """git_rev() plus a hash of the uncommitted diff: rufc is an editable install in a tree
+    other people edit, so a change in the middle of a run must be noticed."""
+    import hashlib
+    try:
+        import rufc  # type: ignore[import-not-found]
+        repo = Path(rufc.__file__).resolve().parent.parent
+        diff = subprocess.run(["git", "-C", str(repo), "diff", "HEAD", "--", "."],
+                              capture_output=True, timeout=60).stdout
+    except Exception:  # noqa: BLE001 - no git / no rufc: nothing to compare
+        return ""
+    return f"{git_rev()} {hashlib.sha1(diff).hexdigest()[:8]}"
+
+
 def git_rev() -> str:
     """The commit rufc is built from, '-dirty' when the tree has edits (it is an editable install)."""
     try:
@@ -364,9 +378,10 @@ class Cell:
     expected: str = ""
     detail: str = ""
 
-    @property
-    def median(self) -> float | None:
-        return statistics.median(self.times) if self.times else None
+    def median(self, metric: str = "wall") -> float | None:
+        """Median wall seconds, or median CPU seconds (user + sys) for metric "cpu"."""
+        xs = self.cpu if metric == "cpu" else self.times
+        return statistics.median(xs) if xs else None
 
     @property
     def output(self) -> str:
@@ -554,12 +569,13 @@ class Figures:
     rss_2n: float | None = None
 
 
-def figures(plan: Plan, col: Column, name: str, res: dict[tuple[str, str, str], Cell]) -> Figures:
+def figures(plan: Plan, col: Column, name: str, res: dict[tuple[str, str, str], Cell],
+            metric: str) -> Figures:
     f = Figures()
     cn, c2 = res.get((name, col.key, "N")), res.get((name, col.key, "2N"))
     f.e2e_bad = bad_text(cn)
     if f.e2e_bad is None and cn is not None:
-        f.e2e = cn.median
+        f.e2e = cn.median(metric)
         f.rss_n = statistics.median(cn.rss_kib) / 1024
     spec = SIZES[name]
     if spec is None:
@@ -567,7 +583,7 @@ def figures(plan: Plan, col: Column, name: str, res: dict[tuple[str, str, str], 
         return f
     f.marg_bad = f.e2e_bad or bad_text(c2)
     if f.marg_bad is None and cn is not None and c2 is not None:
-        m2, m1 = c2.median, cn.median
+        m2, m1 = c2.median(metric), cn.median(metric)
         assert m2 is not None and m1 is not None
         f.marginal = (m2 - m1) / (work_factor(spec, plan.n[name]) - 1.0)
     if c2 is not None and c2.status in ("ok", "wrong") and c2.rss_kib:
@@ -587,7 +603,9 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
            mismatches: list[str], args: argparse.Namespace, started: _dt.datetime,
            elapsed: float) -> str:
     live = [c for c in cols if c.available]
-    fig = {(n, c.key): figures(plan, c, n, res) for n in plan.names for c in live}
+    figs = {m: {(n, c.key): figures(plan, c, n, res, m) for n in plan.names for c in live}
+            for m in ("wall", "cpu")}
+    fig = figs[args.metric]
     L: list[str] = [f"# Marginal benchmark run {started:%Y-%m-%d %H:%M} UTC", ""]
     if mismatches:
         L += ["**OUTPUT MISMATCH — some columns printed a wrong result (see Problems):**", ""]
@@ -595,12 +613,20 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
     L += [
         f"- Machine: {machine_info()}",
         f"- Runs: median of {args.runs} per cell, round-robin over benchmarks and columns; "
-        f"wall time from fork to exit (start-up included; C compile time excluded); whole run {elapsed:.0f} s",
+        + ("wall time from fork to exit" if args.metric == "wall" else
+           "**CPU time** (user + sys of the process and its children; --metric cpu)")
+        + f" (start-up included; C compile time excluded); whole run {elapsed:.0f} s",
         "- **End to end** = T(N), one run of the program as shipped. **Marginal** = "
         "(T(2N) - T(N)) / (work factor - 1): the time N more units of work cost once "
         "running, so start-up, imports, parsing and compilation cancel out.",
         f"- Memory: peak RSS, median of runs, MiB; from {args.rss_source}.",
     ]
+    busy = contention(res)
+    if busy:
+        L.append(f"- **Busy machine**: {busy}")
+    if args.rufc_changed:
+        L.append(f"- **rufc changed during the run** ({args.rufc_changed}): its columns mix two "
+                 "builds; rerun for figures of one build.")
     if args.quick:
         L.append("- **--quick**: sizes about a tenth of the shared ones; outputs checked across columns only.")
     missing = [c for c in cols if not c.available]
@@ -652,10 +678,10 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
             return f.marg_bad or "—"
         return fmt_s(f.marginal) + ("*" if f.marginal < MIN_MARGINAL else "")
 
-    def ratio_fn(kind: str, base: str) -> tuple[Shown, Ratio]:
+    def ratio_fn(kind: str, base: str, fs: dict[tuple[str, str], Figures] = fig) -> tuple[Shown, Ratio]:
         """Cell text and raw value of a ratio table; marginals under MIN_MARGINAL are left out."""
         def raw(name: str, c: Column) -> float | None:
-            f, b = fig[(name, c.key)], fig.get((name, base))
+            f, b = fs[(name, c.key)], fs.get((name, base))
             if b is None:
                 return None
             x, y = (f.e2e, b.e2e) if kind == "e2e" else (f.marginal, b.marginal)
@@ -686,17 +712,22 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
 
     keys = {c.key for c in live}
     summary = []
-    for base, base_label in (("c", "C"), ("cpython", "CPython")):
-        if base in keys:
-            for kind, what in (("e2e", "end to end"), ("marg", "marginal")):
-                summary.append([f"{what} / {base_label}"] + [geomean(ratio_fn(kind, base)[1], c) for c in live])
+    for m in (args.metric, "cpu" if args.metric == "wall" else "wall"):
+        for base, base_label in (("c", "C"), ("cpython", "CPython")):
+            if base in keys:
+                for kind, what in (("e2e", "end to end"), ("marg", "marginal")):
+                    summary.append([f"{what} / {base_label} ({m})"]
+                                   + [geomean(ratio_fn(kind, base, figs[m])[1], c) for c in live])
     if summary and len([n for n in plan.names if n in GROUPS["core"]]) > 1:
         L += ["", "## Summary: geomean ratio over the core benchmarks", "",
               "Higher is slower; `(k/n)`: only k of the n benchmarks had a usable figure "
-              "(failed, wrong, or a marginal under 5 ms).", ""]
+              "(failed, wrong, or a marginal under 5 ms). The (cpu) rows use user + sys CPU "
+              "time instead of wall time: steadier on a busy machine, but they count a "
+              "system's helper threads (Node's GC and compiler threads) as work.", ""]
         L += md_table(["ratio"] + [c.label for c in live], summary)
-    grid("End to end: wall time at N (s)", e2e)
-    grid("Marginal: T(2N) - T(N), per N units of work (s)", marg,
+    what_t = "wall time" if args.metric == "wall" else "CPU time"
+    grid(f"End to end: {what_t} at N (s)", e2e)
+    grid(f"Marginal: T(2N) - T(N), per N units of work ({what_t}, s)", marg,
          f"`*` under {MIN_MARGINAL * 1000:g} ms: start-up noise, not used as a ratio.")
     for base, base_label in (("c", "C"), ("cpython", "CPython")):
         if base not in keys:
@@ -727,6 +758,26 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
         L += ["", "## Problems", ""] + problems
     L.append("")
     return "\n".join(L)
+
+
+def contention(res: dict[tuple[str, str, str], Cell]) -> str:
+    """Say so when runs waited for a CPU: wall well above CPU time means other load.
+
+    The programs are single-threaded (Node aside), so on a quiet machine wall ~ CPU.
+    """
+    slow = total = 0
+    for (_, key, _), cell in res.items():
+        if key == "node" or not cell.times:
+            continue
+        for w, c in zip(cell.times, cell.cpu):
+            if w > 0.2:  # below that, exec and page-in dominate
+                total += 1
+                slow += w > 1.25 * c
+    if total and slow / total > 0.1:
+        return (f"in {slow} of {total} runs over 0.2 s the wall time exceeded CPU time by more "
+                "than 25 % (other processes had the CPUs); wall figures are noisy, the (cpu) "
+                "summary rows and `--metric cpu` are steadier.")
+    return ""
 
 
 def resource_self_mib() -> float:
@@ -760,6 +811,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="comma list of benchmarks and/or groups: core, ramp, all (default all)")
     ap.add_argument("--columns", default=",".join(COLUMN_ORDER),
                     help=f"comma list of {','.join(COLUMN_ORDER)} (default: all; missing ones are skipped)")
+    ap.add_argument("--metric", choices=("wall", "cpu"), default="wall",
+                    help="time the tables use: wall (default) or user+sys CPU (steadier on a busy box)")
     ap.add_argument("--quick", action="store_true", help="about a tenth of the shared sizes (smoke test)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds allowed for one run (default 300)")
     ap.add_argument("--out", help="markdown report (default bench/results/marginal-<stamp>.md)")
@@ -800,6 +853,8 @@ def main(argv: list[str]) -> int:
         if not c.available:
             log(f"skipping {c.label}: {c.note}")
     timer_bin = gnu_time()
+    rufc_cols = any(c.available and c.key.startswith("rufc") for c in cols)
+    fp_start = rufc_fingerprint() if rufc_cols else ""
     args.rss_source = (f"GNU time %M ({timer_bin}), which adds one ~1 ms exec to every wall time"
                        if timer_bin else
                        "os.wait4 ru_maxrss (no GNU time): includes this runner's own RSS, "
@@ -811,6 +866,10 @@ def main(argv: list[str]) -> int:
         plan = prepare(names, cols, work, args.quick)
         res = measure_all(plan, cols, args.runs, args.timeout, work, timer_bin)
     elapsed = time.perf_counter() - t0
+    fp_end = rufc_fingerprint() if rufc_cols else ""
+    args.rufc_changed = f"{fp_start} -> {fp_end}" if fp_start != fp_end else ""
+    if args.rufc_changed:
+        log(f"warning: rufc changed during the run: {args.rufc_changed}")
     mismatches = check_outputs(plan, cols, res, args.quick)
     text = report(plan, cols, res, mismatches, args, started, elapsed)
     out = Path(args.out) if args.out else BENCH_DIR / "results" / f"marginal-{started:%Y%m%d-%H%M%S}.md"
@@ -819,7 +878,8 @@ def main(argv: list[str]) -> int:
     jpath = Path(args.json) if args.json else out.with_suffix(".json")
     jpath.write_text(json.dumps({
         "started": started.isoformat(), "elapsed": elapsed, "machine": machine_info(),
-        "runs": args.runs, "quick": args.quick, "sizes": plan.n,
+        "runs": args.runs, "quick": args.quick, "metric": args.metric, "sizes": plan.n,
+        "rufc": fp_start, "rufc_changed": args.rufc_changed,
         "columns": [asdict(c) for c in cols],
         "cells": [{"benchmark": k[0], "column": k[1], "size": k[2], **asdict(v)} for k, v in res.items()],
     }, indent=1))
