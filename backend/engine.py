@@ -64,6 +64,7 @@ class Engine:
         self.defined: set[str] = set()           # functions of modules already added
         self.modules: list[Any] = []             # keep the ModuleRefs alive
         self.last = Timings()
+        self.inject: str | None = None           # fault injection (tests): "codegen"
 
     def register_symbol(self, name: str, address: int) -> None:
         """Make `name` resolve to `address` in modules added from now on."""
@@ -106,6 +107,9 @@ class Engine:
         self.optimize(ref)
         t2 = time.perf_counter()
         try:
+            if self.inject == "codegen":
+                self.inject = None
+                raise RuntimeError("injected machine code failure")
             self.engine.add_module(ref)
             self.engine.finalize_object()
         except RuntimeError as exc:

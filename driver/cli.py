@@ -17,12 +17,15 @@ import sys
 import traceback
 from typing import NoReturn, Sequence
 
+from rufc.emit import HOT_STAGES, STAGES
+
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
 TRACEBACK_EDGE = 10   # frames shown at each end of a long Ruff traceback
 MAX_DEPTH_LIMIT = 1_000_000   # deeper than this would exhaust the thread's stack
 
 HELP = """\
-usage: rufc FILE|- [--emit=ast|ruff] [-o OUT] [--print-op-generic] [--print-debuginfo]
+usage: rufc FILE|- [--emit=STAGE] [-o OUT] [--function NAME] [--specialize 'NAME(KINDS)']
+                  [--print-ir-after-all] [--print-op-generic] [--print-debuginfo]
        rufc run FILE|- [-c CODE] [--no-jit] [--jit-threshold N] [--max-depth N] [--stats]
 
 rufc compiles and runs programs in the Ruff language.
@@ -35,6 +38,15 @@ commands:
 options for printing stages:
   --emit=ast               the syntax tree, with line:col of every node
   --emit=ruff              the `ruff` dialect (MLIR syntax, parseable by rufc and xdsl-opt)
+  --emit=ruff-opt          the hot tier's view: ruff IR after ruff-specialize, cse, dce
+  --emit=llvm-dialect      after convert-ruff-to-llvm (xDSL's LLVM dialect)
+  --emit=llvm              LLVM IR;  --emit=llvm-opt  LLVM IR after O2
+  --emit=asm               machine code for this host
+                           (the hot stages show every function as if it were hot)
+  --function NAME          only this function
+  --specialize 'NAME(int,float)'  argument kinds for NAME (int, float, bool, other;
+                           default: int for every parameter); may be repeated
+  --print-ir-after-all     print the IR after each pass (stderr)
   -o OUT                   write the stage to OUT instead of standard output
   --print-op-generic       print IR in MLIR's generic op form
   --print-debuginfo        print source locations of ops
@@ -50,7 +62,7 @@ options for running:
 
 environment:
   RUFC_JIT=0, RUFC_JIT_THRESHOLD=N, RUFC_MAX_DEPTH=N as above; DEBUG_JIT=1 logs what
-  the JIT decides.
+  the JIT decides (docs/jit.md).
 
 exit codes: 0 ok, 2 usage, 3 syntax error, 4 runtime error, 70 internal error
 """
@@ -68,7 +80,10 @@ class _Parser(argparse.ArgumentParser):
 def _compile_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rufc", add_help=False)
     p.add_argument("file")
-    p.add_argument("--emit", choices=["ast", "ruff"], default="ruff")
+    p.add_argument("--emit", choices=list(STAGES), default="ruff")
+    p.add_argument("--function", dest="function")
+    p.add_argument("--specialize", action="append", default=[])
+    p.add_argument("--print-ir-after-all", action="store_true")
     p.add_argument("-o", dest="output")
     p.add_argument("--print-op-generic", action="store_true")
     p.add_argument("--print-debuginfo", action="store_true")
@@ -242,6 +257,18 @@ def cmd_emit(args: argparse.Namespace) -> int:
                 return EXIT_OK
             from rufc.dialects.convert import print_module
             module = with_big_stack_value(lambda: load_module(src))
+            if args.emit in HOT_STAGES:
+                from rufc.emit import EmitError, emit
+                try:
+                    with_big_stack_value(lambda: emit(
+                        module, args.emit, out, args.function, args.specialize,
+                        args.print_ir_after_all, args.print_op_generic, args.print_debuginfo))
+                except EmitError as exc:
+                    raise UsageError(str(exc)) from None
+                return EXIT_OK
+            if args.function or args.specialize or args.print_ir_after_all:
+                raise UsageError("--function, --specialize and --print-ir-after-all apply to "
+                                 "--emit=" + "|".join(HOT_STAGES))
             print_module(module, out, generic=args.print_op_generic,
                          debuginfo=args.print_debuginfo)
             return EXIT_OK
@@ -283,7 +310,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--jit-threshold must be >= 0")
     if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH_LIMIT:
         raise UsageError(f"--max-depth must be between 1 and {MAX_DEPTH_LIMIT}")
-    if os.environ.get("DEBUG_JIT"):
+    if os.environ.get("DEBUG_JIT", "") not in ("", "0"):
         import logging
         logging.basicConfig(stream=sys.stderr, format="[jit] %(message)s")
         logging.getLogger("rufc.jit").setLevel(logging.DEBUG)

@@ -135,6 +135,10 @@ class FunctionLowering:
         self.block = self.entry
         self.slots: dict[int, SSAValue] = {}
         self.prologue: list[Operation] = []   # allocas, placed first in the entry block
+        self.consts: dict[tuple[Any, ...], SSAValue] = {}
+        self.fail: Block | None = None   # the shared block that raises an operator's error
+        self.base: SSAValue | None = None
+        self.state_ptrs: dict[int, SSAValue] = {}
 
     # ------------------------------------------------------------ emitting
 
@@ -146,11 +150,24 @@ class FunctionLowering:
         return self.emit(op).results[0]
 
     def const(self, value: int | float | bool, kind: str) -> SSAValue:
+        """A constant, made once per function in the entry block."""
         if kind == "float":
-            return self.v(llvm.ConstantOp(FloatAttr(float(value), f64), f64))
-        if kind in ("bool", "i1"):
-            return self.v(llvm.ConstantOp(IntegerAttr(int(bool(value)), i1), i1))
-        return self.v(llvm.ConstantOp(IntegerAttr(int(value), i64), i64))
+            key: tuple[Any, ...] = ("f", _float_bits(float(value)))
+        elif kind in ("bool", "i1"):
+            key = ("b", bool(value))
+        else:
+            key = ("i", int(value))
+        c = self.consts.get(key)
+        if c is None:
+            if kind == "float":
+                op = llvm.ConstantOp(FloatAttr(float(value), f64), f64)
+            elif kind in ("bool", "i1"):
+                op = llvm.ConstantOp(IntegerAttr(int(bool(value)), i1), i1)
+            else:
+                op = llvm.ConstantOp(IntegerAttr(int(value), i64), i64)
+            self.prologue.append(op)
+            c = self.consts[key] = op.results[0]
+        return c
 
     def alloca(self, t: Attribute, n: int = 1) -> SSAValue:
         """A stack slot, allocated once per call in the entry block (SROA promotes it)."""
@@ -177,15 +194,25 @@ class FunctionLowering:
             self.emit(llvm.BrOp(dest, *args))
 
     def state_ptr(self, index: int | SSAValue) -> SSAValue:
-        base = self.v(llvm.AddressOfOp("ruff_rt_state", PTR))
+        """&ruff_rt_state[index] (constant indices: once per function)."""
+        if self.base is None:
+            op = llvm.AddressOfOp("ruff_rt_state", PTR)
+            self.prologue.append(op)
+            self.base = op.results[0]
         if isinstance(index, int):
-            return self.v(llvm.GEPOp(base, [index], i64))
-        return self.v(llvm.GEPOp(base, [llvm.GEP_USE_SSA_VAL], i64, ssa_indices=[index]))
+            if index == 0:
+                return self.base
+            ptr = self.state_ptrs.get(index)
+            if ptr is None:
+                gep = llvm.GEPOp(self.base, [index], i64)
+                self.prologue.append(gep)
+                ptr = self.state_ptrs[index] = gep.results[0]
+            return ptr
+        return self.v(llvm.GEPOp(self.base, [llvm.GEP_USE_SSA_VAL], i64, ssa_indices=[index]))
 
     def set_site(self, site: int) -> None:
         """shadow[depth] := site, before any call."""
-        slot = self.v(llvm.AddOp(self.depth, self.const(H.SHADOW, "int")))
-        self.emit(llvm.StoreOp(self.const(site, "int"), self.state_ptr(slot)))
+        self.emit(llvm.StoreOp(self.const(site, "int"), self.shadow))
 
     def check_error(self) -> None:
         """After a call: an error is pending -> unwind."""
@@ -201,18 +228,24 @@ class FunctionLowering:
 
     def fail_if(self, cond: SSAValue, op: Operation, name: str, a: SSAValue, b: SSAValue,
                 kinds: tuple[str, ...], nargs: int = 2) -> None:
-        """If cond: raise the error of `name(a, b)` (computed by semantics) and unwind."""
-        bad = self.new_block()
-        ok = self.new_block()
-        self.emit(llvm.CondBrOp(cond, bad, [], ok, []))
-        self.goto(bad)
+        """If cond: raise the error of `name(a, b)` (computed by semantics) and unwind.
+        All failing operators of a function share one block (fewer ops to build)."""
+        if self.fail is None:
+            self.fail = Block(arg_types=[i64, i64, i64])
+            self.body.add_block(self.fail)
+            saved = self.block
+            self.goto(self.fail)
+            site, x, y = self.fail.args
+            self.emit(llvm.StoreOp(site, self.shadow))
+            self.declare("ruff_rt_fail")
+            self.emit(llvm.CallOp("ruff_rt_fail", site, x, y, return_type=i64))
+            self.emit(llvm.BrOp(self.unwind))
+            self.goto(saved)
         site = self.site(op, "op", name=name, arg_kinds=kinds, nargs=nargs)
-        self.set_site(site)
-        self.declare("ruff_rt_fail")
-        self.emit(llvm.CallOp("ruff_rt_fail", self.const(site, "int"), self.bits(a, kinds[0]),
-                              self.bits(b, kinds[1] if len(kinds) > 1 else "int"),
-                              return_type=i64))
-        self.emit(llvm.BrOp(self.unwind))
+        ok = self.new_block()
+        args = [self.const(site, "int"), self.bits(a, kinds[0]),
+                self.bits(b, kinds[1] if len(kinds) > 1 else kinds[0])]
+        self.emit(llvm.CondBrOp(cond, self.fail, args, ok, []))
         self.goto(ok)
 
     def bits(self, v: SSAValue, kind: str) -> SSAValue:
@@ -239,6 +272,8 @@ class FunctionLowering:
         self.outer_depth = outer
         self.depth = self.v(llvm.AddOp(outer, self.const(1, "int")))
         self.emit(llvm.StoreOp(self.depth, self.depth_ptr))
+        slot = self.v(llvm.AddOp(self.depth, self.const(H.SHADOW, "int")))
+        self.shadow = self.state_ptr(slot)   # this frame's shadow stack entry
         limit = self.v(llvm.LoadOp(self.state_ptr(H.LIMIT), i64))
         too_deep = self.v(llvm.ICmpOp(self.depth, limit, _pred("sgt")))
         for i, k in enumerate(self.slot_kinds):
@@ -283,8 +318,9 @@ class FunctionLowering:
         body = Region()
         blk = Block(arg_types=[_TYPES[k] for k in entry_kinds])
         body.add_block(blk)
-        saved = (self.body, self.block)
+        saved = (self.body, self.block, self.prologue, self.consts, self.base, self.state_ptrs)
         self.body, self.block = body, blk
+        self.prologue, self.consts, self.base, self.state_ptrs = [], {}, None, {}
         dptr = self.state_ptr(H.DEPTH)
         d = self.v(llvm.LoadOp(dptr, i64))
         d1 = self.v(llvm.AddOp(d, self.const(1, "int")))
@@ -305,7 +341,11 @@ class FunctionLowering:
                 r = self.v(llvm.ZExtOp(r, i64))
         res = self.v(llvm.SelectOp(bad, sentinel, r))
         self.emit(llvm.ReturnOp(res))
-        self.body, self.block = saved
+        first = blk.first_op
+        assert first is not None
+        blk.insert_ops_before(self.prologue, first)
+        (self.body, self.block, self.prologue, self.consts, self.base,
+         self.state_ptrs) = saved
         ftype = llvm.LLVMFunctionType([_TYPES[k] for k in entry_kinds], out_t)
         return llvm.FuncOp("re_" + self.symbol[3:], ftype, linkage=llvm.LinkageAttr("external"),
                            body=body)
@@ -680,6 +720,11 @@ class FunctionLowering:
 
     def op_continue(self, op: Operation) -> None:
         self.emit(llvm.BrOp(self.loops[-1].next))
+
+
+def _float_bits(x: float) -> int:
+    import struct
+    return int.from_bytes(struct.pack("<d", x), "little")
 
 
 def _pred(name: str) -> IntegerAttr:

@@ -87,7 +87,7 @@ class JIT:
         self.ns: dict[str, Any] = vm.ns
         self.debug = log.isEnabledFor(logging.DEBUG)
         self.compile_ms = 0.0
-        self.fail_next: str | None = None   # fault injection for tests (see _inject)
+        self.fail_next: str | None = None   # fault injection for tests (_inject_llvm)
 
     # ------------------------------------------------------------ the hook
 
@@ -120,6 +120,7 @@ class JIT:
         return st
 
     def _refuse(self, st: FuncState, kinds: tuple[str, ...], reason: str) -> None:
+        reason = " ".join(reason.split())   # one line per event
         st.refused[kinds] = reason
         if self.debug:
             log.debug("%s: stays in the VM: %s", _sig(st.name, kinds), reason)
@@ -182,8 +183,8 @@ class JIT:
 
         from rufc.dialects.convert import to_xdsl
         from rufc.passes.program import mangle
-        from rufc.passes.ruff_to_llvm import lower_module
-        from rufc.passes.specialize import Specialization, specialize_module
+        from rufc.passes.pipeline import run_lowering, run_ruff_passes
+        from rufc.passes.specialize import Specialization
 
         t0 = time.perf_counter()
         todo = [(sym, kinds)]
@@ -198,23 +199,21 @@ class JIT:
             group[symbol] = (s, k)
             xmod = to_xdsl(Module(self.module.file, [self.funcs[s]]))
             spec = Specialization({s: k})
-            specialize_module(xmod, self.info, spec)
+            run_ruff_passes(xmod, self.info, spec, self._after_pass)
             if s in spec.refused:
                 raise RuntimeError(f"{s}: {spec.refused[s]}")
             calls = _direct_calls(xmod)
-            self._inject("lower")
-            lower_module(xmod)
+            run_lowering(xmod)
             lowered.append(xmod)
             by_symbol[symbol] = (len(calls), _helper_sites(xmod, symbol))
             todo.extend(calls)
         t1 = time.perf_counter()
         merged = _merge(lowered, ModuleOp)
-        self._inject("verify")
-        self._inject("helper")
         llmod = convert_module(merged, fallback_target_triple=self.engine.triple,
                                data_layout=self.engine.data_layout)
+        if self.fail_next is not None:
+            _inject_llvm(self.fail_next, llmod, self.engine)
         t2 = time.perf_counter()
-        self._inject("llvm")
         self.engine.add_module(llmod)
         t3 = time.perf_counter()
         for symbol, (s, k) in group.items():
@@ -240,10 +239,9 @@ class JIT:
                 log.debug("%s: %d direct native call site(s), %d helper call site(s)",
                           _sig(self.func_state(s).name, k), *by_symbol[symbol])
 
-    def _inject(self, stage: str) -> None:
-        """Fault injection (tests): RUFC_JIT_FAIL=stage makes that stage fail."""
-        if self.fail_next == stage:
-            raise RuntimeError(f"injected failure at stage '{stage}'")
+    def _after_pass(self, name: str, xmod: Any) -> None:
+        if self.fail_next == "pass":
+            raise RuntimeError(f"injected failure in pass {name}")
 
     # ------------------------------------------------------------ entering native code
 
@@ -253,13 +251,13 @@ class JIT:
         fn = st.fn
         if fn is None:
             return
-        func = self.funcs[st.sym]
-        if not _does_work(func):
+        if not _does_work(self.funcs[st.sym]):
             if fn.ruff_plain is not None and not st.stub:
                 fn.__code__ = fn.ruff_plain
             if self.debug:
-                log.debug("%s: VM callers keep the VM code (a leaf: a native entry costs more "
-                          "than the call); native callers call it natively", st.name)
+                log.debug("%s: VM callers keep the VM code (a leaf: entering native code "
+                          "costs more than the call); native callers call it natively",
+                          st.name)
             return
         if not st.stub:
             self.ns["JV_" + st.sym] = types.FunctionType(fn.ruff_plain or fn.__code__, self.ns,
@@ -412,6 +410,23 @@ def _direct_calls(xmod: Any) -> list[tuple[str, tuple[str, ...]]]:
             kinds = tuple(x.data for x in op.attributes["ruff.direct_kinds"].data)
             out.append((d.data, kinds))
     return out
+
+
+def _inject_llvm(stage: str, llmod: Any, engine: Any) -> None:
+    """Fault injection (tests, RUFC_JIT_FAIL=stage): break the module the way a bug
+    would, so that the real failure path runs. verify: a block without terminator
+    (LLVM's verifier refuses it); helper: a call of a helper nobody registered (the
+    engine refuses the module before MCJIT would jump to address 0); llvm: the
+    engine fails while making machine code."""
+    import llvmlite.ir as ir
+    if stage == "verify":
+        fn = ir.Function(llmod, ir.FunctionType(ir.IntType(64), []), "ruff_broken")
+        ir.IRBuilder(fn.append_basic_block()).add(ir.Constant(ir.IntType(64), 1),
+                                                  ir.Constant(ir.IntType(64), 2))
+    elif stage == "helper":
+        ir.Function(llmod, ir.FunctionType(ir.IntType(64), []), "ruff_rt_not_registered")
+    elif stage == "llvm":
+        engine.inject = "codegen"
 
 
 def _helper_sites(xmod: Any, symbol: str) -> int:

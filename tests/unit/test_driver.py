@@ -127,7 +127,7 @@ def test_debug_jit_logs_hot_functions(tmp_path: Path) -> None:
     f = write(tmp_path, "h.ruff", "func f(x) { return x }\nfor i in range(200) { f(i) }\n")
     r = rufc("run", f, env=dict(os.environ, DEBUG_JIT="1"))
     assert r.exit_code == 0
-    assert "f is hot" in r.stderr
+    assert "f: hot after 100 calls" in r.stderr
 
 
 def _modules_after(code: str) -> set[str]:

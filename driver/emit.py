@@ -1,0 +1,132 @@
+"""The stages past `ruff`: what the hot tier makes of a program, as `rufc --emit` shows it.
+
+The ladder, in pipeline order (each stage is the one before it plus one step):
+
+    ruff          the `ruff` dialect as irgen lowers the source
+    ruff-opt      after the ruff passes: ruff-specialize (kinds), cse, dce
+    llvm-dialect  after convert-ruff-to-llvm (xDSL's LLVM dialect)
+    llvm          LLVM IR, as llvmlite receives it
+    llvm-opt      LLVM IR after LLVM's O2 pipeline
+    asm           the host's machine code
+
+Every function is shown as if it were hot, specialized for the argument kinds given
+with `--specialize 'NAME(int,float)'` (int for every parameter otherwise);
+`--function NAME` keeps only that function. A function that would stay in the VM is
+named on stderr with the reason, as DEBUG_JIT says it at run time.
+"""
+from __future__ import annotations
+
+import sys
+from typing import IO, Any
+
+HOT_STAGES = ("ruff-opt", "llvm-dialect", "llvm", "llvm-opt", "asm")
+STAGES = ("ast", "ruff", *HOT_STAGES)
+
+# The ruff passes of the hot tier, in order (names as `-p` would take them).
+RUFF_PIPELINE = ("ruff-specialize", "cse", "dce")
+
+
+class EmitError(Exception):
+    """A bad --function / --specialize value (a usage error)."""
+
+
+def parse_specializations(items: list[str]) -> dict[str, tuple[str, ...]]:
+    """['f(int,float)', 'g()'] -> {f: (int, float), g: ()}."""
+    from rufc.passes.program import parse_kinds
+    out: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        name, open_, rest = item.partition("(")
+        if not open_ or not rest.endswith(")"):
+            raise EmitError(f"--specialize expects NAME(KIND,...), got {item!r}")
+        try:
+            out[name.strip()] = parse_kinds(rest[:-1])
+        except ValueError as exc:
+            raise EmitError(str(exc)) from None
+    return out
+
+
+def _requests(module: Any, function: str | None,
+              specs: dict[str, tuple[str, ...]]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """sym -> kinds of the functions to show, and display name -> sym."""
+    from rufc.dialects.optable import MAIN_SYMBOL
+    funcs = module.funcs()
+    by_name: dict[str, str] = {}
+    for sym, f in funcs.items():
+        by_name.setdefault(f.attrs["name"], sym)
+        by_name.setdefault(sym, sym)
+    for name in [*specs, *([function] if function else [])]:
+        if name not in by_name:
+            raise EmitError(f"no function named '{name}'")
+    requests: dict[str, tuple[str, ...]] = {}
+    for sym, f in funcs.items():
+        if sym == MAIN_SYMBOL and function is None:
+            continue
+        if function is not None and by_name[function] != sym:
+            continue
+        kinds = ("int",) * len(f.attrs["params"])
+        for name, k in specs.items():
+            if by_name[name] == sym:
+                if len(k) != len(f.attrs["params"]):
+                    raise EmitError(f"{name} takes {len(f.attrs['params'])} arguments, "
+                                    f"--specialize gives {len(k)}")
+                kinds = k
+        requests[sym] = kinds
+    return requests, by_name
+
+
+def emit(module: Any, stage: str, out: IO[str], function: str | None = None,
+         specialize: list[str] | None = None, print_after_all: bool = False,
+         generic: bool = False, debuginfo: bool = False) -> None:
+    """Print `stage` of the hot tier for `module` (a compact ruff Module)."""
+    from xdsl.dialects.builtin import ModuleOp
+
+    from rufc.dialects.convert import to_xdsl
+    from rufc.dialects.optable import Module
+    from rufc.passes.pipeline import run_lowering, run_ruff_passes
+    from rufc.passes.program import ProgramInfo
+    from rufc.passes.specialize import Specialization, builtin_result_kinds
+    from rufc.runtime.builtins import BUILTINS
+
+    requests, _ = _requests(module, function, parse_specializations(specialize or []))
+    info = ProgramInfo(module, builtin_result_kinds(BUILTINS))
+    spec = Specialization(requests)
+    funcs = module.funcs()
+    xmod = to_xdsl(Module(module.file, [funcs[s] for s in requests]))
+
+    def show(after: str, op: ModuleOp) -> None:  # --print-ir-after-all, as mlir-opt
+        if print_after_all:
+            sys.stderr.write(f"// -----// IR Dump After {after} //----- //\n")
+            _print(op, sys.stderr, generic, debuginfo)
+            sys.stderr.write("\n")
+
+    run_ruff_passes(xmod, info, spec, show)
+    for sym, why in spec.refused.items():
+        sys.stderr.write(f"rufc: note: {funcs[sym].attrs['name']}"
+                         f"({', '.join(requests[sym])}) stays in the VM: {why}\n")
+    if stage == "ruff-opt":
+        _print(xmod, out, generic, debuginfo)
+        out.write("\n")
+        return
+    run_lowering(xmod, show)
+    if stage == "llvm-dialect":
+        _print(xmod, out, generic, debuginfo)
+        out.write("\n")
+        return
+    from xdsl.backend.llvm.convert import convert_module
+
+    from rufc.backend.engine import Engine
+    engine = Engine()
+    llmod = convert_module(xmod, fallback_target_triple=engine.triple,
+                           data_layout=engine.data_layout)
+    if stage == "llvm":
+        out.write(str(llmod))
+    elif stage == "llvm-opt":
+        out.write(engine.optimized_ir(llmod))
+    else:
+        out.write(engine.assembly(llmod))
+
+
+def _print(op: Any, out: IO[str], generic: bool, debuginfo: bool) -> None:
+    from xdsl.printer import Printer
+    Printer(stream=out, print_generic_format=generic, print_debuginfo=debuginfo).print_op(op)
+
