@@ -30,7 +30,10 @@ from rufc.runtime.types import ANY, Inference, join, slot_of
 Kinds = tuple[str, ...]
 
 # Kinds native code holds unboxed (i64, double, i1).
-NATIVE_KINDS: Final = frozenset({"int", "float", "bool", "i1"})
+SCALAR_KINDS: Final = frozenset({"int", "float", "bool", "i1"})
+# Typed arrays: a pointer to the RArray, borrowed from the caller, read in place.
+ARRAY_KINDS: Final = frozenset({"array:int", "array:float"})
+NATIVE_KINDS: Final = SCALAR_KINDS | ARRAY_KINDS
 # Result kinds a native function can return (null: returns nothing useful).
 RESULT_KINDS: Final = frozenset({"int", "float", "bool", "null"})
 
@@ -51,9 +54,11 @@ def kind_of_value(v: object) -> str:
         return "int"
     if t is float:
         return "float"
-    from rufc.runtime.values import FALSE, TRUE
+    from rufc.runtime.values import FALSE, TRUE, RArray
     if v is TRUE or v is FALSE:
         return "bool"
+    if t is RArray and (v.et is not None or v.typed()):   # type: ignore[attr-defined]
+        return "array:int" if v.et is int else "array:float"  # type: ignore[attr-defined]
     return "other"
 
 
@@ -61,14 +66,16 @@ def parse_kinds(text: str) -> Kinds:
     """'int,float' -> ("int", "float"); '' -> ()."""
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
     for k in kinds:
-        if k not in ("int", "float", "bool", "other"):
-            raise ValueError(f"unknown argument kind '{k}' (int, float, bool or other)")
+        if k not in ("int", "float", "bool", "array:int", "array:float", "other"):
+            raise ValueError(f"unknown argument kind '{k}' (int, float, bool, array:int, "
+                             f"array:float or other)")
     return kinds
 
 
 def mangle(sym: str, kinds: Kinds) -> str:
     """The LLVM symbol of a specialization: rf_<sym>__<kinds> (kinds abbreviated)."""
-    abbrev = {"int": "i", "float": "f", "bool": "b", "other": "o"}
+    abbrev = {"int": "i", "float": "f", "bool": "b", "array:int": "I", "array:float": "F",
+              "other": "o"}
     safe = "".join(c if c.isalnum() or c == "_" else f"${ord(c):x}" for c in sym)
     return f"rf_{safe}__{''.join(abbrev[k] for k in kinds)}"
 
@@ -241,7 +248,9 @@ class ProgramInfo:
             raise Unsupported("wrong number of arguments")
         for i, k in enumerate(kinds):
             if k not in NATIVE_KINDS:
-                raise Unsupported(f"argument {i + 1} is not an int, float or bool")
+                raise Unsupported(f"argument {i + 1} is not an int, float, bool or typed array")
+            if k in ARRAY_KINDS and _array_layout() is None:
+                raise Unsupported("typed arrays are not supported on this Python")
         rk = self.result_kind(sym, kinds)
         if rk is None or rk not in RESULT_KINDS:
             raise Unsupported(f"its result is not always an int, float, bool or null ({rk})")
@@ -259,9 +268,9 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
     name = op.name
     where = f"{op.line}:{op.col}"
 
-    def native(v: int, what: str = "a value") -> None:
+    def native(v: int, what: str = "a value", kinds: frozenset[str] = SCALAR_KINDS) -> None:
         k = inf.kind(v)
-        if k not in NATIVE_KINDS:
+        if k not in kinds:
             raise Unsupported(f"{what} at {where} is not an int, float or bool ({k})")
 
     def local_slot(ref: str) -> int:
@@ -310,7 +319,7 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
         slot = local_slot(ref)
         if name == "ruff.store_var" and ":" in slots[slot]:
             raise Unsupported(f"assignment to immutable '{op.attrs['name']}' at {where}")
-        native(op.operands[0])
+        native(op.operands[0], kinds=NATIVE_KINDS)
         return
     if name in _ARITH or name in _COMPARE:
         for v in op.operands:
@@ -321,6 +330,10 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
     if name in _EQUALITY:
         for v in op.operands:
             native(v, "operand")
+        return
+    if name == "ruff.get_index":
+        if inf.kind(op.operands[0]) not in ARRAY_KINDS or inf.kind(op.operands[1]) != "int":
+            raise Unsupported(f"indexing at {where} is not of a typed array by an int")
         return
     if name == "ruff.neg":
         if inf.kind(op.operands[0]) not in ("int", "float"):
@@ -361,6 +374,11 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
                               f"float, bool or null ({rk})")
         return
     raise Unsupported(f"uses {name} at {where} (not compiled yet)")
+
+
+def _array_layout() -> object:
+    from rufc.runtime.helpers import array_layout
+    return array_layout()
 
 
 def _check_call_args(args: tuple[int, ...], inf: Inference, defs: dict[int, Op], where: str) -> None:

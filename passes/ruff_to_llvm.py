@@ -49,6 +49,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     f64,
     i1,
+    i8,
     i32,
     i64,
 )
@@ -58,11 +59,12 @@ from xdsl.passes import ModulePass
 from rufc.runtime import helpers as H
 
 PTR = llvm.LLVMPointerType()
-_TYPES = {"int": i64, "float": f64, "bool": i1, "i1": i1}
+_TYPES = {"int": i64, "float": f64, "bool": i1, "i1": i1, "array:int": PTR, "array:float": PTR}
 _ICMP = {"ruff.lt": "slt", "ruff.le": "sle", "ruff.gt": "sgt", "ruff.ge": "sge",
          "ruff.eq": "eq", "ruff.ne": "ne"}
 _FCMP = {"ruff.lt": "olt", "ruff.le": "ole", "ruff.gt": "ogt", "ruff.ge": "oge"}
 EPSILON = 2.220446049250313e-16
+_MATH = {"sqrt": 1, "abs": 1, "floor": 1, "ceil": 1, "min": 2, "max": 2}   # name -> arity
 I64_MIN = -(1 << 63)
 # What an entry function returns when an error is pending (the stub then checks the
 # error flag; a genuine result equal to the sentinel costs only that check).
@@ -252,6 +254,8 @@ class FunctionLowering:
         """v as an i64 argument slot."""
         if kind == "float":
             return self.v(llvm.BitcastOp(v, i64))
+        if kind.startswith("array:"):
+            return self.v(llvm.PtrToIntOp(v, i64))
         if kind in ("bool", "i1"):
             return self.v(llvm.ZExtOp(v, i64))
         return v
@@ -500,6 +504,34 @@ class FunctionLowering:
         self.fail_if(amin, op, "ruff.neg", a, a, ("int",), nargs=1)
         self.define(op, self.v(llvm.SubOp(self.const(0, "int"), a)))
 
+    # ---- typed arrays (read in place; see runtime/helpers.ArrayLayout)
+
+    def array_parts(self, arr: SSAValue) -> tuple[SSAValue, SSAValue]:
+        """(length, element buffer) of a typed RArray."""
+        layout = H.array_layout()
+        if layout is None:
+            raise LoweringError("typed arrays are not supported on this Python")
+        data_slot = self.v(llvm.GEPOp(arr, [layout.data], i8))
+        data = self.v(llvm.LoadOp(data_slot, PTR))
+        size = self.v(llvm.LoadOp(self.v(llvm.GEPOp(data, [layout.size], i8)), i64))
+        items = self.v(llvm.LoadOp(self.v(llvm.GEPOp(data, [layout.items], i8)), PTR))
+        return size, items
+
+    def op_get_index(self, op: Operation) -> None:
+        """a[i]: a negative i counts from the end; out of range raises the VM's error."""
+        a, i = op.operands
+        arr, idx = self.val(a), self.val(i)
+        size, items = self.array_parts(arr)
+        neg = self.v(llvm.ICmpOp(idx, self.const(0, "int"), _pred("slt")))
+        wrapped = self.v(llvm.AddOp(idx, size))
+        real = self.v(llvm.SelectOp(neg, wrapped, idx))
+        # unsigned compare: real < 0 or real >= size in one test
+        bad = self.v(llvm.ICmpOp(real, size, _pred("uge")))
+        self.fail_if(bad, op, "ruff.get_index", arr, idx, (self.kind(a), "int"))
+        elem = "float" if self.kind(a) == "array:float" else "int"
+        ptr = self.v(llvm.GEPOp(items, [llvm.GEP_USE_SSA_VAL], _TYPES[elem], ssa_indices=[real]))
+        self.define(op, self.v(llvm.LoadOp(ptr, _TYPES[elem])))
+
     # ---- comparisons
 
     def compare(self, op: Operation) -> None:
@@ -598,10 +630,47 @@ class FunctionLowering:
 
     def op_call_builtin(self, op: Operation) -> None:
         rk = _strs(op, "ruff.kinds")[0]
+        callee = _s(op, "callee")
+        kinds = [self.kind(v) for v in op.operands]
+        if callee == "len" and len(kinds) == 1 and kinds[0].startswith("array:"):
+            self.define(op, self.array_parts(self.val(op.operands[0]))[0])
+            return
+        if callee in _MATH and len(kinds) == _MATH[callee] and \
+                all(k in ("int", "float") for k in kinds):
+            self.math(op, callee, kinds)
+            return
         kinds, consts = self.arg_slots(tuple(op.operands))
         site = self.site(op, "builtin", name=_s(op, "callee"), arg_kinds=kinds, consts=consts,
                          nargs=len(op.operands), result=rk)
         self.helper_call(op, "ruff_rt_builtin", site, rk)
+
+    def math(self, op: Operation, callee: str, kinds: list[str]) -> None:
+        """The math builtins as LLVM intrinsics, with the builtins' exact rules
+        (runtime/builtins.py): numbers become floats, sqrt of a negative raises, min
+        and max skip a NaN operand and prefer the first on ties (so -0.0 vs 0.0 is
+        what the VM gives, which llvm.minnum does not promise)."""
+        raw = [self.val(v) for v in op.operands]
+        xs = [self.v(llvm.SIToFPOp(x, f64)) if k == "int" else x for x, k in zip(raw, kinds)]
+        x = xs[0]
+        if callee == "sqrt":
+            neg = self.v(llvm.FCmpOp(x, self.const(0.0, "float"), "olt"))
+            self.fail_if(neg, op, "builtin:sqrt", raw[0], raw[0], (kinds[0],), nargs=1)
+            r = self.v(llvm.FSqrtOp(x))
+        elif callee == "abs":
+            r = self.v(llvm.FAbsOp(x, f64))
+        elif callee == "floor":
+            r = self.v(llvm.FFloorOp(x))
+        elif callee == "ceil":
+            r = self.v(llvm.FCeilOp(x))
+        else:
+            y = xs[1]
+            x_nan = self.v(llvm.FCmpOp(x, x, "uno"))
+            y_nan = self.v(llvm.FCmpOp(y, y, "uno"))
+            first = self.v(llvm.FCmpOp(x, y, "ole" if callee == "min" else "oge"))
+            pick = self.v(llvm.SelectOp(first, x, y))
+            pick = self.v(llvm.SelectOp(y_nan, x, pick))
+            r = self.v(llvm.SelectOp(x_nan, y, pick))
+        self.define(op, r)
 
     def helper_call(self, op: Operation, helper: str, site: int, rk: str) -> None:
         self.declare(helper)

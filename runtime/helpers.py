@@ -134,14 +134,54 @@ _Q = struct.Struct("<q")
 
 
 def decode(kind: str, bits: int) -> Any:
-    """A native i64 argument slot as a Ruff value of `kind`."""
+    """A native i64 argument slot as a Ruff value of `kind`. An array is the address
+    of its RArray, borrowed from native code's caller (which keeps it alive)."""
     if kind == "int":
         return bits
     if kind == "float":
         return _D.unpack(_Q.pack(bits))[0]
     if kind in ("bool", "i1"):
         return TRUE if bits & 1 else FALSE
+    if kind.startswith("array:"):
+        return ctypes.cast(ctypes.c_void_p(bits), ctypes.py_object).value
     return None
+
+
+@dataclass(frozen=True)
+class ArrayLayout:
+    """Where native code finds a typed array's elements (CPython's object layout):
+    RArray.data at `data` bytes into the RArray; in the array.array, the length at
+    `size` and the element buffer pointer at `items`."""
+    data: int
+    size: int
+    items: int
+
+
+_LAYOUT: list[ArrayLayout | None] = []
+
+
+def array_layout() -> ArrayLayout | None:
+    """The layout, checked against this interpreter (None if it differs: typed arrays
+    then stay in the VM)."""
+    if not _LAYOUT:
+        from array import array as _array
+
+        from rufc.runtime.values import RArray
+        layout: ArrayLayout | None = ArrayLayout(16, 16, 24)
+        try:
+            for code, items in (("q", [1, 2, 3]), ("d", [0.5])):
+                a = RArray(_array(code, items))
+                base = id(a)
+                ok = (ctypes.c_void_p.from_address(base + 16).value == id(a.data)
+                      and ctypes.c_ssize_t.from_address(id(a.data) + 16).value == len(items)
+                      and ctypes.c_void_p.from_address(id(a.data) + 24).value
+                      == a.data.buffer_info()[0])
+                if not ok:
+                    layout = None
+        except (ValueError, OverflowError):   # pragma: no cover - another interpreter
+            layout = None
+        _LAYOUT.append(layout)
+    return _LAYOUT[0]
 
 
 def encode(kind: str, value: Any) -> int:
@@ -215,7 +255,8 @@ def _builtin(rt: Any, site_id: int, argv: Any) -> int:
 
 
 _OPS: Final = {"ruff.add": semantics.add, "ruff.sub": semantics.sub, "ruff.mul": semantics.mul,
-               "ruff.div": semantics.div, "ruff.mod": semantics.mod, "ruff.neg": semantics.neg}
+               "ruff.div": semantics.div, "ruff.mod": semantics.mod, "ruff.neg": semantics.neg,
+               "ruff.get_index": semantics.get_index}
 
 
 def _fail(rt: Any, site_id: int, a: int, b: int) -> int:
@@ -225,6 +266,8 @@ def _fail(rt: Any, site_id: int, a: int, b: int) -> int:
         site = SITES[site_id]
         if site.name == "range":   # for i in range(a, b, 0)
             support.range_args(0, 0, 0)
+        elif site.name.startswith("builtin:"):   # an inlined builtin's error
+            rt.builtins[site.name[8:]](decode(site.arg_kinds[0], a))
         else:
             args = (decode(site.arg_kinds[0], a),
                     decode(site.arg_kinds[-1], b))[:site.nargs]

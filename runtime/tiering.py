@@ -36,13 +36,14 @@ from typing import Any
 
 from rufc.dialects.optable import Module, Op
 from rufc.runtime import helpers as H
-from rufc.runtime.values import FALSE, TRUE
+from rufc.runtime.values import FALSE, TRUE, RArray
 
 log = logging.getLogger("rufc.jit")
 
 MAX_SPECIALIZATIONS = 4
 STUB_FILE = "<ruff-jit>"
-_CTYPE = {"int": ctypes.c_int64, "float": ctypes.c_double, "bool": ctypes.c_bool}
+_CTYPE = {"int": ctypes.c_int64, "float": ctypes.c_double, "bool": ctypes.c_bool,
+          "array:int": ctypes.py_object, "array:float": ctypes.py_object}
 
 
 @dataclass
@@ -170,7 +171,7 @@ class JIT:
             cb = H.ctypes_signature(h)(_bind(h.impl, self))
             self.callbacks.append(cb)
             self.engine.register_symbol(h.name, ctypes.cast(cb, ctypes.c_void_p).value or 0)
-        ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE)
+        ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE, JRArray=RArray)
         if self.debug:
             log.debug("compiler loaded in %.1f ms (xdsl, llvmlite, LLVM engine)",
                       (time.perf_counter() - t0) * 1e3)
@@ -391,6 +392,9 @@ def _guard(v: str, kind: str) -> str:
         return f"type({v}) is float"
     if kind == "bool":
         return f"({v} is JTRUE or {v} is JFALSE)"
+    if kind in ("array:int", "array:float"):
+        et = "int" if kind == "array:int" else "float"
+        return f"(type({v}) is JRArray and ({v}.et is {et} or {v}.et is None and {v}.typed() and {v}.et is {et}))"
     return "False"
 
 
