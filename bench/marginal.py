@@ -31,6 +31,7 @@ import datetime as _dt
 import json
 import math
 import os
+import io
 import platform
 import re
 import shlex
@@ -39,9 +40,11 @@ import signal
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
+import tomllib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -171,8 +174,11 @@ class Column:
     available: bool = True
     version: str = ""
     note: str = ""
+    display: str = ""  # command as shown in the report, when argv is a temporary path
 
     def shown(self) -> str:
+        if self.display:
+            return self.display
         if self.key == "c":
             return " ".join(self.argv) + " -o NAME NAME.c -lm; ./NAME"
         return shlex.join(self.argv) + f" NAME.{self.ext}"
@@ -260,6 +266,74 @@ def make_columns() -> list[Column]:
             col.note = f"{binary} not installed"
         cols.append(col)
     return cols
+
+
+REPO = BENCH_DIR.parent  # the rufc repository this runner belongs to
+
+
+def snapshot_rufc(src: str, dest: Path, py: str) -> tuple[list[str], str]:
+    """Freeze rufc's Python packages into `dest`; return (argv prefix of a rufc command, label).
+
+    Why: rufc is an editable install of a work tree that other people edit and commit
+    to while a 7-10 minute run goes on (it happened: the hot tier landed mid-run), and
+    then the rufc columns would mix two builds. The snapshot is taken once, before
+    timing: `worktree` copies the packages as they are on disk (uncommitted edits
+    included, __pycache__ kept so no run pays for compiling them); any other value is
+    a git revision, exported with `git archive` (the work tree and index are not
+    touched). The command is the console script's three lines with the snapshot first
+    on sys.path, so start-up costs what `rufc` costs.
+    """
+    mapping: dict[str, str] = tomllib.loads((REPO / "pyproject.toml").read_text())[
+        "tool"]["setuptools"]["package-dir"]
+    lib = dest / "lib"
+    if src == "worktree":
+        label = rufc_fingerprint() or "work tree"
+        root = REPO
+    else:
+        rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", src],
+                             capture_output=True, text=True)
+        if rev.returncode != 0:
+            raise ValueError(f"unknown git revision {src!r}")
+        label = rev.stdout.strip()
+        tar = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", src, "--",
+                              *mapping.values()], capture_output=True, check=True).stdout
+        root = dest / "stage"
+        with tarfile.open(fileobj=io.BytesIO(tar)) as tf:
+            if hasattr(tarfile, "data_filter"):
+                tf.extractall(root, filter="data")
+            else:  # pragma: no cover - Python < 3.11.4
+                tf.extractall(root)
+    for pkg, d in sorted(mapping.items()):  # "rufc" before "rufc.frontend"
+        shutil.copytree(root / d, lib / pkg.replace(".", "/"), dirs_exist_ok=True)
+    subprocess.run([py, "-m", "compileall", "-q", str(lib)], capture_output=True)
+    script = dest / "bin" / "rufc"
+    script.parent.mkdir(parents=True)
+    script.write_text(f"#!{py}\nimport sys\nsys.path.insert(0, {str(lib)!r})\n"
+                      "from rufc.cli import main\nsys.exit(main())\n")
+    script.chmod(0o755)
+    ver = first_line([py, "-c", f"import sys; sys.path.insert(0, {str(lib)!r}); "
+                      "import rufc; print(rufc.__version__)"])
+    return [str(script)], f"rufc {ver} ({label}, snapshot)"
+
+
+def use_snapshot(cols: list[Column], src: str, dest: Path) -> None:
+    """Point the rufc columns at a snapshot; on failure mark them unavailable, never crash."""
+    rcols = [c for c in cols if c.available and c.key.startswith("rufc")]
+    if not rcols:
+        return
+    py = real_python(os.environ.get("BENCH_PYTHON", "python3"))
+    try:
+        argv, version = snapshot_rufc(src, dest, py)
+    except (OSError, ValueError, KeyError, subprocess.CalledProcessError, tarfile.TarError) as e:
+        for c in rcols:
+            c.available, c.note = False, f"snapshot of rufc ({src}) failed: {e}"
+        return
+    what = "work tree" if src == "worktree" else src
+    for c in rcols:
+        rest = c.argv[c.argv.index("run"):]
+        c.argv = argv + rest
+        c.version = version
+        c.display = f"rufc ({what} snapshot) {shlex.join(rest)} NAME.ruff"
 
 
 def rufc_fingerprint() -> str:
@@ -813,6 +887,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help=f"comma list of {','.join(COLUMN_ORDER)} (default: all; missing ones are skipped)")
     ap.add_argument("--metric", choices=("wall", "cpu"), default="wall",
                     help="time the tables use: wall (default) or user+sys CPU (steadier on a busy box)")
+    ap.add_argument("--rufc-src", default="worktree", metavar="worktree|live|REV",
+                    help="rufc to time: a snapshot of the work tree taken at start (default), "
+                         "the live editable install (changes if the tree changes), or a git revision")
     ap.add_argument("--quick", action="store_true", help="about a tenth of the shared sizes (smoke test)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds allowed for one run (default 300)")
     ap.add_argument("--out", help="markdown report (default bench/results/marginal-<stamp>.md)")
@@ -853,8 +930,8 @@ def main(argv: list[str]) -> int:
         if not c.available:
             log(f"skipping {c.label}: {c.note}")
     timer_bin = gnu_time()
-    rufc_cols = any(c.available and c.key.startswith("rufc") for c in cols)
-    fp_start = rufc_fingerprint() if rufc_cols else ""
+    live_rufc = args.rufc_src == "live" and any(c.available and c.key.startswith("rufc") for c in cols)
+    fp_start = rufc_fingerprint() if live_rufc else ""
     args.rss_source = (f"GNU time %M ({timer_bin}), which adds one ~1 ms exec to every wall time"
                        if timer_bin else
                        "os.wait4 ru_maxrss (no GNU time): includes this runner's own RSS, "
@@ -863,10 +940,15 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rufc-marginal-") as td:
         work = Path(td)
+        if args.rufc_src != "live" and "RUFC" not in os.environ:
+            use_snapshot(cols, args.rufc_src, work / "rufc")
+            for c in cols:
+                if c.key.startswith("rufc") and not c.available:
+                    log(f"skipping {c.label}: {c.note}")
         plan = prepare(names, cols, work, args.quick)
         res = measure_all(plan, cols, args.runs, args.timeout, work, timer_bin)
     elapsed = time.perf_counter() - t0
-    fp_end = rufc_fingerprint() if rufc_cols else ""
+    fp_end = rufc_fingerprint() if live_rufc else ""
     args.rufc_changed = f"{fp_start} -> {fp_end}" if fp_start != fp_end else ""
     if args.rufc_changed:
         log(f"warning: rufc changed during the run: {args.rufc_changed}")
@@ -879,7 +961,7 @@ def main(argv: list[str]) -> int:
     jpath.write_text(json.dumps({
         "started": started.isoformat(), "elapsed": elapsed, "machine": machine_info(),
         "runs": args.runs, "quick": args.quick, "metric": args.metric, "sizes": plan.n,
-        "rufc": fp_start, "rufc_changed": args.rufc_changed,
+        "rufc_src": args.rufc_src, "rufc_changed": args.rufc_changed,
         "columns": [asdict(c) for c in cols],
         "cells": [{"benchmark": k[0], "column": k[1], "size": k[2], **asdict(v)} for k, v in res.items()],
     }, indent=1))
