@@ -374,40 +374,67 @@ class Program:
 
 # ---------------------------------------------------------------- printing
 
+#: Deeper lines of `dump` are indented this many levels and marked with their depth,
+#: so that the text stays linear in the size of the tree.
+DUMP_MAX_INDENT = 100
+
+
+def _pad(indent: int) -> str:
+    if indent <= DUMP_MAX_INDENT:
+        return "  " * indent
+    return "  " * DUMP_MAX_INDENT + f"[{indent}] "
+
+
 def dump(node: object, indent: int = 0) -> str:
     """A readable, stable text form of an AST (what `rufc --emit=ast` prints).
 
-    Iterative over lists but recursive over nesting; the driver runs it on a big stack.
+    Iterative (a chain like `1 + 1 + ... + 1` is as deep as it is long); nesting deeper
+    than DUMP_MAX_INDENT levels is shown as `[depth]` instead of more indentation.
     """
-    pad = "  " * indent
-    if isinstance(node, Program):
-        return "\n".join(dump(s, 0) for s in node.stmts)
-    if isinstance(node, list):
-        return "\n".join(dump(n, indent) for n in node)
-    if not is_dataclass(node):
-        return pad + repr(node)
-    loc = getattr(node, "loc", None)
-    where = f" @{loc.line}:{loc.col}" if isinstance(loc, Loc) else ""
-    scalars, children = [], []
-    for f in fields(node):
-        if f.name == "loc":
+    lines: list[str] = []
+    # Work items, popped from the end: (node, indent) to print, or a finished line (str).
+    work: list[object] = [(node, indent)]
+    while work:
+        item = work.pop()
+        if isinstance(item, str):
+            lines.append(item)
             continue
-        v = getattr(node, f.name)
-        if is_dataclass(v) or (isinstance(v, list) and any(is_dataclass(x) or isinstance(x, tuple) for x in v)):
-            children.append((f.name, v))
-        else:
-            scalars.append(f"{f.name}={v!r}")
-    head = f"{pad}{type(node).__name__}{where}" + (" " + " ".join(scalars) if scalars else "")
-    lines = [head]
-    for name, v in children:
-        lines.append(f"{pad}  {name}:")
-        items = v if isinstance(v, list) else [v]
-        for item in items:
-            if isinstance(item, tuple):
-                lines.append(f"{pad}    {item[0]!r}:")
-                lines.append(dump(item[1], indent + 3))
-            elif is_dataclass(item):
-                lines.append(dump(item, indent + 2))
+        node, indent = item  # type: ignore[misc]
+        if isinstance(node, Program):
+            work.extend((s, 0) for s in reversed(node.stmts))
+            continue
+        if isinstance(node, list):
+            if not node:
+                lines.append("")
+            work.extend((n, indent) for n in reversed(node))
+            continue
+        pad = _pad(indent)
+        if not is_dataclass(node):
+            lines.append(pad + repr(node))
+            continue
+        loc = getattr(node, "loc", None)
+        where = f" @{loc.line}:{loc.col}" if isinstance(loc, Loc) else ""
+        scalars, children = [], []
+        for f in fields(node):
+            if f.name == "loc":
+                continue
+            v = getattr(node, f.name)
+            if is_dataclass(v) or (isinstance(v, list) and any(is_dataclass(x) or isinstance(x, tuple)
+                                                                for x in v)):
+                children.append((f.name, v))
             else:
-                lines.append(f"{pad}    {item!r}")
+                scalars.append(f"{f.name}={v!r}")
+        lines.append(f"{pad}{type(node).__name__}{where}" + (" " + " ".join(scalars) if scalars else ""))
+        todo: list[object] = []
+        for name, v in children:
+            todo.append(f"{_pad(indent + 1)}{name}:")
+            for child in (v if isinstance(v, list) else [v]):
+                if isinstance(child, tuple):
+                    todo.append(f"{_pad(indent + 2)}{child[0]!r}:")
+                    todo.append((child[1], indent + 3))
+                elif is_dataclass(child):
+                    todo.append((child, indent + 2))
+                else:
+                    todo.append(f"{_pad(indent + 2)}{child!r}")
+        work.extend(reversed(todo))
     return "\n".join(lines)

@@ -607,7 +607,55 @@ class IRGen:
                 and self.chain(name) == ("b",))
 
     def expr(self, e: A.Expr) -> int:
-        return getattr(self, "expr_" + type(e).__name__)(e)
+        """Lower e. Left-nested chains (`1 + 1 + ... + 1`, `f()()()`, `a.b.c`, `x[0][0]`)
+        can be as deep as the program is long, so their left spine is walked with a loop:
+        only the other operands recurse, and their depth is bounded by bracket nesting
+        (`lexer.MAX_NESTING`) times the number of precedence levels."""
+        spine: list[tuple[A.Expr, str]] = []
+        while True:
+            t = type(e)
+            if t is A.Binary or t is A.Pipe:
+                spine.append((e, ""))
+                e = e.left  # type: ignore[union-attr]
+            elif t is A.Index or t is A.Field:
+                spine.append((e, ""))
+                e = e.obj  # type: ignore[union-attr]
+            elif t is A.TryOp:
+                spine.append((e, ""))
+                e = e.expr  # type: ignore[union-attr]
+            elif t is A.Unary:
+                spine.append((e, ""))
+                e = e.operand  # type: ignore[union-attr]
+            elif t is A.Call:
+                mode = self.call_mode(e)  # type: ignore[arg-type]
+                if mode == "builtin":
+                    break
+                spine.append((e, mode))
+                callee = e.callee  # type: ignore[union-attr]
+                e = callee.obj if mode == "method" else callee
+            else:
+                break
+        v = getattr(self, "expr_" + type(e).__name__)(e)
+        for node, mode in reversed(spine):
+            v = self.finish_expr(node, mode, v)
+        return v
+
+    def finish_expr(self, e: A.Expr, mode: str, left: int) -> int:
+        """Lower spine node e whose first-evaluated operand has value `left`."""
+        t = type(e)
+        if t is A.Binary:
+            return self.binary(e, left)  # type: ignore[arg-type]
+        if t is A.Pipe:
+            return self.pipe(e, left)  # type: ignore[arg-type]
+        if t is A.Index:
+            return self.index(e, left)  # type: ignore[arg-type]
+        if t is A.Field:
+            return self.field(e, left)  # type: ignore[arg-type]
+        if t is A.TryOp:
+            return self.value("ruff.try_unwrap", (left,), loc=e.loc)
+        if t is A.Unary:
+            return self.unary(e, left)  # type: ignore[arg-type]
+        return self.call(e, mode, left, None)  # type: ignore[arg-type]
 
     def expr_IntLit(self, e: A.IntLit) -> int:
         return self.const(e.value, e.loc)
@@ -638,12 +686,17 @@ class IRGen:
         return self.load(e.name, e.loc)
 
     def expr_Unary(self, e: A.Unary) -> int:
-        v = self.expr(e.operand)
+        return self.unary(e, self.expr(e.operand))
+
+    def unary(self, e: A.Unary, v: int) -> int:
         return self.value("ruff.neg" if e.op == "-" else "ruff.not", (v,), loc=e.loc)
 
     def expr_Binary(self, e: A.Binary) -> int:
+        return self.binary(e, self.expr(e.left))
+
+    def binary(self, e: A.Binary, a: int) -> int:
+        """e, whose left operand (evaluated first) has value a."""
         if e.op in ("&&", "||"):
-            a = self.expr(e.left)
             ta = self.value("ruff.truthy", (a,), loc=e.loc)
             rhs, ops = self.sub_region()
             saved = self.region
@@ -660,7 +713,6 @@ class IRGen:
             regions = (rhs, short) if e.op == "&&" else (short, rhs)
             return self.emit("ruff.if", (ta,), regions=regions, loc=e.loc, nresults=1).results[0]
         if e.op == "??":
-            a = self.expr(e.left)
             isnull = self.value("ruff.is_null", (a,), loc=e.loc)
             rhs, ops = self.sub_region()
             saved = self.region
@@ -672,40 +724,63 @@ class IRGen:
             self.region = saved
             return self.emit("ruff.if", (isnull,), regions=(rhs, keep), loc=e.loc,
                              nresults=1).results[0]
-        a = self.expr(e.left)
         b = self.expr(e.right)
         return self.value(BINARY_OPS[e.op], (a, b), loc=e.loc)
 
     def call_args(self, args: list[A.Expr]) -> tuple[int, ...]:
         return tuple(self.expr(a) for a in args)
 
-    def expr_Call(self, e: A.Call, first: int | None = None) -> int:
-        pre = (first,) if first is not None else ()
+    def call_mode(self, e: A.Call) -> str:
+        """How e is called: "builtin" (a builtin nothing can replace), "method"
+        (`obj.name(...)`, the receiver is evaluated first) or "call" (the callee is)."""
         callee = e.callee
         if isinstance(callee, A.Name) and self.is_fixed_builtin(callee.name):
-            args = pre + self.call_args(e.args)
-            return self.value("ruff.call_builtin", args, {"callee": callee.name}, e.loc)
+            return "builtin"
         if isinstance(callee, A.Field) and not callee.safe:
-            recv = self.expr(callee.obj)
-            args = pre + self.call_args(e.args)
-            return self.value("ruff.call_method", (recv, *args), {"method": callee.name}, e.loc)
-        f = self.expr(callee)
+            return "method"
+        return "call"
+
+    def expr_Call(self, e: A.Call, first: int | None = None) -> int:
+        mode = self.call_mode(e)
+        if mode == "builtin":
+            return self.call(e, mode, None, first)
+        callee = e.callee
+        left = self.expr(callee.obj if mode == "method" else callee)  # type: ignore[union-attr]
+        return self.call(e, mode, left, first)
+
+    def call(self, e: A.Call, mode: str, left: int | None, first: int | None) -> int:
+        """e, called as `mode` says; `left` is the value of the callee (the receiver for
+        a method), `first` an argument before e's own (from `|>`)."""
+        pre = (first,) if first is not None else ()
         args = pre + self.call_args(e.args)
-        return self.value("ruff.call", (f, *args), loc=e.loc)
+        if mode == "builtin":
+            return self.value("ruff.call_builtin", args, {"callee": e.callee.name},  # type: ignore[union-attr]
+                              e.loc)
+        assert left is not None
+        if mode == "method":
+            return self.value("ruff.call_method", (left, *args),
+                              {"method": e.callee.name}, e.loc)  # type: ignore[union-attr]
+        return self.value("ruff.call", (left, *args), loc=e.loc)
 
     def expr_Pipe(self, e: A.Pipe) -> int:
-        x = self.expr(e.left)
+        return self.pipe(e, self.expr(e.left))
+
+    def pipe(self, e: A.Pipe, x: int) -> int:
         if isinstance(e.right, A.Call):
             return self.expr_Call(e.right, first=x)
         return self.expr_Call(A.Call(e.right, [], e.loc), first=x)
 
     def expr_Index(self, e: A.Index) -> int:
-        a = self.expr(e.obj)
+        return self.index(e, self.expr(e.obj))
+
+    def index(self, e: A.Index, a: int) -> int:
         i = self.expr(e.index)
         return self.value("ruff.get_index", (a, i), loc=e.loc)
 
     def expr_Field(self, e: A.Field) -> int:
-        obj = self.expr(e.obj)
+        return self.field(e, self.expr(e.obj))
+
+    def field(self, e: A.Field, obj: int) -> int:
         if not e.safe:
             return self.value("ruff.get_field", (obj,), {"field": e.name}, e.loc)
         isnull = self.value("ruff.is_null", (obj,), loc=e.loc)
