@@ -57,7 +57,8 @@ from rufc.frontend.errors import RuffSyntaxError  # noqa: E402
 __all__ = ["RuffLexer", "RuffToken", "TokenStream", "MAX_NESTING", "KEYWORDS",
            "RING3_KEYWORDS"]
 
-#: Deepest bracket / interpolation nesting accepted; deeper gives `Nesting too deep`.
+#: Deepest nesting of brackets, interpolations and `else if` chains (which nest in the
+#: AST and IR) accepted; deeper gives `Nesting too deep`.
 #: (The parser itself is iterative; the limit protects the recursive passes after it.)
 MAX_NESTING = 1000
 #: Deepest nesting of interpolated strings inside interpolations (lexed recursively).
@@ -269,6 +270,7 @@ class _Types:
         k = kw.get
         self.RETURN, self.STRUCT, self.EXCEPT = k("return"), k("struct"), k("except")
         self.FUNC, self.MATCH = k("func"), k("match")
+        self.ELSE, self.IF = k("else"), k("if")
         #: keywords directly followed by a statement block
         self.block_openers = frozenset({k("else"), k("try"), k("loop")})
         #: tokens after which a cond's operand is complete (so `{` opens the body)
@@ -340,7 +342,10 @@ class _RawLexer:
                     ty = FLOAT
                 else:
                     ty = INT
-                    if len(digits) >= 19 and int(digits) > INT_MAX:
+                    # leading zeros do not count (and a long literal is not parsed:
+                    # Python refuses int() of more than 4300 digits)
+                    sig = digits.lstrip("0") if digits[0] == "0" else digits
+                    if len(sig) > 19 or (len(sig) == 19 and int(sig) > INT_MAX):
                         raise _Defer(f"Numeric literal overflow: {digits}", line, s - ls + 1)
                 append(_tuple_new(RuffToken, (ty, digits, s, line, s - ls + 1, line,
                                               e - ls + 1, e)))
@@ -499,7 +504,9 @@ def _disambiguate(toks: list, T: _Types):
     cond_match: list[bool] = []   # whether that cond is a match subject
     func_body = -1                # kind of the next `{` after a parameter list, or -1
     MINUS, BANG = T.MINUS, T.BANG
+    ELSE, IF = T.ELSE, T.IF
     prefix_run = 0                # consecutive prefix `-`/`!` (they nest like brackets)
+    elifs: list[int] = []         # depth of each open `else if` (each nests one level)
     prev = None                   # type of the previous token (after retyping)
     prev2 = None
     i = 0
@@ -529,14 +536,14 @@ def _disambiguate(toks: list, T: _Types):
                     toks[i] = t = _retype(t, ty)
             stack.append(i)
             kinds.append(kind)
-            if len(stack) > MAX_NESTING:
+            if len(stack) + len(elifs) > MAX_NESTING:
                 err = _Defer("Nesting too deep", t.line, t.column)
                 del toks[i:]
                 break
         elif ty == LPAR or ty == LSQB or ty == ISTART:
             stack.append(i)
             kinds.append(_K_INDEX if ty == LSQB and prev in value_end else _K_PAREN)
-            if len(stack) > MAX_NESTING:
+            if len(stack) + len(elifs) > MAX_NESTING:
                 err = _Defer("Nesting too deep", t.line, t.column)
                 del toks[i:]
                 break
@@ -559,6 +566,19 @@ def _disambiguate(toks: list, T: _Types):
                         toks[j] = _retype(o, PAT_LBRACE)
                 if ty == RBRACE and (kind == _K_BLOCK or kind == _K_MATCH):
                     ty = _BLOCK_END
+                    # the end of an if statement ends its chain of `else if`s
+                    if elifs and elifs[-1] == len(stack) and not (
+                            i + 1 < n and toks[i + 1].type == ELSE):
+                        while elifs and elifs[-1] == len(stack):
+                            elifs.pop()
+        elif ty == ELSE and i + 1 < n and toks[i + 1].type == IF:
+            # `else if` nests the second if inside the first one's else branch (in the
+            # AST and the IR), so a long chain is as deep as that many nested blocks
+            elifs.append(len(stack))
+            if len(stack) + len(elifs) > MAX_NESTING:
+                err = _Defer("Nesting too deep", toks[i + 1].line, toks[i + 1].column)
+                del toks[i:]
+                break
         elif ty in cond_starters:
             conds.append(len(stack))
             cond_match.append(ty == MATCH)
@@ -568,7 +588,7 @@ def _disambiguate(toks: list, T: _Types):
                 toks[i] = t = _retype(t, ty)
         elif (ty == MINUS or ty == BANG) and prev not in value_end:
             prefix_run += 1
-            if prefix_run + len(stack) > MAX_NESTING:
+            if prefix_run + len(stack) + len(elifs) > MAX_NESTING:
                 err = _Defer("Nesting too deep", t.line, t.column)
                 del toks[i:]
                 break

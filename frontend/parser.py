@@ -287,7 +287,8 @@ class AstBuilder(Transformer):
 
     def int_lit(self, c):
         t = c[0]
-        return A.IntLit(int(t.value), Loc(self.file, t.line, t.column))
+        digits = t.value.lstrip("0") or "0"  # the lexer checked the range; zeros may be many
+        return A.IntLit(int(digits), Loc(self.file, t.line, t.column))
 
     def float_lit(self, c):
         t = c[0]
