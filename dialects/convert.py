@@ -20,8 +20,10 @@ What carries what:
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, cast
+import re
+import sys
+from collections.abc import Callable, Iterator
+from typing import IO, TypeVar, cast
 
 from xdsl.builder import Builder
 from xdsl.context import Context
@@ -48,13 +50,29 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.rewriter import InsertPoint
-from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.exceptions import ParseError, VerifyException
+
+from xdsl.utils.mlir_lexer import MLIRLexer
 
 from rufc.dialects import optable
 from rufc.dialects.optable import MAIN_SYMBOL, SPECS, AttrKind, AttrValue, IRError, OpSpec
 from rufc.dialects.ruff import F64, OP_CLASSES, VALUE, Ruff
 
 MODULE_LEVEL = ("ruff.func", "ruff.struct")
+DEEP_RECURSION_LIMIT = 200_000
+#: Deepest bracket nesting (`{ [ ( <`) accepted in MLIR text. IR printed from any Ruff
+#: program stays far below it (its nesting is bounded by `lexer.MAX_NESTING`); xDSL
+#: parses, verifies and prints nested regions recursively.
+MAX_IR_NESTING = 10_000
+T = TypeVar("T")
+
+# xDSL's string-literal regex nests quantifiers, `"(?:[^"\\\n\v\f]+|\\(...))*"`, so an
+# unterminated literal backtracks exponentially (32 characters take minutes). The same
+# language with possessive quantifiers (Python 3.11+) fails in linear time.
+_SLOW_STRING = r'"(?:[^"\\\n\v\f]+|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"'
+_FAST_STRING = r'"(?:[^"\\\n\v\f]++|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*+"'
+if getattr(getattr(MLIRLexer, "_unescaped_characters_regex", None), "pattern", None) == _SLOW_STRING:
+    MLIRLexer._unescaped_characters_regex = re.compile(_FAST_STRING)  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------- attributes
@@ -156,11 +174,21 @@ def _file_line_col(loc: Attribute) -> tuple[str, int, int] | None:
 # ---------------------------------------------------------------- compact -> xDSL
 
 class _Scopes:
-    """Value id -> SSAValue for one function; a region's definitions end with it."""
+    """Value id -> SSAValue for one function; a region's definitions end with it.
+    One dict plus the ids each open region defined, so a lookup costs the same at any
+    nesting depth."""
 
     def __init__(self) -> None:
-        self.frames: list[dict[int, SSAValue]] = [{}]
+        self.visible: dict[int, SSAValue] = {}
+        self.frames: list[list[int]] = [[]]
         self.all_ids: set[int] = set()
+
+    def push(self) -> None:
+        self.frames.append([])
+
+    def pop(self) -> None:
+        for i in self.frames.pop():
+            del self.visible[i]
 
     def define(self, op: optable.Op, ids: tuple[int, ...], values: tuple[SSAValue, ...]
                ) -> None:
@@ -168,15 +196,32 @@ class _Scopes:
             if i in self.all_ids:
                 raise IRError(f"{op.name} at {op.line}:{op.col}: value %{i} is defined twice")
             self.all_ids.add(i)
-            self.frames[-1][i] = v
+            self.frames[-1].append(i)
+            self.visible[i] = v
 
     def lookup(self, op: optable.Op, i: int) -> SSAValue:
-        for frame in reversed(self.frames):
-            if i in frame:
-                return frame[i]
+        v = self.visible.get(i)
+        if v is not None:
+            return v
         where = "is used outside the region that defines it" if i in self.all_ids \
             else "is used before it is defined"
         raise IRError(f"{op.name} at {op.line}:{op.col}: value %{i} {where}")
+
+
+def walk_ops(top: Operation) -> Iterator[Operation]:
+    """top and every op nested in it, in the order of `Operation.walk()`, without
+    recursion (xDSL's walk nests one generator per region level, which makes it
+    quadratic in the nesting depth)."""
+    stack: list[Iterator[Operation]] = [iter((top,))]
+    while stack:
+        op = next(stack[-1], None)
+        if op is None:
+            stack.pop()
+            continue
+        yield op
+        if op.regions:
+            stack.append(inner for region in op.regions for block in region.blocks
+                         for inner in block.ops)
 
 
 def _spec(op: optable.Op) -> OpSpec:
@@ -207,12 +252,12 @@ def _build(op: optable.Op, file: str, scopes: _Scopes) -> Operation:
         if not xregion.blocks:
             continue
         block = xregion.block
-        scopes.frames.append({})
+        scopes.push()
         scopes.define(op, region.args, tuple(block.args))
         builder = Builder(InsertPoint.at_end(block))
         for inner in region.ops:
             builder.insert(_build(inner, file, scopes))
-        scopes.frames.pop()
+        scopes.pop()
     return new
 
 
@@ -299,7 +344,7 @@ def _describe(op: Operation) -> str:
 def verify_xdsl(top: ModuleOp) -> None:
     """Verify every op, raising VerifyException("<file:line:col | in @func>: <op>: <why>")
     for the first that fails (the full IR, marked, is in the exception's notes)."""
-    for op in top.walk():
+    for op in walk_ops(top):
         try:
             op.verify(verify_nested_ops=False)
         except VerifyException as err:
@@ -334,13 +379,31 @@ def context() -> Context:
     return ctx
 
 
+def _deep(fn: Callable[[], T]) -> T:
+    """fn() on a large stack with a high recursion limit: xDSL builds, parses and prints
+    nested regions recursively (rufc's frontend bounds the nesting it produces, and
+    `parse_module` the nesting it accepts)."""
+    from rufc.runtime.stack import call_with_big_stack
+
+    def run() -> T:
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, DEEP_RECURSION_LIMIT))
+        try:
+            return fn()
+        finally:
+            sys.setrecursionlimit(old)
+    return call_with_big_stack(run)
+
+
 def print_module(module: optable.Module, stream: IO[str], generic: bool = False,
                  debuginfo: bool = False) -> None:
     """Print as MLIR text (the custom forms, or the generic form), with `loc(...)` after
     each op when `debuginfo`."""
-    printer = Printer(stream=stream, print_generic_format=generic, print_debuginfo=debuginfo)
-    printer.print_op(to_xdsl(module))
-    stream.write("\n")
+    def run() -> None:
+        printer = Printer(stream=stream, print_generic_format=generic, print_debuginfo=debuginfo)
+        printer.print_op(to_xdsl(module))
+        stream.write("\n")
+    _deep(run)
 
 
 def _utf8_strings(attr: Attribute) -> Attribute:
@@ -357,16 +420,127 @@ def _utf8_strings(attr: Attribute) -> Attribute:
     return attr
 
 
+_IR_TOKENS = re.compile(r'"(?:[^"\\\n]++|\\.)*+"?|//[^\n]*+|->|[{}()\[\]<>]')
+_OPENERS = frozenset("{([<")
+
+
+def _check_nesting(text: str, name: str) -> None:
+    """Reject bracket nesting deeper than MAX_IR_NESTING (string literals and comments
+    skipped) before xDSL's recursive parser sees it."""
+    depth = 0
+    for m in _IR_TOKENS.finditer(text):
+        c = m.group()
+        if c in _OPENERS:
+            depth += 1
+            if depth > MAX_IR_NESTING:
+                pos = m.start()
+                line = text.count("\n", 0, pos) + 1
+                col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+                raise IRError(f"{name}:{line}:{col}: error: nesting too deep (more than "
+                              f"{MAX_IR_NESTING} levels of brackets)")
+        elif len(c) == 1 and depth > 0:
+            depth -= 1
+
+
+def _string_problem(text: str, start: int) -> str:
+    """Why the string literal at text[start] (a '"') does not lex."""
+    i = start + 1
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            break
+        if c in "\n\v\f":
+            return "unterminated string literal (it must end on the line where it starts)"
+        if c == "\\":
+            esc = text[i + 1:i + 3]
+            if esc[:1] in ('"', "n", "t", "\\"):
+                i += 2
+                continue
+            if len(esc) == 2 and all(ch in "0123456789abcdefABCDEF" for ch in esc):
+                i += 3
+                continue
+            shown = esc[:1] if esc[:1] not in ("", "\n") else ""
+            return (f"invalid escape sequence '\\{shown}' in string literal (use \\n, \\t, "
+                    f"\\\\, \\\" or two hex digits)")
+        i += 1
+    return "unterminated string literal (the file ends before the closing quote)"
+
+
+class IRParseError(ParseError):
+    """A ParseError whose text shows at most a window of a long line (xDSL prints every
+    line the span touches, in full)."""
+
+    def __str__(self) -> str:
+        text = self.span.input.content
+        start, end = self.span.start, max(self.span.start, self.span.end - 1)
+        if not isinstance(text, str):
+            return super().__str__()
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        if line_end < 0:
+            line_end = len(text)
+        if line_end - line_start <= 160:
+            return super().__str__()
+        first_end = text.find("\n", start)
+        line = text[line_start:first_end if first_end >= 0 else len(text)]
+        col = start - line_start
+        lo = max(0, col - 60)
+        return (f"{self.span.get_location()}\n{line[lo:lo + 120]}\n{' ' * (col - lo)}^\n"
+                f"{' ' * (col - lo)}{self.msg}\n")
+
+
+def _reword(exc: ParseError, text: str) -> ParseError:
+    """A clearer message for xDSL's misleading ones, at the same position."""
+    msg = exc.msg
+    if msg.startswith("End of file reached before closing string literal"):
+        start = exc.span.start
+        if 0 <= start < len(text) and text[start] == '"':
+            msg = _string_problem(text, start)
+    if type(exc) is ParseError:
+        return IRParseError(exc.span, msg)
+    return exc
+
+
+def _parse_xdsl(text: str, name: str) -> ModuleOp:
+    """xDSL's parser, with every failure turned into a ParseError at the position reached
+    (xDSL lets some malformed input escape as other exceptions, e.g. `!ruff.value<1>`
+    as a ValueError from building the type)."""
+    parser = Parser(context(), text, name)
+    try:
+        return parser.parse_module()
+    except ParseError as exc:
+        raise _reword(exc, text) from None
+    except (VerifyException, Exception) as exc:  # noqa: BLE001 - malformed input, see above
+        span = parser._current_token.span  # noqa: SLF001 - the position reached
+        if isinstance(exc, VerifyException):
+            message = str(exc)
+        elif isinstance(exc, RecursionError):
+            message = "nesting too deep"
+        elif isinstance(exc, ValueError) and "zip()" in str(exc):
+            message = "wrong number of parameters for an attribute or type (before this point)"
+        else:
+            message = f"malformed IR before this point ({type(exc).__name__}: {exc})"
+        raise IRParseError(span, message) from None
+
+
 def parse_module(text: str, name: str) -> optable.Module:
     """Parse and verify MLIR text (`name` is used in parse errors and as the file name
-    when the text carries no module location). Raises ParseError or VerifyException.
+    when the text carries no module location). Raises ParseError, VerifyException or
+    IRError (`optable.verify_module`, for IR that verifies in xDSL but that the cold
+    tier could not run).
 
     xDSL prints a non-ASCII string as escaped UTF-8 bytes and parses such a literal back
     as a BytesAttr; the custom forms of the ruff ops read it as a string themselves, and
     here the properties of generically printed ops are repaired the same way."""
-    top = Parser(context(), text, name).parse_module()
-    for op in top.walk():
-        for prop, attr in op.properties.items():
-            op.properties[prop] = _utf8_strings(attr)
-    verify_xdsl(top)
-    return from_xdsl(top, name)
+    _check_nesting(text, name)
+
+    def run() -> optable.Module:
+        top = _parse_xdsl(text, name)
+        for op in walk_ops(top):
+            for prop, attr in op.properties.items():
+                op.properties[prop] = _utf8_strings(attr)
+        verify_xdsl(top)
+        module = from_xdsl(top, name)
+        optable.verify_module(module)
+        return module
+    return _deep(run)

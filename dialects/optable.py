@@ -267,6 +267,8 @@ def verify_op(op: Op) -> None:
 
 
 def verify_module(module: Module) -> None:
+    """Check the structure of every op (`verify_op`), then the binding claims the cold
+    tier relies on without checking them at run time (`verify_bindings`)."""
     for op in module.ops:
         if op.name not in ("ruff.func", "ruff.struct"):
             raise IRError(f"only ruff.func and ruff.struct may appear at module level, "
@@ -274,6 +276,189 @@ def verify_module(module: Module) -> None:
         verify_op(op)
     if MAIN_SYMBOL not in module.funcs():
         raise IRError(f"module has no @{MAIN_SYMBOL} function")
+    verify_bindings(module)
+
+
+_NO_FALL_THROUGH = frozenset({"ruff.return", "ruff.break", "ruff.continue", "ruff.raise"})
+
+
+def _where(func: Op, op: Op) -> str:
+    at = f" at {op.line}:{op.col}" if op.line or op.col else ""
+    return f"in @{func.attrs['sym_name']}: '{op.name}'{at}"
+
+
+class _Bindings:
+    """Definite binding of the slots of one ruff.func, walking its body in order.
+
+    `bound` holds the slots bound on every path to the current op; `added` logs what was
+    added, so a branch's additions can be undone and merged (bound after an `if` on both
+    branches, after a loop only if bound before it). A slot never becomes unbound again:
+    `ruff.scope_enter` may only reset slots that are not bound, which is what irgen emits
+    (a block's slots are fresh until its scope_enter runs) and keeps the walk sound for
+    loops, whose later iterations start with at least the slots bound at the first."""
+
+    def __init__(self, func: Op, funcs: dict[str, Op], sites: dict, uses: list) -> None:
+        self.func = func
+        self.funcs = funcs
+        self.sites = sites      # callee sym -> [(creator sym, [True | False | (sym, k)])]
+        self.uses = uses        # [(func sym, free index, op)]: unchecked reads of a free cell
+        self.slots: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
+        self.cells = frozenset(func.attrs["cells"])  # type: ignore[arg-type]
+        self.bound: set[int] = set(range(len(func.attrs["params"])))  # type: ignore[arg-type]
+        self.added: list[int] = []
+
+    def error(self, op: Op, message: str) -> IRError:
+        return IRError(f"{_where(self.func, op)}: {message}")
+
+    def slot_name(self, n: int) -> str:
+        return self.slots[n].split(":")[0] if 0 <= n < len(self.slots) else "?"
+
+    def bind(self, n: int) -> None:
+        if n not in self.bound:
+            self.bound.add(n)
+            self.added.append(n)
+
+    def branch(self, region: Region) -> set[int] | None:
+        """Walk a region from the current state and undo it; the slots it adds, or None
+        if it cannot fall through (it ends in a return, break, continue or raise)."""
+        mark = len(self.added)
+        falls = self.region(region)
+        new = set(self.added[mark:])
+        for n in self.added[mark:]:
+            self.bound.discard(n)
+        del self.added[mark:]
+        return new if falls else None
+
+    def region(self, region: Region) -> bool:
+        ops = region.ops
+        for i, op in enumerate(ops):
+            self.op(op, ops[i + 1] if i + 1 < len(ops) else None)
+        return not ops or ops[-1].name not in _NO_FALL_THROUGH
+
+    def op(self, op: Op, next_op: Op | None) -> None:
+        name, attrs = op.name, op.attrs
+        chain = attrs.get("chain")
+        if chain is not None:
+            self.check_chain(op, chain)  # type: ignore[arg-type]
+        if name == "ruff.declare_var":
+            self.bind_ref(attrs["target"])  # type: ignore[arg-type]
+        elif name == "ruff.store_var":
+            if not chain:  # no binding to update: `create` is made
+                self.bind_ref(attrs["create"])  # type: ignore[arg-type]
+        elif name == "ruff.scope_enter":
+            for n in attrs["slots"]:  # type: ignore[union-attr]
+                if n in self.bound:
+                    raise self.error(op, f"slot {n} ({self.slot_name(n)}) is reset while "
+                                         f"it is bound")
+        elif name == "ruff.make_function":
+            self.make_function(op, next_op)
+        elif name in ("ruff.if", "ruff.try"):
+            a, b = self.branch(op.regions[0]), self.branch(op.regions[1])
+            both = b if a is None else a if b is None else a & b
+            for n in both or ():
+                self.bind(n)
+        elif name == "ruff.while":
+            cond = self.branch(op.regions[0])
+            self.branch(op.regions[1])
+            for n in cond or ():  # the condition runs at least once
+                self.bind(n)
+        else:
+            for r in op.regions:  # loops: the body may not run at all
+                self.branch(r)
+
+    def bind_ref(self, ref: str) -> None:
+        if ref.startswith("l"):
+            self.bind(int(ref[1:]))
+
+    def check_chain(self, op: Op, chain: tuple[str, ...]) -> None:
+        """A candidate without "?" is read without checking that it is bound."""
+        for ref in chain:
+            if ref.endswith("?"):
+                continue
+            if ref.startswith("l") and int(ref[1:]) not in self.bound:
+                n = int(ref[1:])
+                raise self.error(op, f"chain reads '{ref}' ({self.slot_name(n)}) without a "
+                                     f"check (no '?'), but it may be unbound here")
+            if ref.startswith("f"):
+                self.uses.append((self.func.attrs["sym_name"], int(ref[1:]), op))
+            return  # candidates after a certain one are never reached
+
+    def make_function(self, op: Op, next_op: Op | None) -> None:
+        callee_sym = op.attrs["callee"]
+        callee = self.funcs.get(callee_sym)  # type: ignore[arg-type]
+        if callee is None:
+            raise self.error(op, f"there is no ruff.func @{callee_sym}")
+        captures: tuple[str, ...] = op.attrs["captures"]  # type: ignore[assignment]
+        free: tuple[str, ...] = callee.attrs["free"]  # type: ignore[assignment]
+        if len(captures) != len(free):
+            raise self.error(op, f"@{callee_sym} has {len(free)} free variables but "
+                                 f"{len(captures)} captures are given")
+        # A local function that calls itself captures its own slot, bound right after.
+        declared = None
+        if (next_op is not None and next_op.name == "ruff.declare_var"
+                and next_op.operands == op.results):
+            declared = next_op.attrs["target"]
+        flags: list[object] = []
+        for ref in captures:
+            if ref.startswith("l"):
+                n = int(ref[1:])
+                if n not in self.cells:
+                    raise self.error(op, f"captures '{ref}' ({self.slot_name(n)}), which is "
+                                         f"not in the cells of @{self.func.attrs['sym_name']}")
+                flags.append(n in self.bound or ref == declared)
+            elif ref.startswith("f") and ref[1:].isdigit():
+                flags.append((self.func.attrs["sym_name"], int(ref[1:])))
+            else:
+                raise self.error(op, f"capture '{ref}' is not a cell (lN or fN)")
+        self.sites.setdefault(callee_sym, []).append(flags)
+
+
+def verify_bindings(module: Module) -> None:
+    """Check what the cold tier takes on trust (IR from irgen always satisfies it; IR read
+    from a file may not):
+
+    - `ruff.make_function` gives one capture per free variable of its callee, and a
+      captured slot `lN` is one of the function's `cells`;
+    - a `chain` candidate without "?" is bound there: a slot `lN` on every path to the op
+      (`ruff.declare_var`, or `ruff.store_var` with an empty chain, binds its slot), a free
+      variable `fN` at every `ruff.make_function` that creates the function;
+    - `ruff.scope_enter` resets only unbound slots; @__main__ and methods capture nothing.
+    """
+    funcs = module.funcs()
+    methods = {sym for st in module.structs().values()
+               for sym in st.attrs["method_syms"]}  # type: ignore[union-attr]
+    for sym, f in funcs.items():
+        if f.attrs["free"] and (sym == MAIN_SYMBOL or sym in methods):
+            what = "the main function" if sym == MAIN_SYMBOL else "a method"
+            raise IRError(f"in @{sym}: 'ruff.func' is {what}, so it cannot have free "
+                          f"variables, got {list(f.attrs['free'])}")  # type: ignore[arg-type]
+    sites: dict[str, list[list[object]]] = {}
+    uses: list[tuple[str, int, Op]] = []
+    for f in funcs.values():
+        _Bindings(f, funcs, sites, uses).region(f.regions[0])
+    # Free variable k of G is certainly bound iff every creation of G captures a bound
+    # cell; a capture `fM` passes on the status of the creator's free variable M.
+    unsure: set[tuple[str, int]] = set()
+    dependents: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for callee, calls in sites.items():
+        for flags in calls:
+            for k, flag in enumerate(flags):
+                if flag is False:
+                    unsure.add((callee, k))
+                elif isinstance(flag, tuple):
+                    dependents.setdefault(flag, []).append((callee, k))  # type: ignore[arg-type]
+    work = list(unsure)
+    while work:
+        for dep in dependents.get(work.pop(), ()):
+            if dep not in unsure:
+                unsure.add(dep)
+                work.append(dep)
+    for sym, k, op in uses:
+        if (sym, k) in unsure:
+            name = str(funcs[sym].attrs["free"][k]).split(":")[0]  # type: ignore[index]
+            raise IRError(f"{_where(funcs[sym], op)}: chain reads 'f{k}' ({name}) without a "
+                          f"check (no '?'), but a ruff.make_function of @{sym} captures it "
+                          f"before it is bound")
 
 
 def renumber(func: Op) -> None:

@@ -84,10 +84,10 @@ SAMPLES: dict[str, Callable[[], Module]] = {
          math.inf, -math.inf, "", "say \"hi\"\n\t\\ \u00fc \u2603", True, False, None)))),
     "ruff.get_struct": lambda: main(Op("ruff.get_struct", (0,), (), {"sym": "Point"}),
                                     extra=(struct(), func("Point.len"))),
-    "ruff.make_function": lambda: main(
-        Op("ruff.make_function", (0,), (), {"callee": "f", "captures": ("l0", "l1")}),
-        Op("ruff.make_function", (1,), (), {"callee": "f", "captures": ()}),
-        extra=(func("f"),)),
+    "ruff.make_function": lambda: Module(FILE, [func("f"), func("g", free=("x", "y")), func(
+        MAIN_SYMBOL,
+        Op("ruff.make_function", (0,), (), {"callee": "g", "captures": ("l0", "l1")}),
+        Op("ruff.make_function", (1,), (), {"callee": "f", "captures": ()}), cells=(0, 1))]),
     "ruff.make_array": lambda: main(const(0), const(1), Op("ruff.make_array", (2,), (0, 1),
                                                           {"spread": (0, 1)}),
                                     Op("ruff.make_array", (3,), (), {"spread": ()})),
@@ -111,8 +111,9 @@ SAMPLES: dict[str, Callable[[], Module]] = {
         "name": "x", "kind": "let", "target": "l0", "check": True}), Op(
         "ruff.declare_var", (), (0,), {"name": "x", "kind": "mut", "target": "g",
                                        "check": False})),
-    "ruff.update_path": lambda: main(const(0), const(1, 2), Op("ruff.update_path", (), (0, 1), {
-        "name": "x", "chain": ("l0",), "path": ("[]", ".f")})),
+    "ruff.update_path": lambda: main(const(0), const(1, 2), Op("ruff.declare_var", (), (0,), {
+        "name": "x", "kind": "mut", "target": "l0", "check": False}), Op(
+        "ruff.update_path", (), (0, 1), {"name": "x", "chain": ("l0",), "path": ("[]", ".f")})),
     "ruff.scope_enter": lambda: main(Op("ruff.scope_enter", attrs={"slots": (0, 1)}),
                                      Op("ruff.scope_enter", attrs={"slots": ()})),
     **{f"ruff.{n}": (lambda n=n: binary(f"ruff.{n}"))
@@ -146,7 +147,8 @@ SAMPLES: dict[str, Callable[[], Module]] = {
     "ruff.condition": _while_sample,
     "ruff.loop": lambda: main(Op("ruff.loop", regions=(Region((), [Op("ruff.break")]),)),
                               Op("ruff.loop", regions=(Region(),))),
-    "ruff.for_range": lambda: main(const(0), const(1, 10), Op(
+    "ruff.for_range": lambda: main(const(0), const(1, 10), Op("ruff.declare_var", (), (0,), {
+        "name": "x", "kind": "mut", "target": "l0", "check": False}), Op(
         "ruff.for_range", (), (0, 1, 0), regions=(Region((2,), [Op(
             "ruff.store_var", (), (2,), {"name": "x", "chain": ("l0",), "create": "l0"})]),)),
         Op("ruff.for_range", (), (0, 1, 0), regions=(Region((3,), []),))),
