@@ -156,8 +156,10 @@ def _range(a: Any, b: Any = _MISSING, step: Any = _MISSING) -> RArray:
     r = range(lo, hi, st)
     if not r:
         return RArray([])
-    if len(r) > MAX_ELEMENTS:
-        raise RuffError(f"range() would have {len(r)} elements (at most {MAX_ELEMENTS})")
+    n = r.stop - r.start  # len(r) raises OverflowError past 2**63 - 1 elements
+    n = (n + st - 1) // st if st > 0 else (n + st + 1) // st
+    if n > MAX_ELEMENTS:
+        raise RuffError(f"range() would have {n} elements (at most {MAX_ELEMENTS})")
     return RArray(list(r))
 
 

@@ -237,7 +237,29 @@ def range_args(a: Any, b: Any, c: Any) -> range:
             raise RuffError(f"range() expects numbers, got {type_name(x)}")
     if vals[2] == 0:
         raise RuffError("range() step cannot be zero")
-    return range(*vals)
+    r = range(*vals)
+    try:
+        len(r)
+    except OverflowError:  # more than 2**63 - 1 iterations: see HugeRange
+        return HugeRange(r)  # type: ignore[return-value]
+    return r
+
+
+class HugeRange:
+    """A range of more than 2**63 - 1 numbers (`range(MIN, MAX)` in Ruff), which a
+    program may well start to loop over. Python's `len()` of such a range raises
+    OverflowError; this one says sys.maxsize (the loop code only compares it with a
+    threshold) and iterates like the range."""
+    __slots__ = ("r",)
+
+    def __init__(self, r: range) -> None:
+        self.r = r
+
+    def __len__(self) -> int:
+        return sys.maxsize
+
+    def __iter__(self) -> Any:
+        return iter(self.r)
 
 
 def finish(fn: Callable[..., Any], name: str, nparams: int, sym: str, has_self: bool,
