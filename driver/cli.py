@@ -3,8 +3,10 @@
     rufc FILE|- [--emit=ast|ruff] [-o OUT] [--print-op-generic] [--print-debuginfo]
     rufc run FILE|- [-c CODE] [--no-jit] [--jit-threshold N] [--max-depth N] [--debug]
 
-Exit codes (LANGUAGE.md §1): 0 success, 2 usage or unreadable file, 3 lexical/syntax
-error, 4 uncaught runtime error, 70 internal error (a bug in rufc).
+Exit codes (LANGUAGE.md §1): 0 success, 2 usage or unreadable file (or unwritable
+-o OUT), 3 lexical/syntax error, 4 uncaught runtime error, 70 internal error (a bug in
+rufc), 74 standard output cannot be written, 141 its reader went away (a broken pipe,
+as for a tool killed by SIGPIPE).
 
 Only this module prints diagnostics or picks exit codes. xdsl is imported only for
 `--emit=ruff` and `.mlir` input; `rufc run` on a `.ruff` file never imports it.
@@ -20,6 +22,7 @@ from typing import NoReturn, Sequence
 from rufc.emit import HOT_STAGES, STAGES
 
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
+EXIT_IO, EXIT_BROKEN_PIPE = 74, 141   # as rufc.runtime.output.OutputError.exit_code
 TRACEBACK_EDGE = 10   # frames shown at each end of a long Ruff traceback
 MAX_DEPTH_LIMIT = 1_000_000   # deeper than this would exhaust the thread's stack
 
@@ -64,7 +67,8 @@ environment:
   RUFC_JIT=0, RUFC_JIT_THRESHOLD=N, RUFC_MAX_DEPTH=N as above; DEBUG_JIT=1 logs what
   the JIT decides (docs/jit.md).
 
-exit codes: 0 ok, 2 usage, 3 syntax error, 4 runtime error, 70 internal error
+exit codes: 0 ok, 2 usage, 3 syntax error, 4 runtime error, 70 internal error,
+  74 cannot write standard output, 141 broken pipe
 """
 
 
@@ -240,12 +244,27 @@ def with_big_stack_value(fn):  # type: ignore[no-untyped-def]
 
 
 def cmd_emit(args: argparse.Namespace) -> int:
+    """Print a stage to standard output or, atomically, to -o OUT (rufc.outfile)."""
+    from rufc.outfile import open_output
+    out = open_output(args.output)
+    try:
+        code = _emit(args, out)
+    except BaseException:
+        out.discard()
+        raise
+    if code == EXIT_OK:
+        out.commit()
+    else:
+        out.discard()
+    return code
+
+
+def _emit(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
     read = read_source(args.file)
     if isinstance(read, tuple):
         return report_syntax(None, *read)
     src = read
     from rufc.frontend.errors import RuffSyntaxError
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         try:
             if args.emit == "ast":
@@ -317,7 +336,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from rufc.frontend.errors import RuffSyntaxError
     from rufc.runtime.codegen import CompileError
-    from rufc.runtime.output import OUT
+    from rufc.runtime.output import OUT, OutputError
     from rufc.runtime.vm import VM, VMOptions
 
     options = VMOptions(jit=jit, threshold=100 if threshold is None else threshold)
@@ -345,8 +364,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if vm.native is not None:
         vm.native.summary()
     if result.internal is not None:
+        if isinstance(result.internal, OutputError):  # printing failed: main reports it
+            raise result.internal
         return report_internal(result.internal, args.debug)
-    OUT.flush()
+    unwritten = None  # the program's output could not be written: say so after its error
+    try:
+        OUT.flush()
+    except OutputError as exc:
+        if result.error is None:
+            raise
+        unwritten = exc
     if result.error is not None:
         src = source_of_locations(module.file, src)
         sys.stderr.write(f"{src.path}:{result.line}:{result.col}: runtime error: {result.error}\n")
@@ -364,41 +391,103 @@ def cmd_run(args: argparse.Namespace) -> int:
                     sys.stderr.write(f"  ... {omitted} more frames ...\n")
                 else:
                     sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
+        if unwritten is not None:
+            raise unwritten
         return EXIT_RUNTIME
     if args.stats:
         sys.stderr.write(f"hot functions: {', '.join(vm.hot) or 'none'}\n")
     return EXIT_OK
 
 
+class _QuietStream:
+    """sys.stderr while main() runs: a diagnostic that cannot be written (stderr closed,
+    a full disk, a broken pipe) is lost, but never turns into another error."""
+
+    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError, AttributeError):
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.stream, name)
+
+
+def _output_failed(exc, debug: bool) -> int:  # type: ignore[no-untyped-def]
+    """Report an OutputError: quietly for a broken pipe, else as `rufc: error: ...`."""
+    from rufc.runtime.output import OUT
+    OUT.discard()
+    if exc.exit_code != EXIT_USAGE and sys.stdout is not None and sys.stdout is sys.__stdout__:
+        # nothing more can reach the reader: send what Python still holds to /dev/null,
+        # so that its flush at exit does not fail again
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+    if not exc.broken_pipe:
+        sys.stderr.write(f"rufc: error: {exc}\n")
+        if debug:
+            traceback.print_exception(exc)
+    return exc.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one rufc command and return its exit code. Standard output is flushed before
+    returning, so a write that fails is reported (74, or 141 for a broken pipe) instead
+    of surfacing when Python exits."""
+    from rufc.outfile import StdoutTarget
+    from rufc.runtime.output import OutputError
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    saved_stderr = sys.stderr
+    sys.stderr = _QuietStream(saved_stderr)
     try:
-        if not argv or argv[0] in ("-h", "--help", "help"):
-            if not argv:
-                sys.stderr.write(HELP)
-                return EXIT_USAGE
-            sys.stdout.write(HELP)
-            return EXIT_OK
-        if argv[0] == "run":
-            if any(a in ("-h", "--help") for a in argv[1:]):
-                sys.stdout.write(HELP)
-                return EXIT_OK
-            return cmd_run(_run_parser().parse_args(argv[1:]))
-        if any(a in ("-h", "--help") for a in argv):
-            sys.stdout.write(HELP)
-            return EXIT_OK
-        return cmd_emit(_compile_parser().parse_args(argv))
+        code = _dispatch(argv, StdoutTarget())
+        StdoutTarget().flush()
+        return code
     except UsageError as exc:
         sys.stderr.write(f"rufc: error: {exc}\n(see rufc --help)\n")
         return EXIT_USAGE
+    except OutputError as exc:
+        return _output_failed(exc, debug)
     except KeyboardInterrupt:
         sys.stderr.write("rufc: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    except BrokenPipeError:  # a reader of standard error went away
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # noqa: BLE001 - the one place internal errors become exit 70
         return report_internal(exc, debug)
+    finally:
+        sys.stderr = saved_stderr
+
+
+def _dispatch(argv: list[str], stdout) -> int:  # type: ignore[no-untyped-def]
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        if not argv:
+            sys.stderr.write(HELP)
+            return EXIT_USAGE
+        stdout.write(HELP)
+        return EXIT_OK
+    if argv[0] == "run":
+        if any(a in ("-h", "--help") for a in argv[1:]):
+            stdout.write(HELP)
+            return EXIT_OK
+        return cmd_run(_run_parser().parse_args(argv[1:]))
+    if any(a in ("-h", "--help") for a in argv):
+        stdout.write(HELP)
+        return EXIT_OK
+    return cmd_emit(_compile_parser().parse_args(argv))
 
 
 if __name__ == "__main__":
