@@ -894,6 +894,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds allowed for one run (default 300)")
     ap.add_argument("--out", help="markdown report (default bench/results/marginal-<stamp>.md)")
     ap.add_argument("--json", help="raw samples (default: --out with .json)")
+    ap.add_argument("--render", metavar="JSON",
+                    help="re-render the report of an earlier run's .json (e.g. with --metric cpu) and exit")
     return ap.parse_args(argv)
 
 
@@ -916,8 +918,30 @@ def select(args: argparse.Namespace) -> tuple[list[str], list[Column]] | str:
     return names, cols
 
 
+def render(args: argparse.Namespace) -> int:
+    """Rebuild the markdown from a saved .json: another --metric needs no new timing run."""
+    data = json.loads(Path(args.render).read_text())
+    cols = [Column(**c) for c in data["columns"]]
+    res: dict[tuple[str, str, str], Cell] = {}
+    for c in data["cells"]:
+        c = dict(c)
+        key = (c.pop("benchmark"), c.pop("column"), c.pop("size"))
+        res[key] = Cell(**c)
+    plan = Plan(data["names"], data["sizes"], {}, {})
+    for k in ("runs", "quick", "rufc_changed", "rss_source"):
+        setattr(args, k, data[k])
+    text = report(plan, cols, res, data["mismatches"], args,
+                  _dt.datetime.fromisoformat(data["started"]), data["elapsed"])
+    if args.out:
+        Path(args.out).write_text(text)
+    print(text)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.render:
+        return render(args)
     if args.runs < 1:
         log("--runs must be >= 1")
         return 2
@@ -962,6 +986,7 @@ def main(argv: list[str]) -> int:
         "started": started.isoformat(), "elapsed": elapsed, "machine": machine_info(),
         "runs": args.runs, "quick": args.quick, "metric": args.metric, "sizes": plan.n,
         "rufc_src": args.rufc_src, "rufc_changed": args.rufc_changed,
+        "rss_source": args.rss_source, "names": plan.names, "mismatches": mismatches,
         "columns": [asdict(c) for c in cols],
         "cells": [{"benchmark": k[0], "column": k[1], "size": k[2], **asdict(v)} for k, v in res.items()],
     }, indent=1))
