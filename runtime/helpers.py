@@ -64,8 +64,13 @@ ERR: Final = 0          # non-zero: an error is pending (see NativeState.pending
 DEPTH: Final = 1        # native frames (and entry markers) on the shadow stack
 LIMIT: Final = 2        # the Ruff call-depth limit
 ERR_DEPTH: Final = 3    # DEPTH when the error was raised (where the traceback starts)
+SEGMENT: Final = 4      # depth of the entry marker of the innermost native segment
+REMAINING: Final = 5    # address of an int: CPython's recursion_remaining of the VM thread
 SHADOW: Final = 8       # shadow stack: state[SHADOW + d] = site id of frame d's position
 MARKER: Final = -1      # shadow entry of a Python -> native entry (delimits a segment)
+# A segment's frames are checked against the exact call-depth limit once it is this
+# deep (finding the exact limit walks the Python stack: once per deep segment).
+PROVISIONAL: Final = 64
 
 
 class NativeState:
@@ -75,8 +80,18 @@ class NativeState:
         # +2 per entry marker can stand on the stack beside frames; +SHADOW header.
         self.size = SHADOW + 2 * max_depth + 64
         self.mem = (ctypes.c_int64 * self.size)()
-        self.mem[LIMIT] = max_depth
+        self.mem[LIMIT] = PROVISIONAL
         self.pending: BaseException | None = None
+        # Native code reads how many Python frames the VM could still push
+        # (tstate->recursion_remaining of this thread); where that field cannot be
+        # found, a constant stands in and the exact limit is found by a stack walk.
+        self._fallback = ctypes.c_int(PROVISIONAL)
+        address = recursion_remaining_address()
+        self.exact = address is not None
+        self.mem[REMAINING] = address if address is not None else ctypes.addressof(self._fallback)
+        # the same int for Python code: `remaining.value` reads it without a call
+        self.remaining = (ctypes.c_int.from_address(address) if address is not None
+                          else ctypes.c_int(1 << 30))
 
     @property
     def address(self) -> int:
@@ -160,6 +175,29 @@ class ArrayLayout:
 _LAYOUT: list[ArrayLayout | None] = []
 
 
+def recursion_remaining_address() -> int | None:
+    """The address of this thread's `recursion_remaining` (CPython 3.11's
+    PyThreadState: `recursion_remaining` at 32, `recursion_limit` at 36), checked
+    against sys.getrecursionlimit() and one nested call; None if it does not match."""
+    if sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11):
+        return None
+    get = ctypes.pythonapi.PyThreadState_Get
+    get.restype = ctypes.c_void_p
+    ts = get()
+    if not ts:
+        return None
+    remaining = ctypes.c_int.from_address(ts + 32)
+    limit = ctypes.c_int.from_address(ts + 36)
+
+    def nested() -> int:
+        return remaining.value
+
+    here = remaining.value
+    if limit.value != sys.getrecursionlimit() or nested() != here - 1:
+        return None
+    return ts + 32
+
+
 def array_layout() -> ArrayLayout | None:
     """The layout, checked against this interpreter (None if it differs: typed arrays
     then stay in the VM)."""
@@ -229,7 +267,9 @@ class Helper:
 def _call(rt: Any, site_id: int, argv: Any) -> int:
     """`f(args)` for a callee native code does not call directly: read the global now
     (it may have been rebound), call it in whatever tier it is in."""
-    _top = rt.state.mem[DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
+    m = rt.state.mem
+    _top = m[DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
+    limit = sys.getrecursionlimit()
     try:
         site = SITES[site_id]
         key = "G_" + rt.py_name(site.name)
@@ -237,21 +277,42 @@ def _call(rt: Any, site_id: int, argv: Any) -> int:
             f = rt.ns[key]
         except KeyError:
             raise RuffError(f"Undefined variable: {site.name}") from None
-        return encode(site.result, semantics.call(f, site_args(site, argv)))
+        args = site_args(site, argv)
+        # The VM would run f one Python frame below the native frames of this segment
+        # (which have no Python frames), and without this helper's 3 Python frames
+        # and the recursion level CPython counts for the ctypes callback itself.
+        sys.setrecursionlimit(limit - (m[DEPTH] - m[SEGMENT]) + 5)
+        return encode(site.result, semantics.call(f, args))
     except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
-        rt.state.fail(exc)
+        rt.state.fail(_depth_error(exc))
         return 0
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _depth_error(exc: BaseException) -> BaseException:
+    """setrecursionlimit refuses a limit below the current depth: the VM would have
+    run out of depth here."""
+    if isinstance(exc, RecursionError) and "limit is too low" in str(exc):
+        return RecursionError("maximum Ruff call depth")
+    return exc
 
 
 def _builtin(rt: Any, site_id: int, argv: Any) -> int:
     """A builtin from the builtin table (the VM's own implementation)."""
-    _top = rt.state.mem[DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
+    m = rt.state.mem
+    _top = m[DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
+    limit = sys.getrecursionlimit()
     try:
         site = SITES[site_id]
-        return encode(site.result, rt.builtins[site.name](*site_args(site, argv)))
+        args = site_args(site, argv)
+        sys.setrecursionlimit(limit - (m[DEPTH] - m[SEGMENT]) + 4)   # see _call
+        return encode(site.result, rt.builtins[site.name](*args))
     except BaseException as exc:  # noqa: BLE001
-        rt.state.fail(exc)
+        rt.state.fail(_depth_error(exc))
         return 0
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 _OPS: Final = {"ruff.add": semantics.add, "ruff.sub": semantics.sub, "ruff.mul": semantics.mul,
@@ -278,9 +339,30 @@ def _fail(rt: Any, site_id: int, a: int, b: int) -> int:
         return 0
 
 
-def _depth(rt: Any) -> int:
-    """The call-depth limit was reached in native code."""
-    rt.state.fail(RecursionError("maximum Ruff call depth"))
+def _depth_check(rt: Any) -> int:
+    """A native frame went past its segment's provisional depth limit: set the exact
+    one, the depth at which the VM would fail. The VM fails when a call would put a
+    Python frame at the recursion limit R; the segment's first native frame is the
+    entry stub's call (its Python frame at depth P), each further native frame one
+    more. So native frames up to SEGMENT + R - P may run; a deeper one raises the
+    VM's error, with itself as the innermost frame (as the VM shows it)."""
+    m = rt.state.mem
+    if rt.state.exact:   # the limit native code computed is the VM's already
+        rt.state.fail(RecursionError("maximum Ruff call depth"))
+        return 0
+    try:
+        stub = sys._getframe(2)   # _depth_check <- bound <- (native) <- the stub
+        p = 0
+        f: Any = stub
+        while f is not None:
+            p += 1
+            f = f.f_back
+        exact = m[SEGMENT] + sys.getrecursionlimit() - p
+        m[LIMIT] = min(exact, rt.state.size - SHADOW - 2)
+        if m[DEPTH] > m[LIMIT]:
+            rt.state.fail(RecursionError("maximum Ruff call depth"))
+    except BaseException as exc:  # noqa: BLE001
+        rt.state.fail(exc)
     return 0
 
 
@@ -291,8 +373,8 @@ NATIVE_HELPERS: Final[tuple[Helper, ...]] = (
            "call a builtin with the site's arguments"),
     Helper("ruff_rt_fail", "i64", ("i64", "i64", "i64"), _fail,
            "raise the error of a failed operator (overflow, division by zero)"),
-    Helper("ruff_rt_depth_error", "i64", (), _depth,
-           "raise the call-depth error"),
+    Helper("ruff_rt_depth_check", "i64", (), _depth_check,
+           "set the exact call-depth limit of a deep segment; raise if past it"),
 )
 
 HELPERS_BY_NAME: Final = {h.name: h for h in NATIVE_HELPERS}

@@ -27,6 +27,7 @@ Nothing here imports xdsl or llvmlite until the first function gets hot.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import sys
 import time
@@ -41,7 +42,7 @@ from rufc.runtime.values import FALSE, TRUE, RArray
 log = logging.getLogger("rufc.jit")
 
 MAX_SPECIALIZATIONS = 4
-STUB_FILE = "<ruff-jit>"
+COMPILER_FRAMES = 5000   # Python frames the compiler may use beyond the Ruff limit
 _CTYPE = {"int": ctypes.c_int64, "float": ctypes.c_double, "bool": ctypes.c_bool,
           "array:int": ctypes.py_object, "array:float": ctypes.py_object}
 
@@ -68,7 +69,8 @@ class FuncState:
     refused: dict[tuple[str, ...], str] = field(default_factory=dict)
     natives: list[Native] = field(default_factory=list)
     misses: dict[tuple[str, ...], int] = field(default_factory=dict)
-    stub: bool = False
+    stub: bool = False                 # VM callers enter native code
+    no_more: bool = False              # no further specialization: stop counting misses
 
 
 class JIT:
@@ -89,12 +91,25 @@ class JIT:
         self.debug = log.isEnabledFor(logging.DEBUG)
         self.compile_ms = 0.0
         self.fail_next: str | None = None   # fault injection for tests (_inject_llvm)
+        self.entry_codes = 0
 
     # ------------------------------------------------------------ the hook
 
     def on_hot(self, fn: Any, args: tuple[Any, ...] = ()) -> bool:
         """`fn` reached the threshold with these arguments. Returns True when the JIT
-        took care of the function's code (native stub, or VM code without counters)."""
+        took care of the function's code (native stub, or VM code without counters).
+
+        The compiler runs with room on the Python stack of its own: a function can
+        get hot deep inside a recursion, where the Ruff call-depth limit leaves the
+        compiler no frames; the Ruff limit is restored before Ruff code runs again."""
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + COMPILER_FRAMES)
+        try:
+            return self._on_hot(fn, args)
+        finally:
+            sys.setrecursionlimit(limit)
+
+    def _on_hot(self, fn: Any, args: tuple[Any, ...]) -> bool:
         from rufc.passes.program import kind_of_value
         sym: str = getattr(fn, "ruff_sym", "?")
         st = self.func_state(sym, fn)
@@ -136,8 +151,12 @@ class JIT:
             return self.compiled[key]
         if kinds in st.refused:
             return None
-        self._load_compiler()
-        reason = self.info.check(st.sym, kinds)
+        try:
+            self._load_compiler()
+            reason = self.info.check(st.sym, kinds)
+        except Exception as exc:  # noqa: BLE001 - the JIT never breaks a program
+            self._refuse(st, kinds, f"the compiler failed: {type(exc).__name__}: {exc}")
+            return None
         if reason is not None:
             self._refuse(st, kinds, reason)
             return None
@@ -171,7 +190,8 @@ class JIT:
             cb = H.ctypes_signature(h)(_bind(h.impl, self))
             self.callbacks.append(cb)
             self.engine.register_symbol(h.name, ctypes.cast(cb, ctypes.c_void_p).value or 0)
-        ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE, JRArray=RArray)
+        ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE, JRArray=RArray,
+                  JREM=self.state.remaining)
         if self.debug:
             log.debug("compiler loaded in %.1f ms (xdsl, llvmlite, LLVM engine)",
                       (time.perf_counter() - t0) * 1e3)
@@ -229,6 +249,9 @@ class JIT:
             st.natives.append(n)
         ms = (t3 - t0) * 1e3
         self.compile_ms += ms
+        # The compiler leaves many long-lived objects (xDSL, llvmlite): keep the cyclic
+        # GC from walking them again at every full collection of the program's objects.
+        gc.freeze()
         if self.debug:
             names = ", ".join(_sig(self.func_state(s).name, k) for s, k in group.values())
             log.debug("compiled %s in %.1f ms (ruff passes %.1f, llvm dialect -> llvmlite %.1f, "
@@ -247,8 +270,9 @@ class JIT:
     # ------------------------------------------------------------ entering native code
 
     def install(self, st: FuncState) -> None:
-        """Give VM callers the right entry: a stub for functions that loop or call,
-        the VM's code without counters for small leaves."""
+        """Give VM callers the right entry: for functions that loop or call, the VM
+        code with a native entry in front of it; for small leaves, the VM code
+        without counters."""
         fn = st.fn
         if fn is None:
             return
@@ -261,69 +285,84 @@ class JIT:
                           st.name)
             return
         if not st.stub:
-            self.ns["JV_" + st.sym] = types.FunctionType(fn.ruff_plain or fn.__code__, self.ns,
-                                                          "vm_" + st.sym)
             self.ns["JMISS_" + st.sym] = self._miss_handler(st)
         st.stub = True
-        fn.__code__ = self._stub_code(st, fn)
+        fn.__code__ = self._entry_code(st, fn)
         if self.debug:
             log.debug("%s: VM callers enter native code (%s)", st.name,
                       ", ".join(_sig(st.name, n.kinds) for n in st.natives))
 
-    def _stub_code(self, st: FuncState, fn: Any) -> types.CodeType:
+    def _entry_code(self, st: FuncState, fn: Any) -> types.CodeType:
+        """The function's VM code with a native entry in front of it:
+
+            if JREM.value > 1:                  # the VM could push 2 more frames
+                if type(v0) is int:             # a specialization's kinds
+                    r = JN_f_0(v0)              # native code (native frames only)
+                    if r == SENTINEL: JCHECK()
+                    return r
+                if JREM.value > 60: JMISS_f((v0,))   # count kinds no entry covers
+            ... the VM code ...
+
+        Calls with other kinds run the VM code in this same frame, and so does a
+        call at the very depth limit (calling native code is a C call, which CPython
+        counts as one more level; `JREM` reads how many remain without a call): the
+        VM code then fails exactly where the VM fails."""
+        from rufc.passes.ruff_to_llvm import INT_SENTINEL
         n = fn.__code__.co_argcount
-        params = ", ".join(f"v{i}" for i in range(n))
-        lines = [f"def stub({params}):"]
+        params = [f"v{i}" for i in range(n)]
+        pro: list[tuple[str, bool]] = [("    if JREM.value > 1:", False)]
         for i, native in enumerate(st.natives):
             key = f"JN_{st.sym}_{i}"
             self.ns[key] = native.entry
-            guard = " and ".join(_guard(f"v{j}", k) for j, k in enumerate(native.kinds)) or "True"
-            lines.append(f"    if {guard}:")
+            guard = " and ".join(_guard(p, k) for p, k in zip(params, native.kinds)) or "True"
+            pro.append((f"        if {guard}:", False))
             if self.debug:
                 self.ns[f"JHITS_{st.sym}_{i}"] = native.entries
-                lines.append(f"        JHITS_{st.sym}_{i}[0] += 1")
-            args = ", ".join(f"v{j}" if k != "bool" else f"v{j} is JTRUE"
-                             for j, k in enumerate(native.kinds))
-            lines.append(f"        r = {key}({args})")
-            if native.result == "float":
-                lines.append("        if r != r: JCHECK()")
-            else:
-                from rufc.passes.ruff_to_llvm import INT_SENTINEL
-                lines.append(f"        if r == {INT_SENTINEL}: JCHECK()")
-            if native.result == "bool":
-                lines.append("        return JTRUE if r else JFALSE")
-            elif native.result == "null":
-                lines.append("        return None")
-            else:
-                lines.append("        return r")
-        lines.append(f"    return JMISS_{st.sym}({params})")
-        code = compile("\n".join(lines) + "\n", STUB_FILE, "exec")
-        stub = next(c for c in code.co_consts if isinstance(c, types.CodeType))
-        return stub.replace(co_name=fn.__code__.co_name)
+                pro.append((f"            JHITS_{st.sym}_{i}[0] += 1", False))
+            args = ", ".join(p if k != "bool" else f"{p} is JTRUE"
+                             for p, k in zip(params, native.kinds))
+            pro.append((f"            r = {key}({args})", True))
+            test = "r != r" if native.result == "float" else f"r == {INT_SENTINEL}"
+            pro.append((f"            if {test}: JCHECK()", True))
+            result = {"bool": "JTRUE if r else JFALSE", "null": "None"}.get(native.result, "r")
+            pro.append((f"            return {result}", True))
+        if not st.no_more:
+            pro.append((f"        if JREM.value > 60: JMISS_{st.sym}(({''.join(p + ', ' for p in params)}))",
+                        False))
+        self.entry_codes += 1
+        return self.vm.function_code(self.funcs[st.sym], pro, f"jit{self.entry_codes}")
 
     def _miss_handler(self, st: FuncState) -> Any:
-        """Arguments of kinds no specialization covers: run the VM code; after enough
-        such calls, compile a specialization for them (up to MAX_SPECIALIZATIONS)."""
-        from rufc.passes.program import kind_of_value
-        vm_fn = self.ns["JV_" + st.sym]
+        """Arguments of kinds no specialization covers (the VM code runs them): after
+        `threshold` calls with the same kinds, compile a specialization for them (up
+        to MAX_SPECIALIZATIONS). Runs with room of its own on the Python stack."""
         threshold = max(self.vm.options.threshold, 1)
 
-        def miss(*args: Any) -> Any:
-            kinds = tuple(kind_of_value(a) for a in args)
-            n = st.misses.get(kinds, 0) + 1
-            st.misses[kinds] = n
-            if n == 1 and self.debug:
-                log.debug("%s: guard failed for %s: running in the VM", st.name,
-                          _sig(st.name, kinds))
-            if (n == threshold and len(st.natives) < MAX_SPECIALIZATIONS
-                    and kinds not in st.refused):
-                if self.debug:
-                    log.debug("%s: %d calls with %s, specializing again", st.name, n,
-                              _sig(st.name, kinds))
-                if self.specialize(st, kinds) is not None:
-                    self.install(st)
-            return vm_fn(*args)
+        def miss(args: tuple[Any, ...]) -> None:
+            limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(limit + COMPILER_FRAMES)
+            try:
+                self._missed(st, args, threshold)
+            finally:
+                sys.setrecursionlimit(limit)
         return miss
+
+    def _missed(self, st: FuncState, args: tuple[Any, ...], threshold: int) -> None:
+        from rufc.passes.program import kind_of_value
+        kinds = tuple(kind_of_value(a) for a in args)
+        n = st.misses.get(kinds, 0) + 1
+        st.misses[kinds] = n
+        if n == 1 and self.debug:
+            log.debug("%s: guard failed for %s: running in the VM", st.name,
+                      _sig(st.name, kinds))
+        if n == threshold and kinds not in st.refused:
+            if self.debug:
+                log.debug("%s: %d calls with %s, specializing again", st.name, n,
+                          _sig(st.name, kinds))
+            self.specialize(st, kinds)
+            # stop counting once no further specialization can be added
+            st.no_more = len(st.natives) >= MAX_SPECIALIZATIONS
+            self.install(st)
 
     def check_error(self) -> None:
         """After a native entry returned the sentinel: raise the pending error, if any,
@@ -338,7 +377,7 @@ class JIT:
         sites = st.segment(m[H.ERR_DEPTH])
         m[H.ERR] = 0
         assert exc is not None
-        frames = [H.SITES[s] for s in sites]
+        frames = [self.resolve(H.SITES[s]) for s in sites]
         table = getattr(exc, "ruff_native", None)
         if table is None:
             table = {}
@@ -355,7 +394,27 @@ class JIT:
         top = frame.f_locals.get("_top")
         if top is None:
             return []
-        return [H.SITES[s] for s in reversed(self.state.segment(top))]
+        return [self.resolve(H.SITES[s]) for s in reversed(self.state.segment(top))]
+
+    def resolve(self, site: H.Site) -> H.Site:
+        """A site as a traceback shows it. An "entry" site is a frame that failed the
+        depth check as it started: the VM shows such a frame at the first line of its
+        code, so take that line's position from the VM's line table."""
+        if site.kind != "entry":
+            return site
+        fn = self.funcs_by_sym().get(site.name)
+        code = getattr(fn, "ruff_plain", None) or getattr(fn, "__code__", None)
+        gen = self.vm.generated
+        if code is None or gen is None:
+            return site
+        line = next((ln for _, _, ln in code.co_lines()
+                     if ln is not None and ln != code.co_firstlineno), code.co_firstlineno)
+        ln, col = gen.line_table.get(line, (site.line, site.col))
+        return H.Site("entry", site.func, ln, col, name=site.name)
+
+    def funcs_by_sym(self) -> dict[str, Any]:
+        st = self.functions
+        return {sym: f.fn for sym, f in st.items() if f.fn is not None}
 
     # ------------------------------------------------------------ summary
 

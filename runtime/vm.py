@@ -21,11 +21,11 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from rufc.dialects.optable import MAIN_SYMBOL, Module
+from rufc.dialects.optable import MAIN_SYMBOL, Module, Op
 from rufc.runtime import helpers as H
 from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
-from rufc.runtime.codegen import GenOptions, GeneratedModule, ModuleGen, py_name
+from rufc.runtime.codegen import FuncGen, GenOptions, GeneratedModule, ModuleGen, py_name
 from rufc.runtime.errors import RuffError
 from rufc.runtime.format import to_string
 from rufc.runtime.stack import call_with_big_stack
@@ -37,6 +37,8 @@ log = logging.getLogger("rufc.jit")
 
 DEFAULT_MAX_DEPTH = 10000
 _HELPER_HEADROOM = 40   # Python frames helpers may stack on top of the deepest Ruff call
+
+SKIP = (-1, -1)   # line-table position of code that runs native frames (see function_code)
 
 _KIND_OF_RESULT = {"int": "int", "float": "float", "bool": "bool", "string": "str", "null": "null"}
 
@@ -78,14 +80,33 @@ class VM:
         self.hot: list[str] = []
         self.hot_loops: set[tuple[str, int, int]] = set()
         self.native: Any = None   # the JIT (rufc.runtime.tiering.JIT), when there is one
+        self.line_tables: dict[str, dict[int, tuple[int, int]]] = {}   # code the JIT made
 
     # ------------------------------------------------------------ loading
 
     def generate(self, module: Module) -> GeneratedModule:
         kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
         arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
-        gen = ModuleGen(module, kinds, arity, GenOptions(self.options.jit, self.options.threshold))
+        gen = self.modgen = ModuleGen(module, kinds, arity,
+                                      GenOptions(self.options.jit, self.options.threshold))
         return gen.generate()
+
+    def function_code(self, func: Op, prologue: list[tuple[str, bool]], tag: str) -> types.CodeType:
+        """The VM code of `func` (without counters) with `prologue` lines first: the
+        JIT's native entry (rufc.runtime.tiering). A prologue line marked True runs
+        native code: no Ruff frame stands there (native frames do). The other
+        prologue lines report the position of the function's first line, where the
+        VM's own code would be at that point."""
+        lines = FuncGen(self.modgen, func).generate()
+        head = 2 if len(lines) > 1 and lines[1][0].startswith("    global ") else 1
+        body = lines[head:]
+        first = body[0][1:] if body else (func.line, func.col)
+        where = [(SKIP if native else first) for _, native in prologue]
+        out = lines[:head] + [(text, *pos) for (text, _), pos in zip(prologue, where)] + body
+        filename = f"{self.filename[:-1]} #{tag}>"
+        self.line_tables[filename] = {i + 1: (ln, c) for i, (_, ln, c) in enumerate(out)}
+        code = compile("\n".join(t for t, _, _ in out) + "\n", filename, "exec")
+        return next(c for c in code.co_consts if isinstance(c, types.CodeType))
 
     def load(self, module: Module) -> None:
         gm = self.generated = self.generate(module)
@@ -175,11 +196,18 @@ class VM:
     # ------------------------------------------------------------ errors
 
     def _frame(self, code: types.CodeType, lineno: int) -> Frame | None:
-        """The Ruff frame of a Python frame running generated code, else None."""
-        if code.co_filename != self.filename:
-            return None
+        """The Ruff frame of a Python frame running generated code, else None (also
+        for a JIT entry that is running native code: native frames stand there)."""
         assert self.generated is not None
-        line, col = self.generated.line_table.get(lineno, (0, 0))
+        if code.co_filename == self.filename:
+            table = self.generated.line_table
+        else:
+            table = self.line_tables.get(code.co_filename)   # type: ignore[assignment]
+            if table is None:
+                return None
+        line, col = table.get(lineno, (0, 0))
+        if (line, col) == SKIP:
+            return None
         return Frame(self.generated.func_names.get(code.co_name, code.co_name), line, col)
 
     def ruff_frames(self, tb: types.TracebackType | None,
@@ -190,11 +218,12 @@ class VM:
         out = []
         native = getattr(exc, "ruff_native", None)
         while tb is not None:
-            f = self._frame(tb.tb_frame.f_code, tb.tb_lineno)
-            if f is not None:
-                out.append(f)
-            elif native and tb.tb_frame in native:
+            if native and tb.tb_frame in native:
                 out.extend(Frame(s.func, s.line, s.col) for s in native[tb.tb_frame])
+            else:
+                f = self._frame(tb.tb_frame.f_code, tb.tb_lineno)
+                if f is not None:
+                    out.append(f)
             tb = tb.tb_next
         return out
 

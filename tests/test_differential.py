@@ -43,10 +43,6 @@ def test_tiers_agree(program: Path) -> None:
     base = rufc("run", "--no-jit", str(program), env=env)
     for flags in ([], ["--jit-threshold", "0"]):
         other = rufc("run", *flags, str(program), env=env)
-        if other.stderr != base.stderr and "Maximum call stack depth" in base.stderr:
-            assert (other.stdout, other.exit_code) == (base.stdout, base.exit_code)
-            pytest.xfail("at the call-depth limit the tiers' tracebacks differ in length "
-                         "(docs/jit.md, Call depth)")
         assert other.stdout == base.stdout, f"stdout differs with {flags or 'defaults'}"
         assert other.stderr == base.stderr, f"stderr differs with {flags or 'defaults'}"
         assert other.exit_code == base.exit_code, f"exit code differs with {flags or 'defaults'}"

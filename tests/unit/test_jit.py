@@ -182,4 +182,36 @@ def test_functions_that_stay_in_the_vm_are_named_with_a_reason(tmp_path: Path) -
     f = write(tmp_path, "s.ruff", 'func s(x) {\n    return "a" + x\n}\nprint(s("b"))\n')
     r = rufc(f, "--emit=llvm", "--specialize", "s(other)")
     assert r.exit_code == 0
-    assert "rufc: note: s(other) stays in the VM: argument 1 is not an int, float or bool" in r.stderr
+    assert "rufc: note: s(other) stays in the VM: argument 1 is not an int, float, bool or typed array" in r.stderr
+
+
+DEPTH = """func down(n) {
+    return down(n + 1) + 1
+}
+func mixed(n) {
+    if n > 30 {
+        return vm_down(n)
+    }
+    return mixed(n + 1) + 1
+}
+func vm_down(n) {
+    s := "x" + to_string(n)
+    return vm_down(n + 1) + len(s)
+}
+try {
+    print(mixed(0))
+} except e {
+    print(e.message, len(e.stack), e.line)
+}
+print(down(0))
+"""
+
+
+@pytest.mark.parametrize("depth", ["50", "100", "2000"])
+def test_the_call_depth_limit_is_the_same_in_every_tier(tmp_path: Path, depth: str) -> None:
+    f = write(tmp_path, "depth.ruff", DEPTH)
+    vm = rufc("run", "--no-jit", "--max-depth", depth, f)
+    assert vm.exit_code == 4 and f"Maximum call stack depth of {depth} exceeded" in vm.stderr
+    for flags in (["--jit-threshold", "0"], ["--jit-threshold", "10"], []):
+        r = rufc("run", *flags, "--max-depth", depth, f)
+        assert (r.stdout, r.stderr, r.exit_code) == (vm.stdout, vm.stderr, vm.exit_code), flags
