@@ -13,6 +13,12 @@ What Ruff adds to Python's semantics is spelled out as guards around the fast pa
   Ruff error (the one definition of every rule);
 - static kinds (`rufc.runtime.types`) drop the guards that cannot fire.
 
+The facts about the IR the generator relies on (defs and uses, push idioms, lazy
+global callees, forwarding into locals, maybe-unbound slots) come from
+`rufc.runtime.analysis`; this module only decides how they are spelled in Python.
+Runtime helpers are named through `H` (checked against `rufc.runtime.helpers`, the
+one helper table).
+
 Every generated line maps back to the op it came from (`GeneratedModule.line_table`),
 so runtime errors and `e.stack` get Ruff file:line:col and function names from Python
 tracebacks without any bookkeeping on the fast path.
@@ -28,6 +34,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
+from rufc.runtime import analysis
+from rufc.runtime.helpers import OPERATOR_HELPERS, VM_HELPERS
 from rufc.runtime.types import NUMERIC, Inference, Ranges, slot_of
 
 RANGE_CHECK: Final = "-9223372036854775808 <= {0} <= 9223372036854775807"
@@ -35,10 +43,26 @@ RANGE_CHECK: Final = "-9223372036854775808 <= {0} <= 9223372036854775807"
 _PY_OPS: Final = {"ruff.add": "+", "ruff.sub": "-", "ruff.mul": "*", "ruff.div": "/",
                   "ruff.mod": "%", "ruff.eq": "==", "ruff.ne": "!=", "ruff.lt": "<",
                   "ruff.le": "<=", "ruff.gt": ">", "ruff.ge": ">="}
-_HELPER: Final = {"ruff.add": "ADD", "ruff.sub": "SUB", "ruff.mul": "MUL", "ruff.div": "DIV",
-                  "ruff.mod": "MOD", "ruff.lt": "LT", "ruff.le": "LE", "ruff.gt": "GT",
-                  "ruff.ge": "GE"}
 _VARIANTS: Final = {"Ok": "ROk", "Err": "RErr", "Some": "RSome"}
+
+
+class _Helpers:
+    """The names of runtime helpers in generated code: `H.INDEX` is "INDEX", and
+    `getattr(H, name)` for a name computed elsewhere (`OPERATOR_HELPERS`). Every
+    name is looked up in the helper table (`rufc.runtime.helpers.VM_HELPERS`, which
+    the VM binds into the generated code's namespace) when the code is generated, so
+    a misspelt or removed helper fails the code generator, not the program that
+    reaches that line. The values and hooks the VM binds itself (TRUE, UNBOUND,
+    ON_HOT, ...) are not helpers and are written directly."""
+
+    def __getattr__(self, name: str) -> str:
+        if name not in VM_HELPERS:
+            raise AttributeError(f"generated code calls {name!r}, which is not in "
+                                 f"rufc.runtime.helpers.VM_HELPERS")
+        return name
+
+
+H: Final = _Helpers()
 
 
 def py_name(name: str) -> str:
@@ -80,8 +104,7 @@ class FuncGen:
         self.sym: str = func.attrs["sym_name"]  # type: ignore[assignment]
         self.params: tuple[str, ...] = func.attrs["params"]  # type: ignore[assignment]
         self.slot_names = [s.split(":")[0] for s in func.attrs["slots"]]  # type: ignore[union-attr]
-        self.slot_kinds = [s.split(":")[1] if ":" in s else "mut"
-                           for s in func.attrs["slots"]]  # type: ignore[union-attr]
+        self.slot_kinds = analysis.slot_kinds(func)
         self.cells: set[int] = set(func.attrs["cells"])  # type: ignore[arg-type]
         self.free: tuple[str, ...] = func.attrs["free"]  # type: ignore[assignment]
         # "x:let" / "x:const": a captured immutable binding (LANGUAGE.md §6)
@@ -95,108 +118,25 @@ class FuncGen:
         self.boxed: set[str] = set()   # boxed temporaries of comparison results
         self.skip: set[int] = set()
         self.release: set[int] = set()   # temporaries to drop once stored (copy-on-write)
-        self.defs: dict[int, Op] = {}
-        self.uses: dict[int, int] = {}
-        self._index(func.regions[0])
-        self.push_into: dict[int, int] = {}   # id(call_builtin op) -> slot appended in place
-        self._find_push_idioms(func.regions[0])
+        self.defs: dict[int, Op] = analysis.defs(func)
+        self.uses: dict[int, int] = analysis.use_counts(func)
+        # ids of the call_builtin ops of `a := push(a, x)` that append in place
+        self.push_into = analysis.push_idioms(func, self.defs, self.uses)
         self.globals_written: set[str] = set()
-        self.maybe_slots = self._maybe_slots(func.regions[0])
-        self.lazy_globals: set[int] = set()   # global loads read at their call instead
-        self._find_lazy_global_callees(func.regions[0])
+        self.maybe_slots = analysis.maybe_unbound_slots(func, self.slot_kinds)
+        self.plain_slots = analysis.plain_slots(self.slot_kinds, self.cells, self.maybe_slots)
+        # global loads read at their call instead
+        self.lazy_globals = analysis.lazy_global_callees(func, self.defs, self.uses)
         self.forward: dict[int, str] = {}     # value -> local it is computed straight into
-        self._forward_store: dict[int, Op] = {}
-        self._find_forwarding(func.regions[0])
+        self._forward_store = analysis.forwarding(func, self.uses, self.push_into, self.plain_slots)
+        for v, fw in self._forward_store.items():
+            self.forward[v] = f"v{fw.slot}"
+            self.skip.add(id(fw.store))
         self.loop_id = 0
         self.blocks = 0
         self.is_main = self.sym == MAIN_SYMBOL
 
     # ------------------------------------------------------------ utilities
-
-    def _index(self, region: Region) -> None:
-        """Record the defining op and the number of uses of every value."""
-        stack = [region]
-        while stack:
-            r = stack.pop()
-            for op in r.ops:
-                for res in op.results:
-                    self.defs[res] = op
-                for v in op.operands:
-                    self.uses[v] = self.uses.get(v, 0) + 1
-                stack.extend(op.regions)
-
-    def _find_push_idioms(self, region: Region) -> None:
-        """`a := push(a, x)` (or append): the push may append in place when the variable
-        holds the only reference (LANGUAGE.md §10 requires amortized O(1))."""
-        stack = [region]
-        while stack:
-            r = stack.pop()
-            for op in r.ops:
-                stack.extend(op.regions)
-                if op.name != "ruff.store_var":
-                    continue
-                call = self.defs.get(op.operands[0])
-                if (call is None or call.name != "ruff.call_builtin"
-                        or call.attrs["callee"] not in ("push", "append")
-                        or len(call.operands) != 2 or self.uses.get(call.results[0]) != 1):
-                    continue
-                load = self.defs.get(call.operands[0])
-                if (load is not None and load.name == "ruff.load_var"
-                        and load.attrs["name"] == op.attrs["name"]
-                        and load.attrs["chain"] == op.attrs["chain"]
-                        and self.uses.get(load.results[0]) == 1):
-                    self.push_into[id(call)] = 1
-
-    # Ops that cannot rebind a global (they run no Ruff code and store nothing).
-    _NO_GLOBAL_WRITES: Final = frozenset({
-        "ruff.const", "ruff.load_var", "ruff.add", "ruff.sub", "ruff.mul", "ruff.div",
-        "ruff.mod", "ruff.eq", "ruff.ne", "ruff.lt", "ruff.le", "ruff.gt", "ruff.ge",
-        "ruff.neg", "ruff.not", "ruff.truthy", "ruff.is_null", "ruff.box_bool",
-        "ruff.get_index", "ruff.get_field", "ruff.make_variant", "ruff.get_struct"})
-
-    def _find_lazy_global_callees(self, region: Region) -> None:
-        """`f(args)` with f a global: read f as part of the call (`G_f(args)`), which
-        is the same as reading it first when evaluating the arguments cannot rebind it."""
-        stack = [region]
-        while stack:
-            r = stack.pop()
-            ops = r.ops
-            where = {id(o): k for k, o in enumerate(ops)}
-            for k, op in enumerate(ops):
-                stack.extend(op.regions)
-                if op.name != "ruff.call":
-                    continue
-                load = self.defs.get(op.operands[0])
-                if (load is None or load.name != "ruff.load_var" or id(load) not in where
-                        or load.attrs["chain"] not in (("g",), ("g", "b"))
-                        or self.uses.get(op.operands[0]) != 1):
-                    continue
-                between = ops[where[id(load)] + 1:k]
-                if all(o.name in self._NO_GLOBAL_WRITES and not o.regions for o in between):
-                    self.lazy_globals.add(op.operands[0])
-
-    _FORWARDABLE: Final = frozenset({"ruff.call", "ruff.add", "ruff.sub", "ruff.mul"})
-
-    def _find_forwarding(self, region: Region) -> None:
-        """`x := f(...)` or `x := a + b` (ints): compute straight into x's local instead
-        of a temporary that is then copied (and would keep a second reference)."""
-        stack = [region]
-        while stack:
-            r = stack.pop()
-            for prev, op in zip(r.ops, r.ops[1:]):
-                if (op.name == "ruff.store_var" and prev.name in self._FORWARDABLE
-                        and prev.results and op.operands[0] == prev.results[0]
-                        and self.uses.get(prev.results[0]) == 1
-                        and id(prev) not in self.push_into):
-                    chain = op.attrs["chain"]
-                    slot = slot_of(chain[0]) if len(chain) == 1 else None  # type: ignore[index,arg-type]
-                    if (slot is not None and slot not in self.cells and slot not in self.maybe_slots
-                            and self.slot_kinds[slot] == "mut"):
-                        self.forward[prev.results[0]] = f"v{slot}"
-                        self._forward_store[prev.results[0]] = op
-                        self.skip.add(id(op))
-            for op in r.ops:
-                stack.extend(op.regions)
 
     def dest(self, v: int) -> str:
         """Where an op computes its result v: a forwarded local, or a temporary."""
@@ -205,24 +145,6 @@ class FuncGen:
             return self.tmp(v)
         self.exprs[v] = name
         return name
-
-    def _maybe_slots(self, region: Region) -> set[int]:
-        """Slots that must hold UNBOUND when not bound: read through a '?' chain, checked
-        by a declaration, or of mixed kind."""
-        out: set[int] = {i for i, k in enumerate(self.slot_kinds) if k == "mixed"}
-        stack = [region]
-        while stack:
-            r = stack.pop()
-            for op in r.ops:
-                for ref in op.attrs.get("chain", ()) or ():  # type: ignore[union-attr]
-                    if ref.startswith("l") and ref.endswith("?"):
-                        out.add(int(ref[1:-1]))
-                if op.name == "ruff.declare_var" and op.attrs["check"]:
-                    t = op.attrs["target"]
-                    if isinstance(t, str) and t.startswith("l"):
-                        out.add(int(t[1:]))
-                stack.extend(op.regions)
-        return out
 
     def line(self, text: str, op: Op | None = None) -> None:
         if self.depth > MAX_INDENT:
@@ -349,8 +271,7 @@ class FuncGen:
         getattr(self, "op_" + op.name[5:])(op)
         if op.results and op.results[0] in self._forward_store:
             r = op.results[0]
-            target = self._forward_store[r].attrs["chain"][0]  # type: ignore[index]
-            local = f"v{int(target[1:])}"
+            local = f"v{self._forward_store[r].slot}"
             if self.exprs[r] != local:  # the handler did not compute into the local
                 self.line(f"{local} = {self.e(r)}", op)
                 self._release(r, op)
@@ -411,7 +332,7 @@ class FuncGen:
     def _load_chain(self, t: str, name: str, chain: tuple[str, ...], op: Op) -> None:
         """t := the first bound candidate of chain, else Undefined variable."""
         if not chain:
-            self.line(f"raise UNDEF({name!r})", op)
+            self.line(f"raise {H.UNDEF}({name!r})", op)
             return
         opened = 0
         for i, ref in enumerate(chain):
@@ -425,7 +346,7 @@ class FuncGen:
             if not ref.endswith("?"):
                 break
             if i == len(chain) - 1:
-                self.line(f"if {t} is UNBOUND: raise UNDEF({name!r})", op)
+                self.line(f"if {t} is UNBOUND: raise {H.UNDEF}({name!r})", op)
                 break
             self.line(f"if {t} is UNBOUND:", op)
             self.depth += 1
@@ -436,10 +357,10 @@ class FuncGen:
         kind = self.slot_kinds[slot]
         verb = "mutate" if mutate else "reassign"
         if kind in ("let", "const"):
-            self.line(f"raise IMMUTABLE({verb!r}, {kind!r}, {name!r})", op)
+            self.line(f"raise {H.IMMUTABLE}({verb!r}, {kind!r}, {name!r})", op)
             return
         if kind == "mixed":
-            self.line(f"if k{slot} is not None: raise IMMUTABLE({verb!r}, k{slot}, {name!r})", op)
+            self.line(f"if k{slot} is not None: raise {H.IMMUTABLE}({verb!r}, k{slot}, {name!r})", op)
         if value != self.slot_ref(slot):
             self.line(f"{self.slot_ref(slot)} = {value}", op)
 
@@ -450,7 +371,7 @@ class FuncGen:
             self.globals_written.add(g)
             self.mod.global_names.add(name)
             if name in self.mod.immutable_globals:
-                self.line(f"if {name!r} in IMM: raise IMMUTABLE({'mutate' if mutate else 'reassign'!r}, IMM[{name!r}], {name!r})", op)
+                self.line(f"if {name!r} in IMM: raise {H.IMMUTABLE}({'mutate' if mutate else 'reassign'!r}, IMM[{name!r}], {name!r})", op)
             self.line(f"{g} = {value}", op)
         elif r.startswith("l"):
             self._assign_slot_checked(int(r[1:]), value, name, op, mutate)
@@ -458,7 +379,7 @@ class FuncGen:
             kind = self.free_kinds[int(r[1:])]
             if kind in ("let", "const"):
                 verb = "mutate" if mutate else "reassign"
-                self.line(f"raise IMMUTABLE({verb!r}, {kind!r}, {name!r})", op)
+                self.line(f"raise {H.IMMUTABLE}({verb!r}, {kind!r}, {name!r})", op)
                 return
             self.line(f"f{int(r[1:])}[0] = {value}", op)
 
@@ -550,7 +471,7 @@ class FuncGen:
             return
         slot = int(target[1:])
         if op.attrs["check"]:
-            self.line(f"if {self.slot_ref(slot)} is not UNBOUND: raise DUPLICATE({name!r})", op)
+            self.line(f"if {self.slot_ref(slot)} is not UNBOUND: raise {H.DUPLICATE}({name!r})", op)
         self.line(f"{self.slot_ref(slot)} = {value}", op)
         if self.slot_kinds[slot] == "mixed":
             self.line(f"k{slot} = {None if kind == 'mut' else kind!r}", op)
@@ -572,7 +493,7 @@ class FuncGen:
             vk = self.kind(op.operands[0])
             sk = self.infer.slot_kind(slot)
             checks = [] if sk.startswith("array:") else [f"type({v}) is RArray"]
-            checks.append(f"GRC({v}) == 2")
+            checks.append(f"{H.GRC}({v}) == 2")
             if vk == "int" and sk != "array:int":  # only ints were ever stored: not array('d')
                 checks.append(f"{v}.et is not float")
             elif vk not in ("int", "float"):
@@ -580,17 +501,17 @@ class FuncGen:
             self.line(f"if {' and '.join(checks)}:", op)
             self.depth += 1
             self.guarded(op, f"{v}.data[{i}] = {value}", "(IndexError, TypeError)",
-                         f"{v} = UPDATE({v}, {path!r}, ({i},), {value})")
+                         f"{v} = {H.UPDATE}({v}, {path!r}, ({i},), {value})")
             self.depth -= 1
             self.line("else:", op)
-            self.line(f"    {v} = UPDATE({v}, {path!r}, ({i},), {value})", op)
+            self.line(f"    {v} = {H.UPDATE}({v}, {path!r}, ({i},), {value})", op)
             return
         self.loop_id += 1
         t = f"u{self.loop_id}"
         self._load_chain(t, name, chain, op)
         if not chain:
             return
-        new = f"UPDATE({t}, {path!r}, ({', '.join(indices)}{',' if indices else ''}), {value}, 2)"
+        new = f"{H.UPDATE}({t}, {path!r}, ({', '.join(indices)}{',' if indices else ''}), {value}, 2)"
         # store back to the binding that held it (the first bound candidate)
         if len(chain) == 1 or not chain[0].endswith("?"):
             self._assign_ref(chain[0], new, name, op, mutate=True)
@@ -625,7 +546,7 @@ class FuncGen:
         r = op.results[0]
         name = op.name
         sym = _PY_OPS[name]
-        helper = _HELPER.get(name)
+        helper = getattr(H, OPERATOR_HELPERS[name]) if name in OPERATOR_HELPERS else None
         if name in ("ruff.eq", "ruff.ne"):
             self.exprs[r] = self._equality(a, ka, b, kb, name == "ruff.ne")
             return
@@ -681,17 +602,17 @@ class FuncGen:
         floaty = rk == "float"
         if name == "ruff.div":
             if both_int:
-                self.guarded(op, f"{t} = {a} // {b}", "ZeroDivisionError", f"{t} = DIV({a}, {b})")
+                self.guarded(op, f"{t} = {a} // {b}", "ZeroDivisionError", f"{t} = {H.DIV}({a}, {b})")
                 self.line(f"if {t} < 0 and {t} * {b} != {a}: {t} += 1", op)
-                self.line(f"elif {t} > 9223372036854775807: DIV({a}, {b})", op)
+                self.line(f"elif {t} > 9223372036854775807: {H.DIV}({a}, {b})", op)
                 return
             if floaty:
                 self.guarded(op, f"{t} = {a} / {b}", "(TypeError, ZeroDivisionError)",
-                             f"{t} = DIV({a}, {b})")
+                             f"{t} = {H.DIV}({a}, {b})")
                 return
             self.guarded(op, f"{t} = {a} / {b} if type({a}) is float or type({b}) is float "
-                             f"else DIV({a}, {b})", "(TypeError, ZeroDivisionError)",
-                         f"{t} = DIV({a}, {b})")
+                             f"else {H.DIV}({a}, {b})", "(TypeError, ZeroDivisionError)",
+                         f"{t} = {H.DIV}({a}, {b})")
             return
         # ruff.mod
         if both_int:
@@ -702,18 +623,18 @@ class FuncGen:
                 else:
                     self.line(f"{t} = {a} % {b} if {a} >= 0 else -(-{a} % {b})", op)
                 return
-            self.guarded(op, f"{t} = {a} % {b}", "ZeroDivisionError", f"{t} = MOD({a}, {b})")
+            self.guarded(op, f"{t} = {a} % {b}", "ZeroDivisionError", f"{t} = {H.MOD}({a}, {b})")
             self.line(f"if {t} and ({a} < 0) != ({b} < 0):", op)
             self.line(f"    {t} -= {b}", op)
             self.line(f"elif {b} == -1 and {a} == -9223372036854775808:", op)
-            self.line(f"    MOD({a}, {b})  # MIN % -1 overflows in Ruff (Python gives 0)", op)
+            self.line(f"    {H.MOD}({a}, {b})  # MIN % -1 overflows in Ruff (Python gives 0)", op)
             return
         if floaty:
             # fmod(nan, 0) does not raise: a zero divisor goes to the slow path first
-            self.guarded(op, f"{t} = FMOD({a}, {b}) if {b} else MOD({a}, {b})",
-                         "(TypeError, ValueError)", f"{t} = MOD({a}, {b})")
+            self.guarded(op, f"{t} = {H.FMOD}({a}, {b}) if {b} else {H.MOD}({a}, {b})",
+                         "(TypeError, ValueError)", f"{t} = {H.MOD}({a}, {b})")
             return
-        self.line(f"{t} = MOD({a}, {b})", op)
+        self.line(f"{t} = {H.MOD}({a}, {b})", op)
 
     def _overflow_test(self, op: Op, t: str) -> str | None:
         """A test that is true when the int result t may be outside i64, or None when
@@ -755,8 +676,8 @@ class FuncGen:
         if ka == "int" or kb == "int":
             other = a if kb == "int" else b
             neg = "not " if negate else ""
-            return f"(({a} {eq} {b}) if type({other}) is not float else {neg}EQ({a}, {b}))"
-        return f"({'not ' if negate else ''}EQ({a}, {b}))"
+            return f"(({a} {eq} {b}) if type({other}) is not float else {neg}{H.EQ}({a}, {b}))"
+        return f"({'not ' if negate else ''}{H.EQ}({a}, {b}))"
 
     op_add = op_sub = op_mul = op_div = op_mod = _binary
     op_eq = op_ne = op_lt = op_le = op_gt = op_ge = _binary
@@ -771,10 +692,10 @@ class FuncGen:
             return
         t = self.tmp(r)
         if k == "int":
-            self.line(f"if {a} == -9223372036854775808: NEG({a})", op)
+            self.line(f"if {a} == -9223372036854775808: {H.NEG}({a})", op)
             self.line(f"{t} = -{a}", op)
             return
-        self.line(f"{t} = NEG({a})", op)
+        self.line(f"{t} = {H.NEG}({a})", op)
 
     def op_not(self, op: Op) -> None:
         a_v = op.operands[0]
@@ -783,7 +704,7 @@ class FuncGen:
             return
         a = self.atom(a_v)
         t = self.tmp(op.results[0])
-        self.line(f"{t} = FALSE if {a} is TRUE else TRUE if {a} is FALSE else NOT({a})", op)
+        self.line(f"{t} = FALSE if {a} is TRUE else TRUE if {a} is FALSE else {H.NOT}({a})", op)
 
     def op_truthy(self, op: Op) -> None:
         v = op.operands[0]
@@ -805,14 +726,14 @@ class FuncGen:
             self.exprs[op.results[0]] = f"(type({x}) is {_VARIANTS[tag]})"  # type: ignore[index]
 
     def op_payload(self, op: Op) -> None:
-        self.line(f"{self.tmp(op.results[0])} = PAYLOAD({self.e(op.operands[0])})", op)
+        self.line(f"{self.tmp(op.results[0])} = {H.PAYLOAD}({self.e(op.operands[0])})", op)
 
     def op_try_unwrap(self, op: Op) -> None:
         x = self.obj(op.operands[0])
         t = self.tmp(op.results[0])
         self.line(f"if type({x}) is ROk or type({x}) is RSome: {t} = {x}.value", op)
         self.line(f"elif type({x}) is RErr or {x} is NONE: return {x}", op)
-        self.line("else: raise ERR('Try operator requires Result or Option')", op)
+        self.line(f"else: raise {H.ERR}('Try operator requires Result or Option')", op)
 
     # ---- values and containers
 
@@ -828,25 +749,25 @@ class FuncGen:
         items = [self.e(v) for v in op.operands]
         t = self.tmp(op.results[0])
         if not any(spread):  # type: ignore[arg-type]
-            self.line(f"{t} = MKARR([{', '.join(items)}])", op)
+            self.line(f"{t} = {H.MKARR}([{', '.join(items)}])", op)
         else:
-            self.line(f"{t} = MKARR_SPREAD([{', '.join(items)}], {spread!r})", op)
+            self.line(f"{t} = {H.MKARR_SPREAD}([{', '.join(items)}], {spread!r})", op)
 
     def op_make_dict(self, op: Op) -> None:
         items = [self.e(v) for v in op.operands]
         t = self.tmp(op.results[0])
-        self.line(f"{t} = MKDICT([{', '.join(items)}], {op.attrs['layout']!r})", op)
+        self.line(f"{t} = {H.MKDICT}([{', '.join(items)}], {op.attrs['layout']!r})", op)
 
     def op_make_struct(self, op: Op) -> None:
         items = [self.e(v) for v in op.operands]
         t = self.tmp(op.results[0])
-        self.line(f"{t} = MKSTRUCT({items[0]}, {op.attrs['fields']!r}, [{', '.join(items[1:])}])", op)
+        self.line(f"{t} = {H.MKSTRUCT}({items[0]}, {op.attrs['fields']!r}, [{', '.join(items[1:])}])", op)
 
     def op_interpolate(self, op: Op) -> None:
         parts = []
         for v in op.operands:
             k = self.kind(v)
-            parts.append(self.e(v) if k == "str" else f"TOSTR({self.e(v)})")
+            parts.append(self.e(v) if k == "str" else f"{H.TOSTR}({self.e(v)})")
         self.line(f"{self.tmp(op.results[0])} = ''.join(({', '.join(parts)},))", op)
 
     def op_get_index(self, op: Op) -> None:
@@ -854,18 +775,18 @@ class FuncGen:
         t = self.tmp(op.results[0])
         read = f"{a}.data[{i}]"
         if not self.kind(op.operands[0]).startswith("array:"):
-            read += f" if type({a}) is RArray else INDEX({a}, {i})"
-        self.guarded(op, f"{t} = {read}", "(IndexError, TypeError)", f"{t} = INDEX({a}, {i})")
+            read += f" if type({a}) is RArray else {H.INDEX}({a}, {i})"
+        self.guarded(op, f"{t} = {read}", "(IndexError, TypeError)", f"{t} = {H.INDEX}({a}, {i})")
 
     def op_get_field(self, op: Op) -> None:
-        self.line(f"{self.tmp(op.results[0])} = GETFIELD({self.e(op.operands[0])}, {op.attrs['field']!r})", op)
+        self.line(f"{self.tmp(op.results[0])} = {H.GETFIELD}({self.e(op.operands[0])}, {op.attrs['field']!r})", op)
 
     def op_call(self, op: Op) -> None:
         f = self.atom(op.operands[0])
         args = [self.e(v) for v in op.operands[1:]]
         t = self.dest(op.results[0])
         self.guarded(op, f"{t} = {f}({', '.join(args)})", "TypeError as exc",
-                     f"CALL_FAILED({f}, {len(args)}, exc)")
+                     f"{H.CALL_FAILED}({f}, {len(args)}, exc)")
 
     def op_call_builtin(self, op: Op) -> None:
         name: str = op.attrs["callee"]  # type: ignore[assignment]
@@ -877,7 +798,7 @@ class FuncGen:
         if len(args) < lo or (hi is not None and len(args) > hi):
             for a in args:
                 self.line(f"_ = {a}", op)
-            self.line(f"raise ARITY_BUILTIN({name!r}, {len(args)})", op)
+            self.line(f"raise {H.ARITY_BUILTIN}({name!r}, {len(args)})", op)
             self.exprs[op.results[0]] = "None"
             return
         self.mod.builtins_used.add(name)
@@ -886,16 +807,16 @@ class FuncGen:
             if arr.startswith("v") and arr[1:].isdigit():  # a plain local: inline fast path
                 ka, kx = self.kind(op.operands[0]), self.kind(op.operands[1])
                 checks = [] if ka.startswith("array:") else [f"type({arr}) is RArray"]
-                checks.append(f"GRC({arr}) == 2")
+                checks.append(f"{H.GRC}({arr}) == 2")
                 fits = f"{arr}.et is {kx}" if kx in ("int", "float") else f"type({x}) is {arr}.et"
                 checks.append(f"({arr}.et is None or {fits})")  # list storage takes anything
                 self.line(f"if {' and '.join(checks)}:", op)
                 self.line(f"    {arr}.data.append({x})", op)
                 self.line("else:", op)
-                self.line(f"    {arr} = PUSH_OWNED({arr}, {x}, 1, B_{name})", op)
+                self.line(f"    {arr} = {H.PUSH_OWNED}({arr}, {x}, 1, B_{name})", op)
                 self.exprs[op.results[0]] = arr
             else:
-                self.line(f"{t} = PUSH_OWNED({arr}, {x}, 2, B_{name})", op)
+                self.line(f"{t} = {H.PUSH_OWNED}({arr}, {x}, 2, B_{name})", op)
                 if arr.startswith("t"):
                     self.line(f"{arr} = None", op)  # keep no extra reference to the array
                 self.release.add(op.results[0])
@@ -906,18 +827,18 @@ class FuncGen:
         recv = self.e(op.operands[0])
         args = [self.e(v) for v in op.operands[1:]]
         t = self.tmp(op.results[0])
-        self.line(f"{t} = CALL_METHOD({recv}, {op.attrs['method']!r}, ({', '.join(args)}{',' if args else ''}))", op)
+        self.line(f"{t} = {H.CALL_METHOD}({recv}, {op.attrs['method']!r}, ({', '.join(args)}{',' if args else ''}))", op)
 
     def op_unpack_array(self, op: Op) -> None:
         outs = [self.tmp(r) for r in op.results]
         lhs = f"{', '.join(outs)}{',' if len(outs) == 1 else ''}" if outs else "_"
-        self.line(f"{lhs} = UNPACK_ARRAY({self.e(op.operands[0])}, "
+        self.line(f"{lhs} = {H.UNPACK_ARRAY}({self.e(op.operands[0])}, "
                   f"{op.attrs['count']}, {op.attrs['rest']})", op)
 
     def op_unpack_dict(self, op: Op) -> None:
         outs = [self.tmp(r) for r in op.results]
         lhs = f"{', '.join(outs)}{',' if len(outs) == 1 else ''}" if outs else "_"
-        self.line(f"{lhs} = UNPACK_DICT({self.e(op.operands[0])}, {op.attrs['keys']!r}, "
+        self.line(f"{lhs} = {H.UNPACK_DICT}({self.e(op.operands[0])}, {op.attrs['keys']!r}, "
                   f"{op.attrs['rest']})", op)
 
     # ---- control flow
@@ -1032,8 +953,7 @@ class FuncGen:
                 t: str = o.attrs["target"]  # type: ignore[assignment]
                 if t.startswith("l"):
                     slot = int(t[1:])
-                    if slot not in self.cells and slot not in self.maybe_slots \
-                            and self.slot_kinds[slot] == "mut":
+                    if slot in self.plain_slots:
                         self.skip.add(id(o))
                         self.exprs[arg] = f"v{slot}"
                         return f"v{slot}"
@@ -1048,7 +968,7 @@ class FuncGen:
         if ka == kb == "int" and _is_literal(ec) and kc == "int" and int(ec) != 0:
             rng = f"range({ea}, {eb})" if ec == "1" else f"range({ea}, {eb}, {ec})"
         else:
-            rng = f"RANGE({ea}, {eb}, {ec})"
+            rng = f"{H.RANGE}({ea}, {eb}, {ec})"
         self.enter_block(op)
         rng = self.loop_entry_count(op, rng)
         self.line(f"for {target} in {rng}:", op)
@@ -1061,7 +981,7 @@ class FuncGen:
         it = self.e(op.operands[0])
         target = self.loop_target(op.regions[0])
         self.enter_block(op)
-        it = self.loop_entry_count(op, f"ITER({it})")
+        it = self.loop_entry_count(op, f"{H.ITER}({it})")
         self.line(f"for {target} in {it}:", op)
         self.depth += 1
         self.region(op.regions[0])
@@ -1096,7 +1016,7 @@ class FuncGen:
         self.blocks -= 1
 
     def op_raise(self, op: Op) -> None:
-        self.line(f"raise ERR({op.attrs['message']!r})", op)
+        self.line(f"raise {H.ERR}({op.attrs['message']!r})", op)
 
 
 def _recover(name: str, t: str, a: str, b: str) -> tuple[str, str]:
@@ -1169,7 +1089,7 @@ class ModuleGen:
             func_names["F_" + sym] = func_names["P_" + sym] = op.attrs["name"]  # type: ignore[assignment]
             free = op.attrs["free"]
             has_self = op.attrs["params"][:1] == ("self",)  # type: ignore[index]
-            finish = (f"FINISH(F_{sym}, {op.attrs['name']!r}, {len(op.attrs['params'])}, "  # type: ignore[arg-type]
+            finish = (f"{H.FINISH}(F_{sym}, {op.attrs['name']!r}, {len(op.attrs['params'])}, "  # type: ignore[arg-type]
                       f"{op.attrs['sym_name']!r}, {has_self}")
             here = (op.line, op.col)
             if free:

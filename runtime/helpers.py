@@ -56,6 +56,13 @@ VM_HELPERS: Final[dict[str, Callable[..., Any]]] = {
     "DUPLICATE": support.duplicate, "FINISH": support.finish,
 }
 
+# binary operator -> the VM_HELPERS row its cold-tier slow path calls (the code
+# generator reads the name from here; `==`/`!=` use EQ, negated for `!=`)
+OPERATOR_HELPERS: Final[dict[str, str]] = {
+    "ruff.add": "ADD", "ruff.sub": "SUB", "ruff.mul": "MUL", "ruff.div": "DIV",
+    "ruff.mod": "MOD", "ruff.lt": "LT", "ruff.le": "LE", "ruff.gt": "GT", "ruff.ge": "GE",
+}
+
 # ---------------------------------------------------------------- native state
 
 # Layout of the native state (an array of i64 in memory native code addresses as the

@@ -1,0 +1,198 @@
+"""Facts about one function of the compact `ruff` IR, for the code generators of both tiers.
+
+Kinds (`rufc.runtime.types.Inference`) and value ranges (`rufc.runtime.types.Ranges`)
+live in `rufc.runtime.types`; this module has the other analyses the cold tier's code
+generator (`rufc.runtime.codegen`) relies on. Each function computes a fact about the
+IR only: how the fact is spelled in generated code (Python names such as `v<N>`, the
+lines emitted) stays with the code generator, so the JIT's passes can use the same
+facts for their own lowering.
+
+All functions are pure: they read the IR and never change it. Value ids are the
+integers of the compact encoding; ops are identified by `id(op)` where a set of ops
+is returned (the IR's `Op` compares by value, so two equal ops are still two ops).
+"""
+from __future__ import annotations
+
+from typing import Final, Iterator, NamedTuple
+
+from rufc.dialects.optable import Op, Region
+from rufc.runtime.types import slot_of
+
+
+# ---------------------------------------------------------------- traversal
+
+def walk(region: Region) -> Iterator[Op]:
+    """Every op of a region, nested ones included, in program order (an op before the
+    ops of its regions). Iterative: Ruff blocks may nest deeper than Python recursion."""
+    stack = [iter(region.ops)]
+    while stack:
+        op = next(stack[-1], None)
+        if op is None:
+            stack.pop()
+            continue
+        yield op
+        for r in reversed(op.regions):
+            stack.append(iter(r.ops))
+
+
+def regions(region: Region) -> Iterator[Region]:
+    """The region and every region nested in it. Analyses that look at neighbouring
+    ops (an op and the one right after it) work region by region."""
+    stack = [region]
+    while stack:
+        r = stack.pop()
+        yield r
+        for op in r.ops:
+            stack.extend(op.regions)
+
+
+def defs(func: Op) -> dict[int, Op]:
+    """The op defining each value of a ruff.func (block arguments have none): the
+    code generators look through a value to the op that made it (a push idiom, a
+    global load feeding a call, a container made fresh by the op)."""
+    return {r: op for op in walk(func.regions[0]) for r in op.results}
+
+
+def uses(func: Op) -> dict[int, list[Op]]:
+    """The ops using each value of a ruff.func, once per operand position (an op using
+    a value twice is listed twice). A value with exactly one use can be nested into
+    its user's expression, computed straight into a variable, or dropped after it is
+    stored (so copy-on-write sees the variable as the only owner)."""
+    out: dict[int, list[Op]] = {}
+    for op in walk(func.regions[0]):
+        for v in op.operands:
+            out.setdefault(v, []).append(op)
+    return out
+
+
+def use_counts(func: Op) -> dict[int, int]:
+    """The number of uses of each used value (`uses` counted)."""
+    return {v: len(users) for v, users in uses(func).items()}
+
+
+# ---------------------------------------------------------------- slots
+
+def slot_kinds(func: Op) -> list[str]:
+    """The declaration kind of each local slot: "mut", "let", "const", or "mixed" (one
+    slot declared both mutable and immutable in different places, so the kind of the
+    binding is tracked at run time). Stores to a slot that is not "mut" need a check."""
+    return [s.split(":")[1] if ":" in s else "mut"
+            for s in func.attrs["slots"]]  # type: ignore[union-attr]
+
+
+def maybe_unbound_slots(func: Op, kinds: list[str]) -> set[int]:
+    """Slots that must hold an explicit UNBOUND marker while not bound: slots read
+    through a '?' chain candidate (LANGUAGE.md §5: "maybe bound"), slots whose
+    declaration checks for a duplicate, and slots of mixed kind. Every other slot is
+    always bound where it is read, so it needs no marker and no test."""
+    out: set[int] = {i for i, k in enumerate(kinds) if k == "mixed"}
+    for op in walk(func.regions[0]):
+        for ref in op.attrs.get("chain", ()) or ():  # type: ignore[union-attr]
+            if ref.startswith("l") and ref.endswith("?"):
+                out.add(int(ref[1:-1]))
+        if op.name == "ruff.declare_var" and op.attrs["check"]:
+            t = op.attrs["target"]
+            if isinstance(t, str) and t.startswith("l"):
+                out.add(int(t[1:]))
+    return out
+
+
+def plain_slots(kinds: list[str], cells: set[int], maybe: set[int]) -> set[int]:
+    """Slots that are plain mutable variables: not captured by a closure (a cell), not
+    maybe-unbound, declared `mut` only. A value can be written into such a slot
+    directly (no check, no marker, no cell), e.g. as the loop variable or as the
+    target of a computation."""
+    return {i for i, k in enumerate(kinds) if k == "mut" and i not in cells and i not in maybe}
+
+
+# ---------------------------------------------------------------- idioms
+
+def push_idioms(func: Op, defs: dict[int, Op], counts: dict[int, int]) -> set[int]:
+    """`a := push(a, x)` (or append) where the loaded `a` and the call's result are
+    used nowhere else: the ids of those ruff.call_builtin ops. The push may then
+    append in place when the variable holds the only reference to the array
+    (LANGUAGE.md §10 requires amortized O(1) pushes)."""
+    out: set[int] = set()
+    for op in walk(func.regions[0]):
+        if op.name != "ruff.store_var":
+            continue
+        call = defs.get(op.operands[0])
+        if (call is None or call.name != "ruff.call_builtin"
+                or call.attrs["callee"] not in ("push", "append")
+                or len(call.operands) != 2 or counts.get(call.results[0]) != 1):
+            continue
+        load = defs.get(call.operands[0])
+        if (load is not None and load.name == "ruff.load_var"
+                and load.attrs["name"] == op.attrs["name"]
+                and load.attrs["chain"] == op.attrs["chain"]
+                and counts.get(load.results[0]) == 1):
+            out.add(id(call))
+    return out
+
+
+# Ops that cannot rebind a global (they run no Ruff code and store nothing).
+NO_GLOBAL_WRITES: Final = frozenset({
+    "ruff.const", "ruff.load_var", "ruff.add", "ruff.sub", "ruff.mul", "ruff.div",
+    "ruff.mod", "ruff.eq", "ruff.ne", "ruff.lt", "ruff.le", "ruff.gt", "ruff.ge",
+    "ruff.neg", "ruff.not", "ruff.truthy", "ruff.is_null", "ruff.box_bool",
+    "ruff.get_index", "ruff.get_field", "ruff.make_variant", "ruff.get_struct"})
+
+
+def lazy_global_callees(func: Op, defs: dict[int, Op], counts: dict[int, int]) -> set[int]:
+    """`f(args)` with f a global: the values of the global loads that may be read as
+    part of the call instead of before the arguments. Ruff reads the callee first,
+    but when nothing between the load and the call (in the same block) can rebind a
+    global, reading it at the call gives the same value, and the load needs no
+    temporary of its own."""
+    out: set[int] = set()
+    for r in regions(func.regions[0]):
+        ops = r.ops
+        where = {id(o): k for k, o in enumerate(ops)}
+        for k, op in enumerate(ops):
+            if op.name != "ruff.call":
+                continue
+            load = defs.get(op.operands[0])
+            if (load is None or load.name != "ruff.load_var" or id(load) not in where
+                    or load.attrs["chain"] not in (("g",), ("g", "b"))
+                    or counts.get(op.operands[0]) != 1):
+                continue
+            between = ops[where[id(load)] + 1:k]
+            if all(o.name in NO_GLOBAL_WRITES and not o.regions for o in between):
+                out.add(op.operands[0])
+    return out
+
+
+# Ops whose result may be computed straight into the variable that stores it.
+FORWARDABLE: Final = frozenset({"ruff.call", "ruff.add", "ruff.sub", "ruff.mul"})
+
+
+class Forward(NamedTuple):
+    """A store that can take its value directly: the value is computed into `slot`,
+    and `store` (the ruff.store_var right after the computation) has nothing left
+    to do."""
+    slot: int
+    store: Op
+
+
+def forwarding(func: Op, counts: dict[int, int], push: set[int],
+               plain: set[int]) -> dict[int, Forward]:
+    """`x := f(...)` or `x := a + b`, x a plain slot (see `plain_slots`), the value
+    used only by the store right after the op that computes it: value -> where it
+    can be computed. Computing straight into x saves a temporary that would be
+    copied and would keep a second reference (which copy-on-write would count).
+    Pushes done in place (`push`, see `push_idioms`) already write their variable.
+    This says where the value *can* go; a code generator may still compute it into a
+    temporary (the cold tier does for arithmetic that is not on ints) and then store
+    it as the skipped ruff.store_var would have."""
+    out: dict[int, Forward] = {}
+    for r in regions(func.regions[0]):
+        for prev, op in zip(r.ops, r.ops[1:]):
+            if (op.name == "ruff.store_var" and prev.name in FORWARDABLE
+                    and prev.results and op.operands[0] == prev.results[0]
+                    and counts.get(prev.results[0]) == 1
+                    and id(prev) not in push):
+                chain = op.attrs["chain"]
+                slot = slot_of(chain[0]) if len(chain) == 1 else None  # type: ignore[index,arg-type]
+                if slot is not None and slot in plain:
+                    out[prev.results[0]] = Forward(slot, op)
+    return out
