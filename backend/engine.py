@@ -56,9 +56,13 @@ class Engine:
         target = llvm.Target.from_default_triple()
         self.triple = llvm.get_default_triple()
         # The engine owns its TargetMachine: keep a separate one for layout and asm.
-        self.tm = target.create_target_machine(opt=2, reloc="default", codemodel="jitdefault")
+        self.tm = target.create_target_machine(opt=2, reloc="pic", codemodel="small")
         self.data_layout = str(self.tm.target_data)
-        engine_tm = target.create_target_machine(opt=2, reloc="default", codemodel="jitdefault")
+        # Small code model, position independent: calls within a module are direct
+        # (not through a register loaded with a 64-bit address), and every outside
+        # symbol (helpers, the state, earlier modules) goes through a GOT entry or a
+        # stub that MCJIT places next to the code, so no reference can be out of range.
+        engine_tm = target.create_target_machine(opt=2, reloc="pic", codemodel="small")
         self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), engine_tm)
         self.symbols: dict[str, int] = {}        # registered helper symbols
         self.defined: set[str] = set()           # functions of modules already added
@@ -75,6 +79,10 @@ class Engine:
         """llvmlite IR -> a verified LLVM module (ModuleRef)."""
         module.triple = self.triple
         module.data_layout = self.data_layout
+        for fn in module.functions:
+            # a function defined here is called directly, not through the PLT
+            if not fn.is_declaration and not fn.linkage:
+                fn.linkage = "dso_local"
         try:
             ref = llvm.parse_assembly(str(module))
             ref.verify()

@@ -24,6 +24,7 @@ from rufc.runtime.output import OutputError, stdout_closed
 __all__ = ["open_output", "StdoutTarget", "FileTarget", "EXIT_USAGE"]
 
 EXIT_USAGE = 2
+_CHUNK = 1 << 16
 
 
 class StdoutTarget:
@@ -34,7 +35,11 @@ class StdoutTarget:
             out = sys.stdout
             if out is None:  # started with file descriptor 1 closed
                 raise stdout_closed()
-            return out.write(text)
+            # In pieces: a write() that a closing reader cuts short can return without
+            # an error, which a huge single write would then never see.
+            for i in range(0, len(text), _CHUNK):
+                out.write(text[i:i + _CHUNK])
+            return len(text)
         except (OSError, ValueError) as exc:
             raise OutputError.of(exc) from None
 

@@ -110,6 +110,7 @@ class ProgramInfo:
         self._guess: dict[tuple[str, Kinds], str] = {}
         self._order: list[tuple[str, Kinds]] = []   # _results keys, in computation order
         self._checked: dict[tuple[str, Kinds], str | None] = {}
+        self._reenters: dict[tuple[str, Kinds], bool] = {}
 
     # ------------------------------------------------------------ globals
 
@@ -233,6 +234,38 @@ class ProgramInfo:
             reason = str(exc)
         self._checked[key] = reason
         return reason
+
+    def reenters(self, sym: str, kinds: Kinds, _seen: set[tuple[str, Kinds]] | None = None) -> bool:
+        """May native code of (sym, kinds) run Ruff code in the VM below itself (a call
+        through ruff_rt_call, here or in a function it calls natively)? Then its
+        callers record their position before calling it (the VM code may look at the
+        stack). Builtins cannot run Ruff code: native code has no function values to
+        give them."""
+        key = (sym, kinds)
+        if key in self._reenters:
+            return self._reenters[key]
+        seen = _seen if _seen is not None else set()
+        if key in seen:
+            return False   # a cycle adds nothing the other members do not
+        seen.add(key)
+        func = self.funcs[sym]
+        inf = self.kinds_of(sym, kinds)
+        defs = _defs(func)
+        result = False
+        for op in _walk(func.regions[0]):
+            if op.name != "ruff.call":
+                continue
+            target = self.callee_of(func, op, defs)
+            arg_kinds = tuple(inf.boxed(v) for v in op.operands[1:])
+            if target is None or target.sym is None or not self.direct(target.sym, arg_kinds):
+                result = True
+                break
+            if self.reenters(target.sym, arg_kinds, seen):
+                result = True
+                break
+        if _seen is None or result:
+            self._reenters[key] = result
+        return result
 
     def direct(self, sym: str, kinds: Kinds) -> bool:
         """May a native caller call (sym, kinds) natively?"""

@@ -81,6 +81,11 @@ def ret_type(kind: str) -> Attribute:
     return _TYPES.get(kind, i64)
 
 
+def native_result(kind: str) -> Attribute:
+    """What a native function returns: its result and the error flag."""
+    return llvm.LLVMStructType.from_type_list([ret_type(kind), i1])
+
+
 def _s(op: Operation, name: str) -> str:
     a = op.attributes.get(name) or op.properties.get(name)
     return cast(StringAttr, a).data if a is not None else ""
@@ -132,7 +137,7 @@ class FunctionLowering:
         self.result_kind = _s(f, "ruff.result_kind")
         self.rtype = ret_type(self.result_kind)
         self.body = Region()
-        self.entry = Block(arg_types=[_TYPES[k] for k in self.param_kinds])
+        self.entry = Block(arg_types=[i64, i64, *(_TYPES[k] for k in self.param_kinds)])
         self.body.add_block(self.entry)
         self.block = self.entry
         self.slots: dict[int, SSAValue] = {}
@@ -213,11 +218,20 @@ class FunctionLowering:
         return self.v(llvm.GEPOp(self.base, [llvm.GEP_USE_SSA_VAL], i64, ssa_indices=[index]))
 
     def set_site(self, site: int) -> None:
-        """shadow[depth] := site, before any call."""
+        """shadow[depth] := site: where this frame is, for a traceback."""
         self.emit(llvm.StoreOp(self.const(site, "int"), self.shadow))
 
+    def before_helper(self, site: int | SSAValue) -> None:
+        """A helper may raise or run Ruff code: it learns this frame's depth and
+        position from memory (state[DEPTH], the shadow stack)."""
+        self.emit(llvm.StoreOp(self.depth, self.state_ptr(H.DEPTH)))
+        if isinstance(site, int):
+            self.set_site(site)
+        else:
+            self.emit(llvm.StoreOp(site, self.shadow))
+
     def check_error(self) -> None:
-        """After a call: an error is pending -> unwind."""
+        """After a helper call: an error is pending -> unwind."""
         flag = self.v(llvm.LoadOp(self.state_ptr(H.ERR), i64))
         bad = self.v(llvm.ICmpOp(flag, self.const(0, "int"), _pred("ne")))
         ok = self.new_block()
@@ -238,7 +252,7 @@ class FunctionLowering:
             saved = self.block
             self.goto(self.fail)
             site, x, y = self.fail.args
-            self.emit(llvm.StoreOp(site, self.shadow))
+            self.before_helper(site)
             self.declare("ruff_rt_fail")
             self.emit(llvm.CallOp("ruff_rt_fail", site, x, y, return_type=i64))
             self.emit(llvm.BrOp(self.unwind))
@@ -270,50 +284,56 @@ class FunctionLowering:
     # ------------------------------------------------------------ the function
 
     def lower(self) -> None:
-        # prologue: depth += 1 against the limit
-        self.depth_ptr = self.state_ptr(H.DEPTH)
-        outer = self.v(llvm.LoadOp(self.depth_ptr, i64))
-        self.outer_depth = outer
-        self.depth = self.v(llvm.AddOp(outer, self.const(1, "int")))
-        self.emit(llvm.StoreOp(self.depth, self.depth_ptr))
+        """The function: rf_<name>(i64 depth, i64 limit, args...) -> {result, i1 error}.
+
+        The caller passes this frame's depth (its own + 1) and the segment's depth
+        limit in registers, and the error flag comes back in a register beside the
+        result: a native call costs no memory traffic for any of them. Memory learns
+        the depth only before a helper call."""
+        self.depth, self.limit = self.entry.args[0], self.entry.args[1]
         slot = self.v(llvm.AddOp(self.depth, self.const(H.SHADOW, "int")))
         self.shadow = self.state_ptr(slot)   # this frame's shadow stack entry
-        limit = self.v(llvm.LoadOp(self.state_ptr(H.LIMIT), i64))
-        too_deep = self.v(llvm.ICmpOp(self.depth, limit, _pred("sgt")))
+        too_deep = self.v(llvm.ICmpOp(self.depth, self.limit, _pred("sgt")))
         for i, k in enumerate(self.slot_kinds):
             if k in _TYPES:
                 self.slots[i] = self.alloca(_TYPES[k])
         for i, k in enumerate(self.param_kinds):
-            self.emit(llvm.StoreOp(self.entry.args[i], self.slots[i]))
+            self.emit(llvm.StoreOp(self.entry.args[i + 2], self.slots[i]))
         self.argv = self.alloca(i64, 16)
         self.unwind = self.new_block()
         deep = self.new_block()
         start = self.new_block()
         self.emit(llvm.CondBrOp(too_deep, deep, [], start, []))
         self.goto(deep)
-        # past this segment's limit: the helper computes the exact limit (the VM's,
-        # see docs/jit.md, Call depth) and raises if this frame is beyond it
+        # past this segment's limit: the helper raises the VM's error (docs/jit.md,
+        # Call depth); a cold path that never comes back
         site = H.add_site(H.Site("entry", self.name, 0, 0, name=_s(self.func, "sym_name")))
-        self.set_site(site)
+        self.before_helper(site)
         self.declare("ruff_rt_depth_check")
         self.emit(llvm.CallOp("ruff_rt_depth_check", return_type=i64))
-        self.check_error()
-        self.emit(llvm.BrOp(start))
+        self.emit(llvm.BrOp(self.unwind))
         self.goto(self.unwind)
-        self.emit(llvm.StoreOp(outer, self.depth_ptr))
-        self.emit(llvm.ReturnOp(self.zero(self.result_kind)))
+        self.emit(llvm.ReturnOp(self.pair(self.zero(self.result_kind), True)))
         self.goto(start)
         self.region(self.func.regions[0])
         if not self.terminated():   # falls off the end: null
-            self.emit(llvm.StoreOp(outer, self.depth_ptr))
-            self.emit(llvm.ReturnOp(self.zero(self.result_kind)))
+            self.emit(llvm.ReturnOp(self.pair(self.zero(self.result_kind), False)))
         first = self.entry.first_op
         assert first is not None
         self.entry.insert_ops_before(self.prologue, first)
-        ftype = llvm.LLVMFunctionType([_TYPES[k] for k in self.param_kinds], self.rtype)
+        ftype = llvm.LLVMFunctionType([i64, i64, *(_TYPES[k] for k in self.param_kinds)],
+                                      native_result(self.result_kind))
         self.out.append(llvm.FuncOp(self.symbol, ftype, linkage=llvm.LinkageAttr("external"),
                                     body=self.body))
         self.out.append(self.entry_function())
+
+    def pair(self, value: SSAValue, error: bool | SSAValue) -> SSAValue:
+        """The {result, error} a native function returns."""
+        t = native_result(self.result_kind)
+        undef = self.v(llvm.UndefOp(t))
+        with_value = self.v(llvm.InsertValueOp(DenseArrayBase.from_list(i64, [0]), undef, value))
+        flag = self.const(error, "bool") if isinstance(error, bool) else error
+        return self.v(llvm.InsertValueOp(DenseArrayBase.from_list(i64, [1]), with_value, flag))
 
     def zero(self, kind: str) -> SSAValue:
         return self.const(0, kind if kind in _TYPES else "int")
@@ -334,22 +354,22 @@ class FunctionLowering:
         d1 = self.v(llvm.AddOp(d, self.const(1, "int")))
         mark = self.v(llvm.AddOp(d1, self.const(H.SHADOW, "int")))
         self.emit(llvm.StoreOp(self.const(H.MARKER, "int"), self.state_ptr(mark)))
-        self.emit(llvm.StoreOp(d1, dptr))
-        # a new segment: its own base and a provisional limit (saved and restored)
-        seg_ptr, lim_ptr = self.state_ptr(H.SEGMENT), self.state_ptr(H.LIMIT)
+        # a new segment: its own base (saved and restored) and depth limit
+        seg_ptr = self.state_ptr(H.SEGMENT)
         old_seg = self.v(llvm.LoadOp(seg_ptr, i64))
-        old_lim = self.v(llvm.LoadOp(lim_ptr, i64))
         self.emit(llvm.StoreOp(d1, seg_ptr))
         # native frames this segment may run: as many as the VM could push Python
         # frames from here (CPython's recursion_remaining; see helpers.NativeState)
+        # (+1: the segment's first frame is the entry's own call, whose Python frame
+        # is already counted)
         remp = self.v(llvm.IntToPtrOp(self.v(llvm.LoadOp(self.state_ptr(H.REMAINING), i64))))
         remaining = self.v(llvm.SExtOp(self.v(llvm.LoadOp(remp, i32)), i64))
-        # (+1: the segment's first frame is the stub's own call, whose Python frame
-        # is already counted)
         allowed = self.v(llvm.AddOp(remaining, self.const(1, "int")))
-        self.emit(llvm.StoreOp(self.v(llvm.AddOp(d1, allowed)), lim_ptr))
-        r = self.v(llvm.CallOp(self.symbol, *blk.args, return_type=self.rtype))
-        self.emit(llvm.StoreOp(old_lim, lim_ptr))
+        limit = self.v(llvm.AddOp(d1, allowed))
+        first = self.v(llvm.AddOp(d1, self.const(1, "int")))
+        pair = self.v(llvm.CallOp(self.symbol, first, limit, *blk.args,
+                                  return_type=native_result(self.result_kind)))
+        r = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), pair, self.rtype))
         self.emit(llvm.StoreOp(old_seg, seg_ptr))
         self.emit(llvm.StoreOp(d, dptr))
         flag = self.v(llvm.LoadOp(self.state_ptr(H.ERR), i64))
@@ -632,20 +652,38 @@ class FunctionLowering:
         rk = _strs(op, "ruff.kinds")[0]
         direct = _s(op, "ruff.direct")
         if direct:
-            call_kinds = [self.kind(a) for a in args]
-            types = [_TYPES[k] for k in call_kinds]
-            rtype = ret_type(rk)
-            self.declare_native(direct, types, rtype)
-            line, col = _pos(op)
-            self.set_site(H.add_site(H.Site("call", self.name, line, col, name=_s(op, "ruff.callee"))))
-            r = self.v(llvm.CallOp(direct, *(self.val(a) for a in args), return_type=rtype))
-            self.check_error()
-            self.define(op, r)
+            self.direct_call(op, direct, rk)
             return
         kinds, consts = self.arg_slots(tuple(args))
         site = self.site(op, "call", name=_s(op, "ruff.callee"), arg_kinds=kinds, consts=consts,
                          nargs=len(args), result=rk)
         self.helper_call(op, "ruff_rt_call", site, rk)
+
+    def direct_call(self, op: Operation, symbol: str, rk: str) -> None:
+        """A native call: depth + 1 in, {result, error} out. The call's site goes into
+        the shadow stack before the call when the callee may run VM code (which may
+        look at the stack), else only if the call fails (the traceback needs it)."""
+        args = op.operands[1:]
+        rtype = native_result(rk)
+        self.declare_native(symbol, [i64, i64, *(_TYPES[self.kind(a)] for a in args)], rtype)
+        line, col = _pos(op)
+        site = H.add_site(H.Site("call", self.name, line, col, name=_s(op, "ruff.callee")))
+        eager = "ruff.reenters" in op.attributes
+        if eager:
+            self.set_site(site)
+        deeper = self.v(llvm.AddOp(self.depth, self.const(1, "int")))
+        pair = self.v(llvm.CallOp(symbol, deeper, self.limit, *(self.val(a) for a in args),
+                                  return_type=rtype))
+        r = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), pair, ret_type(rk)))
+        failed = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [1]), pair, i1))
+        bad, ok = self.new_block(), self.new_block()
+        self.emit(llvm.CondBrOp(failed, bad, [], ok, []))
+        self.goto(bad)
+        if not eager:
+            self.set_site(site)
+        self.emit(llvm.BrOp(self.unwind))
+        self.goto(ok)
+        self.define(op, r)
 
     def op_call_builtin(self, op: Operation) -> None:
         rk = _strs(op, "ruff.kinds")[0]
@@ -693,7 +731,7 @@ class FunctionLowering:
 
     def helper_call(self, op: Operation, helper: str, site: int, rk: str) -> None:
         self.declare(helper)
-        self.set_site(site)
+        self.before_helper(site)
         r = self.v(llvm.CallOp(helper, self.const(site, "int"), self.argv, return_type=i64))
         self.check_error()
         if rk in _TYPES:
@@ -708,8 +746,7 @@ class FunctionLowering:
             v = self.convert(self.val(op.operands[0]), self.kind(op.operands[0]), self.result_kind)
         else:
             v = self.zero(self.result_kind)
-        self.emit(llvm.StoreOp(self.outer_depth, self.depth_ptr))
-        self.emit(llvm.ReturnOp(v))
+        self.emit(llvm.ReturnOp(self.pair(v, False)))
 
     def op_if(self, op: Operation) -> None:
         cond = self.val(op.operands[0])

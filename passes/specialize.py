@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
@@ -67,6 +67,8 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
                         xop.attributes["ruff.direct"] = StringAttr(mangle(target.sym, arg_kinds))
                         xop.attributes["ruff.direct_sym"] = StringAttr(target.sym)
                         xop.attributes["ruff.direct_kinds"] = _strs(arg_kinds)
+                        if program.reenters(target.sym, arg_kinds):
+                            xop.attributes["ruff.reenters"] = UnitAttr()
             for region, xregion in zip(op.regions, xop.regions):
                 block = xregion.blocks.first
                 walk(region.ops, list(block.ops) if block is not None else [])

@@ -69,14 +69,13 @@ OPERATOR_HELPERS: Final[dict[str, str]] = {
 # global `ruff_rt_state`).
 ERR: Final = 0          # non-zero: an error is pending (see NativeState.pending)
 DEPTH: Final = 1        # native frames (and entry markers) on the shadow stack
-LIMIT: Final = 2        # the Ruff call-depth limit
+LIMIT: Final = 2        # unused (the depth limit travels in registers)
 ERR_DEPTH: Final = 3    # DEPTH when the error was raised (where the traceback starts)
 SEGMENT: Final = 4      # depth of the entry marker of the innermost native segment
 REMAINING: Final = 5    # address of an int: CPython's recursion_remaining of the VM thread
 SHADOW: Final = 8       # shadow stack: state[SHADOW + d] = site id of frame d's position
 MARKER: Final = -1      # shadow entry of a Python -> native entry (delimits a segment)
-# A segment's frames are checked against the exact call-depth limit once it is this
-# deep (finding the exact limit walks the Python stack: once per deep segment).
+# Before the first native entry; every entry sets the limit of its own segment.
 PROVISIONAL: Final = 64
 
 
@@ -90,9 +89,10 @@ class NativeState:
         self.mem[LIMIT] = PROVISIONAL
         self.pending: BaseException | None = None
         # Native code reads how many Python frames the VM could still push
-        # (tstate->recursion_remaining of this thread); where that field cannot be
-        # found, a constant stands in and the exact limit is found by a stack walk.
-        self._fallback = ctypes.c_int(PROVISIONAL)
+        # (tstate->recursion_remaining of this thread). Where that field cannot be
+        # found (another Python), each segment may run the whole Ruff limit: deep
+        # recursion still ends in the VM's error, but not always at the same call.
+        self._fallback = ctypes.c_int(max_depth + 40)
         address = recursion_remaining_address()
         self.exact = address is not None
         self.mem[REMAINING] = address if address is not None else ctypes.addressof(self._fallback)
@@ -347,29 +347,8 @@ def _fail(rt: Any, site_id: int, a: int, b: int) -> int:
 
 
 def _depth_check(rt: Any) -> int:
-    """A native frame went past its segment's provisional depth limit: set the exact
-    one, the depth at which the VM would fail. The VM fails when a call would put a
-    Python frame at the recursion limit R; the segment's first native frame is the
-    entry stub's call (its Python frame at depth P), each further native frame one
-    more. So native frames up to SEGMENT + R - P may run; a deeper one raises the
-    VM's error, with itself as the innermost frame (as the VM shows it)."""
-    m = rt.state.mem
-    if rt.state.exact:   # the limit native code computed is the VM's already
-        rt.state.fail(RecursionError("maximum Ruff call depth"))
-        return 0
-    try:
-        stub = sys._getframe(2)   # _depth_check <- bound <- (native) <- the stub
-        p = 0
-        f: Any = stub
-        while f is not None:
-            p += 1
-            f = f.f_back
-        exact = m[SEGMENT] + sys.getrecursionlimit() - p
-        m[LIMIT] = min(exact, rt.state.size - SHADOW - 2)
-        if m[DEPTH] > m[LIMIT]:
-            rt.state.fail(RecursionError("maximum Ruff call depth"))
-    except BaseException as exc:  # noqa: BLE001
-        rt.state.fail(exc)
+    """A native frame went past its segment's depth limit: the VM's error."""
+    rt.state.fail(RecursionError("maximum Ruff call depth"))
     return 0
 
 

@@ -90,7 +90,13 @@ class Output:
             buf = getattr(out, "buffer", None)
             if buf is not None:
                 out.flush()  # anything written to sys.stdout directly goes first
-                buf.write(text.encode("utf-8", "surrogatepass"))
+                data = text.encode("utf-8", "surrogatepass")
+                if len(data) <= _LIMIT:
+                    buf.write(data)
+                else:  # in pieces: a big write() cut short by a closing reader can
+                    view = memoryview(data)  # return without an error
+                    for i in range(0, len(data), _LIMIT):
+                        buf.write(view[i:i + _LIMIT])
                 buf.flush()
             else:
                 out.write(text)

@@ -148,8 +148,8 @@ def test_xdsl_and_llvmlite_load_only_when_something_gets_hot(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("stage,needle", [
     ("ruff-opt", 'ruff.symbol = "rf_fib__i"'),
-    ("llvm-dialect", "llvm.func @rf_fib__i(%0: i64) -> i64"),
-    ("llvm", 'define i64 @"rf_fib__i"(i64 %".1")'),
+    ("llvm-dialect", "llvm.func @rf_fib__i(%0: i64, %1: i64, %2: i64) -> !llvm.struct<(i64, i1)>"),
+    ("llvm", 'define {i64, i1} @"rf_fib__i"(i64 %".1", i64 %".2", i64 %".3")'),
     ("llvm-opt", "@llvm.sadd.with.overflow.i64"),
     ("asm", "rf_fib__i:"),
 ])
@@ -164,7 +164,7 @@ def test_specialize_and_function_pick_what_is_shown(tmp_path: Path) -> None:
     f = write(tmp_path, "fib.ruff", FIB)
     r = rufc(f, "--emit=llvm-dialect", "--function", "fib", "--specialize", "fib(float)")
     assert r.exit_code == 0
-    assert "@rf_fib__f(%0: f64) -> f64" in r.stdout
+    assert "@rf_fib__f(%0: i64, %1: i64, %2: f64) -> !llvm.struct<(f64, i1)>" in r.stdout
     bad = rufc(f, "--emit=llvm", "--specialize", "fib(int,int)")
     assert bad.exit_code == 2 and "fib takes 1 arguments" in bad.stderr
     assert rufc(f, "--emit=llvm", "--function", "nope").exit_code == 2
