@@ -289,11 +289,12 @@ class FunctionLowering:
         The caller passes this frame's depth (its own + 1) and the segment's depth
         limit in registers, and the error flag comes back in a register beside the
         result: a native call costs no memory traffic for any of them. Memory learns
-        the depth only before a helper call."""
+        the depth only before a helper call. The caller checks the depth against the
+        limit before the call (see direct_call), so a function that returns at once
+        saves no registers."""
         self.depth, self.limit = self.entry.args[0], self.entry.args[1]
         slot = self.v(llvm.AddOp(self.depth, self.const(H.SHADOW, "int")))
         self.shadow = self.state_ptr(slot)   # this frame's shadow stack entry
-        too_deep = self.v(llvm.ICmpOp(self.depth, self.limit, _pred("sgt")))
         for i, k in enumerate(self.slot_kinds):
             if k in _TYPES:
                 self.slots[i] = self.alloca(_TYPES[k])
@@ -301,17 +302,8 @@ class FunctionLowering:
             self.emit(llvm.StoreOp(self.entry.args[i + 2], self.slots[i]))
         self.argv = self.alloca(i64, 16)
         self.unwind = self.new_block()
-        deep = self.new_block()
         start = self.new_block()
-        self.emit(llvm.CondBrOp(too_deep, deep, [], start, []))
-        self.goto(deep)
-        # past this segment's limit: the helper raises the VM's error (docs/jit.md,
-        # Call depth); a cold path that never comes back
-        site = H.add_site(H.Site("entry", self.name, 0, 0, name=_s(self.func, "sym_name")))
-        self.before_helper(site)
-        self.declare("ruff_rt_depth_check")
-        self.emit(llvm.CallOp("ruff_rt_depth_check", return_type=i64))
-        self.emit(llvm.BrOp(self.unwind))
+        self.emit(llvm.BrOp(start))
         self.goto(self.unwind)
         self.emit(llvm.ReturnOp(self.pair(self.zero(self.result_kind), True)))
         self.goto(start)
@@ -672,6 +664,22 @@ class FunctionLowering:
         if eager:
             self.set_site(site)
         deeper = self.v(llvm.AddOp(self.depth, self.const(1, "int")))
+        # the callee's frame would pass the depth limit: the VM's error, with the
+        # callee as the innermost frame (docs/jit.md, Call depth); a cold path
+        too_deep = self.v(llvm.ICmpOp(deeper, self.limit, _pred("sgt")))
+        deep, go = self.new_block(), self.new_block()
+        self.emit(llvm.CondBrOp(too_deep, deep, [], go, []))
+        self.goto(deep)
+        self.set_site(site)
+        entry = H.add_site(H.Site("entry", _s(op, "ruff.direct_name"), 0, 0,
+                                  name=_s(op, "ruff.direct_sym")))
+        self.emit(llvm.StoreOp(deeper, self.state_ptr(H.DEPTH)))
+        slot = self.v(llvm.AddOp(deeper, self.const(H.SHADOW, "int")))
+        self.emit(llvm.StoreOp(self.const(entry, "int"), self.state_ptr(slot)))
+        self.declare("ruff_rt_depth_check")
+        self.emit(llvm.CallOp("ruff_rt_depth_check", return_type=i64))
+        self.emit(llvm.BrOp(self.unwind))
+        self.goto(go)
         pair = self.v(llvm.CallOp(symbol, deeper, self.limit, *(self.val(a) for a in args),
                                   return_type=rtype))
         r = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), pair, ret_type(rk)))

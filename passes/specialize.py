@@ -66,6 +66,8 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
                     if target.sym is not None and program.direct(target.sym, arg_kinds):
                         xop.attributes["ruff.direct"] = StringAttr(mangle(target.sym, arg_kinds))
                         xop.attributes["ruff.direct_sym"] = StringAttr(target.sym)
+                        xop.attributes["ruff.direct_name"] = StringAttr(
+                            program.funcs[target.sym].attrs["name"])  # type: ignore[arg-type]
                         xop.attributes["ruff.direct_kinds"] = _strs(arg_kinds)
                         if program.reenters(target.sym, arg_kinds):
                             xop.attributes["ruff.reenters"] = UnitAttr()
