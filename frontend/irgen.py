@@ -23,6 +23,7 @@ from typing import Iterable
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region, renumber
 from rufc.frontend import ast as A
+from rufc.frontend.gcpause import paused_gc
 
 UNBOUND, MAYBE, SURE = 0, 1, 2
 
@@ -833,4 +834,5 @@ class IRGen:
 
 def lower_program(program: A.Program, builtins: frozenset[str]) -> Module:
     """Lower a parsed program; `builtins` are the names of the builtin scope."""
-    return IRGen(program, builtins).lower()
+    with paused_gc():
+        return IRGen(program, builtins).lower()

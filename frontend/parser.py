@@ -32,6 +32,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken
 from rufc.frontend import ast as A
 from rufc.frontend.ast import Loc
 from rufc.frontend.errors import RuffSyntaxError
+from rufc.frontend.gcpause import paused_gc
 
 __all__ = ["parse", "tokenize", "get_parser", "get_lark", "RuffParser", "AstBuilder",
            "start_loc", "cache_path", "GRAMMAR_PATH"]
@@ -543,7 +544,7 @@ def parse(source: str, file: str) -> A.Program:
     """Parse a whole Ruff program. Raises RuffSyntaxError (and nothing else) for every
     lexical or syntax error, at its LINE:COL; the first error in the file wins."""
     p = get_parser()
-    with _lock:
+    with _lock, paused_gc():
         return p.parse(source, file)
 
 
