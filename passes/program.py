@@ -111,6 +111,7 @@ class ProgramInfo:
         self._order: list[tuple[str, Kinds]] = []   # _results keys, in computation order
         self._checked: dict[tuple[str, Kinds], str | None] = {}
         self._reenters: dict[tuple[str, Kinds], bool] = {}
+        self._pushes: dict[int, dict[int, Op]] = {}
 
     # ------------------------------------------------------------ globals
 
@@ -234,6 +235,25 @@ class ProgramInfo:
             reason = str(exc)
         self._checked[key] = reason
         return reason
+
+    def pushes(self, func: Op) -> dict[int, Op]:
+        """The `a := push(a, x)` idioms of a function: id(call_builtin) -> the store_var
+        (the cold tier's analysis, runtime/analysis.push_idioms)."""
+        key = id(func)
+        found = self._pushes.get(key)
+        if found is None:
+            from rufc.runtime.analysis import defs as defs_of
+            from rufc.runtime.analysis import push_idioms, use_counts
+            d = defs_of(func)
+            calls = push_idioms(func, d, use_counts(func))
+            found = {}
+            for op in _walk(func.regions[0]):
+                if op.name == "ruff.store_var":
+                    call = d.get(op.operands[0])
+                    if call is not None and id(call) in calls:
+                        found[id(call)] = op
+            self._pushes[key] = found
+        return found
 
     def reenters(self, sym: str, kinds: Kinds, _seen: set[tuple[str, Kinds]] | None = None) -> bool:
         """May native code of (sym, kinds) run Ruff code in the VM below itself (a call
@@ -398,6 +418,26 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
         if rk not in RESULT_KINDS and uses.get(op.results[0]):
             raise Unsupported(f"result of call at {where} is not always an int, float, bool "
                               f"or null ({rk})")
+        return
+    if name == "ruff.call_builtin" and id(op) in info.pushes(func):
+        a, x = op.operands
+        if inf.kind(a) not in ARRAY_KINDS or inf.kind(op.results[0]) != inf.kind(a) \
+                or inf.boxed(x) != inf.kind(a)[6:]:
+            raise Unsupported(f"push at {where} of a {inf.boxed(x)} onto a {inf.kind(a)}")
+        return
+    if name == "ruff.update_path":
+        chain = op.attrs["chain"]  # type: ignore[assignment]
+        if op.attrs["path"] != ("[]",) or len(chain) != 1:
+            raise Unsupported(f"assignment to a part of '{op.attrs['name']}' at {where} "
+                              f"(only a[i] := v on a local typed array compiles)")
+        slot = local_slot(chain[0])
+        kind = inf.slot_kind(slot)
+        if kind not in ARRAY_KINDS or ":" in slots[slot]:
+            raise Unsupported(f"'{op.attrs['name']}' at {where} is not a mutable local "
+                              f"typed array")
+        if inf.boxed(op.operands[0]) != kind[6:] or inf.kind(op.operands[1]) != "int":
+            raise Unsupported(f"a[i] := v at {where} stores a {inf.boxed(op.operands[0])} "
+                              f"into a {kind} or indexes by a {inf.kind(op.operands[1])}")
         return
     if name == "ruff.call_builtin":
         _check_call_args(op.operands, inf, defs, where)

@@ -64,6 +64,7 @@ _ICMP = {"ruff.lt": "slt", "ruff.le": "sle", "ruff.gt": "sgt", "ruff.ge": "sge",
          "ruff.eq": "eq", "ruff.ne": "ne"}
 _FCMP = {"ruff.lt": "olt", "ruff.le": "ole", "ruff.gt": "ogt", "ruff.ge": "oge"}
 EPSILON = 2.220446049250313e-16
+_ARRAYS = ("array:int", "array:float")
 _MATH = {"sqrt": 1, "abs": 1, "floor": 1, "ceil": 1, "min": 2, "max": 2}   # name -> arity
 I64_MIN = -(1 << 63)
 # What an entry function returns when an error is pending (the stub then checks the
@@ -298,17 +299,23 @@ class FunctionLowering:
         for i, k in enumerate(self.slot_kinds):
             if k in _TYPES:
                 self.slots[i] = self.alloca(_TYPES[k])
+                if k in _ARRAYS:   # no reference yet (Py_DecRef(NULL) does nothing)
+                    self.emit(llvm.StoreOp(self.v(llvm.ZeroOp.create(result_types=[PTR])), self.slots[i]))
         for i, k in enumerate(self.param_kinds):
+            if k in _ARRAYS:
+                self.incref(self.entry.args[i + 2])
             self.emit(llvm.StoreOp(self.entry.args[i + 2], self.slots[i]))
         self.argv = self.alloca(i64, 16)
         self.unwind = self.new_block()
         start = self.new_block()
         self.emit(llvm.BrOp(start))
         self.goto(self.unwind)
+        self.release_arrays()
         self.emit(llvm.ReturnOp(self.pair(self.zero(self.result_kind), True)))
         self.goto(start)
         self.region(self.func.regions[0])
         if not self.terminated():   # falls off the end: null
+            self.release_arrays()
             self.emit(llvm.ReturnOp(self.pair(self.zero(self.result_kind), False)))
         first = self.entry.first_op
         assert first is not None
@@ -439,7 +446,119 @@ class FunctionLowering:
         self.define(op, self.v(llvm.LoadOp(self.slots[slot], _TYPES[self.slot_kinds[slot]])))
 
     def store(self, slot: int, v: SSAValue, kind: str) -> None:
+        if self.slot_kinds[slot] in _ARRAYS:
+            self.store_array(slot, v)
+            return
         self.emit(llvm.StoreOp(self.convert(v, kind, self.slot_kinds[slot]), self.slots[slot]))
+
+    # ---- references to arrays
+    #
+    # Ownership rule: every array slot holds one reference of its own (taken when the
+    # slot is assigned, including parameters on entry; released when it is assigned
+    # again and on every way out of the function). SSA values are borrowed from the
+    # slot they were loaded from. So a reference count of 1 means this variable alone
+    # holds the array, and native code changes it in place exactly when that is so;
+    # otherwise it copies first, as the VM's copy-on-write does (the VM may find more
+    # arrays unshared than native code does, which only costs a copy).
+
+    def incref(self, p: SSAValue) -> None:
+        self.declare("Py_IncRef")
+        self.emit(llvm.CallOp("Py_IncRef", p))
+
+    def decref(self, p: SSAValue) -> None:
+        self.declare("Py_DecRef")   # Py_DecRef(NULL) does nothing
+        self.emit(llvm.CallOp("Py_DecRef", p))
+
+    def store_array(self, slot: int, p: SSAValue) -> None:
+        self.incref(p)
+        old = self.v(llvm.LoadOp(self.slots[slot], PTR))
+        self.emit(llvm.StoreOp(p, self.slots[slot]))
+        self.decref(old)
+
+    def release_arrays(self) -> None:
+        """Before leaving the function: drop the references the array slots hold."""
+        for slot, k in enumerate(self.slot_kinds):
+            if k in _ARRAYS and slot in self.slots:
+                self.decref(self.v(llvm.LoadOp(self.slots[slot], PTR)))
+
+    def unique(self, p: SSAValue) -> SSAValue:
+        """Is the array's reference count 1 (only this slot holds it)?"""
+        rc = self.v(llvm.LoadOp(p, i64))
+        return self.v(llvm.ICmpOp(rc, self.const(1, "int"), _pred("eq")))
+
+    def own(self, slot: int) -> SSAValue:
+        """The slot's array, copied first unless the slot alone holds it."""
+        p = self.v(llvm.LoadOp(self.slots[slot], PTR))
+        shared, done = self.new_block(), self.new_block()
+        self.emit(llvm.CondBrOp(self.unique(p), done, [], shared, []))
+        self.goto(shared)
+        self.declare("ruff_rt_array_copy")
+        self.emit(llvm.StoreOp(self.depth, self.state_ptr(H.DEPTH)))
+        q = self.v(llvm.IntToPtrOp(self.v(llvm.CallOp(
+            "ruff_rt_array_copy", self.v(llvm.PtrToIntOp(p, i64)), return_type=i64))))
+        self.check_error()
+        self.emit(llvm.StoreOp(q, self.slots[slot]))
+        self.decref(p)
+        self.emit(llvm.BrOp(done))
+        self.goto(done)
+        return self.v(llvm.LoadOp(self.slots[slot], PTR))
+
+    def op_update_path(self, op: Operation) -> None:
+        """`a[i] := v` on a typed array variable: the VM's bounds error, copy on
+        write, then a store into the buffer."""
+        value, index = op.operands
+        slot = int(_strs(op, "chain")[0][1:])
+        kind = self.slot_kinds[slot]
+        elem = "float" if kind == "array:float" else "int"
+        p = self.v(llvm.LoadOp(self.slots[slot], PTR))
+        idx = self.val(index)
+        real = self.checked_index(op, p, idx, kind, "ruff.set_index")
+        p = self.own(slot)
+        items = self.array_parts(p)[1]
+        ptr = self.v(llvm.GEPOp(items, [llvm.GEP_USE_SSA_VAL], _TYPES[elem], ssa_indices=[real]))
+        self.emit(llvm.StoreOp(self.val(value), ptr))
+
+    def push(self, op: Operation, slot: int) -> None:
+        """`a := push(a, x)` (the idiom; the store that follows is skipped): append in
+        the buffer when the variable alone holds the array and there is room (what
+        array.append does, without a call), else the helper (copy, or grow)."""
+        layout = H.array_layout()
+        assert layout is not None
+        kind = self.slot_kinds[slot]
+        elem = "float" if kind == "array:float" else "int"
+        x = self.val(op.operands[1])
+        p = self.v(llvm.LoadOp(self.slots[slot], PTR))
+        data = self.v(llvm.LoadOp(self.v(llvm.GEPOp(p, [layout.data], i8)), PTR))
+        size_ptr = self.v(llvm.GEPOp(data, [layout.size], i8))
+        size = self.v(llvm.LoadOp(size_ptr, i64))
+        cap = self.v(llvm.LoadOp(self.v(llvm.GEPOp(data, [layout.allocated], i8)), i64))
+        exports = self.v(llvm.LoadOp(self.v(llvm.GEPOp(data, [layout.exports], i8)), i64))
+        unique = self.unique(p)
+        room = self.v(llvm.ICmpOp(size, cap, _pred("slt")))
+        free = self.v(llvm.ICmpOp(exports, self.const(0, "int"), _pred("eq")))
+        fast = self.v(llvm.AndOp(unique, self.v(llvm.AndOp(room, free))))
+        inline, slow, done = self.new_block(), self.new_block(), self.new_block()
+        self.emit(llvm.CondBrOp(fast, inline, [], slow, []))
+        self.goto(inline)
+        items = self.v(llvm.LoadOp(self.v(llvm.GEPOp(data, [layout.items], i8)), PTR))
+        at = self.v(llvm.GEPOp(items, [llvm.GEP_USE_SSA_VAL], _TYPES[elem], ssa_indices=[size]))
+        self.emit(llvm.StoreOp(x, at))
+        self.emit(llvm.StoreOp(self.v(llvm.AddOp(size, self.const(1, "int"))), size_ptr))
+        self.emit(llvm.BrOp(done))
+        self.goto(slow)
+        site = self.site(op, "builtin", name=_s(op, "callee"), arg_kinds=(kind, elem), nargs=2)
+        self.before_helper(site)
+        self.declare("ruff_rt_array_push")
+        flag = self.v(llvm.ZExtOp(unique, i64))
+        q = self.v(llvm.CallOp("ruff_rt_array_push", self.const(site, "int"),
+                               self.v(llvm.PtrToIntOp(p, i64)), self.bits(x, elem), flag,
+                               return_type=i64))
+        self.check_error()
+        self.emit(llvm.StoreOp(self.v(llvm.IntToPtrOp(q)), self.slots[slot]))
+        self.decref(p)
+        self.emit(llvm.BrOp(done))
+        self.goto(done)
+        self.define(op, self.v(llvm.LoadOp(self.slots[slot], PTR)))
 
     def convert(self, v: SSAValue, have: str, want: str) -> SSAValue:
         if have == want or (have in ("bool", "i1") and want in ("bool", "i1")):
@@ -447,6 +566,8 @@ class FunctionLowering:
         raise LoweringError(f"cannot convert {have} to {want}")
 
     def op_store_var(self, op: Operation) -> None:
+        if "ruff.push_store" in op.attributes:
+            return   # the push already updated the variable
         chain = _strs(op, "chain")
         ref = chain[0] if chain else _s(op, "create")
         self.store(int(ref[1:]), self.val(op.operands[0]), self.kind(op.operands[0]))
@@ -548,17 +669,25 @@ class FunctionLowering:
         items = self.v(llvm.LoadOp(self.v(llvm.GEPOp(data, [layout.items], i8)), PTR))
         return size, items
 
-    def op_get_index(self, op: Operation) -> None:
-        """a[i]: a negative i counts from the end; out of range raises the VM's error."""
-        a, i = op.operands
-        arr, idx = self.val(a), self.val(i)
-        size, items = self.array_parts(arr)
+    def checked_index(self, op: Operation, arr: SSAValue, idx: SSAValue, kind: str,
+                      name: str) -> SSAValue:
+        """The element position of index idx (negative counts from the end); out of
+        range raises the VM's error (`name` is the semantics operation)."""
+        size = self.array_parts(arr)[0]
         neg = self.v(llvm.ICmpOp(idx, self.const(0, "int"), _pred("slt")))
         wrapped = self.v(llvm.AddOp(idx, size))
         real = self.v(llvm.SelectOp(neg, wrapped, idx))
         # unsigned compare: real < 0 or real >= size in one test
         bad = self.v(llvm.ICmpOp(real, size, _pred("uge")))
-        self.fail_if(bad, op, "ruff.get_index", arr, idx, (self.kind(a), "int"))
+        self.fail_if(bad, op, name, arr, idx, (kind, "int"))
+        return real
+
+    def op_get_index(self, op: Operation) -> None:
+        """a[i]: a negative i counts from the end; out of range raises the VM's error."""
+        a, i = op.operands
+        arr, idx = self.val(a), self.val(i)
+        real = self.checked_index(op, arr, idx, self.kind(a), "ruff.get_index")
+        items = self.array_parts(arr)[1]
         elem = "float" if self.kind(a) == "array:float" else "int"
         ptr = self.v(llvm.GEPOp(items, [llvm.GEP_USE_SSA_VAL], _TYPES[elem], ssa_indices=[real]))
         self.define(op, self.v(llvm.LoadOp(ptr, _TYPES[elem])))
@@ -697,6 +826,9 @@ class FunctionLowering:
         rk = _strs(op, "ruff.kinds")[0]
         callee = _s(op, "callee")
         kinds = [self.kind(v) for v in op.operands]
+        if "ruff.push_into" in op.attributes:
+            self.push(op, cast(IntegerAttr, op.attributes["ruff.push_into"]).value.data)
+            return
         if callee == "len" and len(kinds) == 1 and kinds[0].startswith("array:"):
             self.define(op, self.array_parts(self.val(op.operands[0]))[0])
             return
@@ -754,6 +886,7 @@ class FunctionLowering:
             v = self.convert(self.val(op.operands[0]), self.kind(op.operands[0]), self.result_kind)
         else:
             v = self.zero(self.result_kind)
+        self.release_arrays()
         self.emit(llvm.ReturnOp(self.pair(v, False)))
 
     def op_if(self, op: Operation) -> None:
@@ -884,9 +1017,13 @@ def lower_module(module: ModuleOp) -> None:
     def declare(name: str) -> None:
         if name in declared:
             return
-        h = H.HELPERS_BY_NAME[name]
-        types = {"i64": i64, "ptr": PTR, "double": f64}
-        ftype = llvm.LLVMFunctionType([types[a] for a in h.args], types[h.ret])
+        types = {"i64": i64, "ptr": PTR, "double": f64, "void": llvm.LLVMVoidType()}
+        if name in H.C_FUNCTIONS:
+            ret, fargs = H.C_FUNCTIONS[name]
+        else:
+            h = H.HELPERS_BY_NAME[name]
+            ret, fargs = h.ret, h.args
+        ftype = llvm.LLVMFunctionType([types[a] for a in fargs], types[ret])
         declared[name] = llvm.FuncOp(name, ftype, linkage=llvm.LinkageAttr("external"))
 
     def declare_native(name: str, args: list[Attribute], ret: Attribute) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
@@ -52,12 +52,21 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     xfunc.attributes["ruff.slot_kinds"] = _strs([inf.slot_kind(i) for i in range(n)])
     xfunc.attributes["ruff.result_kind"] = StringAttr(program.result_kind(sym, kinds) or "any")
 
+    pushes = program.pushes(func)
+    push_stores = {id(store): call for call, store in pushes.items()}
+
     def walk(ops: list[Op], xops: list[Operation]) -> None:
         if len(ops) != len(xops):
             raise ValueError(f"@{sym}: the xDSL function does not match its compact form")
         for op, xop in zip(ops, xops):
             if op.results:
                 xop.attributes["ruff.kinds"] = _strs([inf.kind(r) for r in op.results])
+            if id(op) in pushes:   # a := push(a, x): appends to a's slot
+                chain: tuple[str, ...] = pushes[id(op)].attrs["chain"]  # type: ignore[assignment]
+                ref = chain[0] if chain else pushes[id(op)].attrs["create"]
+                xop.attributes["ruff.push_into"] = IntegerAttr(int(ref[1:]), 64)  # type: ignore[index]
+            if id(op) in push_stores:
+                xop.attributes["ruff.push_store"] = UnitAttr()
             if op.name == "ruff.call":
                 target = program.callee_of(func, op, defs)
                 if target is not None:

@@ -171,12 +171,17 @@ def decode(kind: str, bits: int) -> Any:
 
 @dataclass(frozen=True)
 class ArrayLayout:
-    """Where native code finds a typed array's elements (CPython's object layout):
-    RArray.data at `data` bytes into the RArray; in the array.array, the length at
-    `size` and the element buffer pointer at `items`."""
+    """Where native code finds a typed array's parts (CPython's object layout): every
+    object's reference count at 0; RArray.data at `data` bytes into the RArray; in
+    the array.array, the length at `size`, the element buffer pointer at `items`, the
+    capacity at `allocated`, and the count of exported buffers (which forbid a
+    resize) at `exports`."""
     data: int
     size: int
     items: int
+    allocated: int = 32
+    exports: int = 56
+    refcnt: int = 0
 
 
 _LAYOUT: list[ArrayLayout | None] = []
@@ -217,10 +222,16 @@ def array_layout() -> ArrayLayout | None:
             for code, items in (("q", [1, 2, 3]), ("d", [0.5])):
                 a = RArray(_array(code, items))
                 base = id(a)
-                ok = (ctypes.c_void_p.from_address(base + 16).value == id(a.data)
-                      and ctypes.c_ssize_t.from_address(id(a.data) + 16).value == len(items)
-                      and ctypes.c_void_p.from_address(id(a.data) + 24).value
-                      == a.data.buffer_info()[0])
+                d = id(a.data)
+                ok = (ctypes.c_void_p.from_address(base + 16).value == d
+                      and ctypes.c_ssize_t.from_address(d + 16).value == len(items)
+                      and ctypes.c_void_p.from_address(d + 24).value == a.data.buffer_info()[0]
+                      and ctypes.c_ssize_t.from_address(d + 32).value >= len(items)
+                      and ctypes.c_ssize_t.from_address(base).value == sys.getrefcount(a) - 1)
+                view = memoryview(a.data)
+                ok = ok and ctypes.c_ssize_t.from_address(d + 56).value == 1
+                view.release()
+                ok = ok and ctypes.c_ssize_t.from_address(d + 56).value == 0
                 if not ok:
                     layout = None
         except (ValueError, OverflowError):   # pragma: no cover - another interpreter
@@ -322,7 +333,11 @@ def _builtin(rt: Any, site_id: int, argv: Any) -> int:
         sys.setrecursionlimit(limit)
 
 
-_OPS: Final = {"ruff.add": semantics.add, "ruff.sub": semantics.sub, "ruff.mul": semantics.mul,
+def _set_index_error(a: Any, i: Any) -> None:
+    semantics.set_index(a, i, None)   # the index is out of bounds: raises first
+
+
+_OPS: Final = {"ruff.set_index": _set_index_error, "ruff.add": semantics.add, "ruff.sub": semantics.sub, "ruff.mul": semantics.mul,
                "ruff.div": semantics.div, "ruff.mod": semantics.mod, "ruff.neg": semantics.neg,
                "ruff.get_index": semantics.get_index}
 
@@ -346,6 +361,38 @@ def _fail(rt: Any, site_id: int, a: int, b: int) -> int:
         return 0
 
 
+def _new_ref(obj: Any) -> int:
+    """The address of obj, with a reference that native code now owns."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
+    return id(obj)
+
+
+def _array_copy(rt: Any, arr: int) -> int:
+    """Copy on write: native code is about to change an array something else holds."""
+    try:
+        return _new_ref(ctypes.cast(ctypes.c_void_p(arr), ctypes.py_object).value.copy())
+    except BaseException as exc:  # noqa: BLE001
+        rt.state.fail(exc)
+        return 0
+
+
+def _array_push(rt: Any, site_id: int, arr: int, bits: int, unique: int) -> int:
+    """`a := push(a, x)` when the inline path cannot: the array is shared (push's
+    copy), or its buffer is full (append in place, which grows it). Returns the
+    variable's new array, a reference native code owns."""
+    try:
+        site = SITES[site_id]
+        a = ctypes.cast(ctypes.c_void_p(arr), ctypes.py_object).value
+        x = decode(site.arg_kinds[1], bits)
+        if unique:
+            a.append(x)
+            return _new_ref(a)
+        return _new_ref(rt.builtins[site.name](a, x))
+    except BaseException as exc:  # noqa: BLE001
+        rt.state.fail(exc)
+        return 0
+
+
 def _depth_check(rt: Any) -> int:
     """A native frame went past its segment's depth limit: the VM's error."""
     rt.state.fail(RecursionError("maximum Ruff call depth"))
@@ -360,10 +407,25 @@ NATIVE_HELPERS: Final[tuple[Helper, ...]] = (
     Helper("ruff_rt_fail", "i64", ("i64", "i64", "i64"), _fail,
            "raise the error of a failed operator (overflow, division by zero)"),
     Helper("ruff_rt_depth_check", "i64", (), _depth_check,
-           "set the exact call-depth limit of a deep segment; raise if past it"),
+           "a frame past its segment's depth limit: raise the VM's error"),
+    Helper("ruff_rt_array_copy", "i64", ("i64",), _array_copy,
+           "copy an array native code is about to change (a reference native code owns)"),
+    Helper("ruff_rt_array_push", "i64", ("i64", "i64", "i64", "i64"), _array_push,
+           "a := push(a, x) that the inline path cannot do (shared or full)"),
 )
 
 HELPERS_BY_NAME: Final = {h.name: h for h in NATIVE_HELPERS}
+
+# CPython's own functions native code calls (with the GIL held, as every native call
+# is entered from Python): the reference counts of the arrays native variables hold.
+C_FUNCTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "Py_IncRef": ("void", ("ptr",)),
+    "Py_DecRef": ("void", ("ptr",)),
+}
+
+
+def c_function_address(name: str) -> int:
+    return ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value or 0
 
 _CTYPES: Final = {"i64": ctypes.c_int64, "ptr": ctypes.POINTER(ctypes.c_int64),
                   "double": ctypes.c_double}

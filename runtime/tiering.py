@@ -186,6 +186,8 @@ class JIT:
         self.info = ProgramInfo(self.module, builtin_result_kinds(BUILTINS),
                                 is_bound=lambda name: "G_" + py_name(name) in ns)
         self.engine.register_symbol("ruff_rt_state", self.state.address)
+        for name in H.C_FUNCTIONS:
+            self.engine.register_symbol(name, H.c_function_address(name))
         for h in H.NATIVE_HELPERS:
             cb = H.ctypes_signature(h)(_bind(h.impl, self))
             self.callbacks.append(cb)

@@ -174,7 +174,8 @@ def test_error_value_fields() -> None:
 def test_call_counters_reach_the_hot_hook(jit: bool) -> None:
     module = lower_program(parse("func f(x) { return x }\nfor i in range(150) { f(i) }", "t.ruff"), NAMES)
     seen: list[str] = []
-    vm = VM(VMOptions(jit=jit, threshold=100, compile_hook=lambda fn: seen.append(fn.ruff_name)))
+    vm = VM(VMOptions(jit=jit, threshold=100,
+                      compile_hook=lambda fn, args: bool(seen.append(fn.ruff_name))))
     vm.load(module)
     vm.run()
     assert seen == (["f"] if jit else [])
