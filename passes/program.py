@@ -255,6 +255,30 @@ class ProgramInfo:
             self._pushes[key] = found
         return found
 
+    def literal_kind(self, op: Op, inf: Inference, uses: dict[int, list[Op]],
+                     where: str) -> str:
+        """The typed-array kind an array literal is stored as. Native code builds a
+        literal only straight into a local array variable (which then owns it), with
+        elements all ints or all floats; an empty literal takes the variable's kind."""
+        users = uses.get(op.results[0], [])
+        if any(op.attrs["spread"]) or len(users) != 1:  # type: ignore[arg-type]
+            raise Unsupported(f"array literal at {where} is not assigned to a variable")
+        store = users[0]
+        ref = (store.attrs["target"] if store.name == "ruff.declare_var" else
+               (store.attrs["chain"][0] if len(store.attrs["chain"]) == 1  # type: ignore[arg-type,index]
+                else store.attrs["create"] if not store.attrs["chain"] else ""))
+        slot = slot_of(ref) if store.name in ("ruff.declare_var", "ruff.store_var") \
+            and isinstance(ref, str) else None
+        if slot is None or inf.slot_kind(slot) not in ARRAY_KINDS:
+            raise Unsupported(f"array literal at {where} is not stored in a typed array "
+                              f"variable")
+        kind = inf.slot_kind(slot)
+        for v in op.operands:
+            if inf.boxed(v) != kind[6:]:
+                raise Unsupported(f"array literal at {where} holds a {inf.boxed(v)} "
+                                  f"in a {kind}")
+        return kind
+
     def reenters(self, sym: str, kinds: Kinds, _seen: set[tuple[str, Kinds]] | None = None) -> bool:
         """May native code of (sym, kinds) run Ruff code in the VM below itself (a call
         through ruff_rt_call, here or in a function it calls natively)? Then its
@@ -372,7 +396,7 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
         slot = local_slot(ref)
         if name == "ruff.store_var" and ":" in slots[slot]:
             raise Unsupported(f"assignment to immutable '{op.attrs['name']}' at {where}")
-        native(op.operands[0], kinds=NATIVE_KINDS)
+        native(op.operands[0], kinds=NATIVE_KINDS | {"array:empty"})
         return
     if name in _ARITH or name in _COMPARE:
         for v in op.operands:
@@ -424,6 +448,9 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
         if inf.kind(a) not in ARRAY_KINDS or inf.kind(op.results[0]) != inf.kind(a) \
                 or inf.boxed(x) != inf.kind(a)[6:]:
             raise Unsupported(f"push at {where} of a {inf.boxed(x)} onto a {inf.kind(a)}")
+        return
+    if name == "ruff.make_array":
+        info.literal_kind(op, inf, uses, where)
         return
     if name == "ruff.update_path":
         chain = op.attrs["chain"]  # type: ignore[assignment]

@@ -144,6 +144,7 @@ class FunctionLowering:
         self.slots: dict[int, SSAValue] = {}
         self.prologue: list[Operation] = []   # allocas, placed first in the entry block
         self.consts: dict[tuple[Any, ...], SSAValue] = {}
+        self.owned: set[SSAValue] = set()   # new array references a store takes over
         self.fail: Block | None = None   # the shared block that raises an operator's error
         self.base: SSAValue | None = None
         self.state_ptrs: dict[int, SSAValue] = {}
@@ -470,7 +471,10 @@ class FunctionLowering:
         self.emit(llvm.CallOp("Py_DecRef", p))
 
     def store_array(self, slot: int, p: SSAValue) -> None:
-        self.incref(p)
+        if p in self.owned:   # a new array (a literal): the variable takes its reference
+            self.owned.discard(p)
+        else:
+            self.incref(p)
         old = self.v(llvm.LoadOp(self.slots[slot], PTR))
         self.emit(llvm.StoreOp(p, self.slots[slot]))
         self.decref(old)
@@ -502,6 +506,22 @@ class FunctionLowering:
         self.emit(llvm.BrOp(done))
         self.goto(done)
         return self.v(llvm.LoadOp(self.slots[slot], PTR))
+
+    def op_make_array(self, op: Operation) -> None:
+        """An array literal, built by the helper with the typed storage of the variable
+        it is stored into (a new reference, which that store takes over)."""
+        kind = _s(op, "ruff.literal_kind")
+        kinds, consts = self.arg_slots(tuple(op.operands))
+        site = self.site(op, "builtin", name="array", arg_kinds=kinds, consts=consts,
+                         nargs=len(op.operands), result=kind)
+        self.before_helper(site)
+        self.declare("ruff_rt_make_array")
+        r = self.v(llvm.CallOp("ruff_rt_make_array", self.const(site, "int"), self.argv,
+                               return_type=i64))
+        self.check_error()
+        p = self.v(llvm.IntToPtrOp(r))
+        self.owned.add(p)
+        self.define(op, p)
 
     def op_update_path(self, op: Operation) -> None:
         """`a[i] := v` on a typed array variable: the VM's bounds error, copy on

@@ -25,7 +25,7 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
 from rufc.dialects.optable import Op
-from rufc.passes.program import Kinds, ProgramInfo, mangle, _defs
+from rufc.passes.program import Kinds, ProgramInfo, mangle, _defs, _uses
 
 
 def _strs(items: tuple[str, ...] | list[str]) -> ArrayAttr[StringAttr]:
@@ -53,6 +53,7 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     xfunc.attributes["ruff.result_kind"] = StringAttr(program.result_kind(sym, kinds) or "any")
 
     pushes = program.pushes(func)
+    uses = _uses(func)
     push_stores = {id(store): call for call, store in pushes.items()}
 
     def walk(ops: list[Op], xops: list[Operation]) -> None:
@@ -67,6 +68,9 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
                 xop.attributes["ruff.push_into"] = IntegerAttr(int(ref[1:]), 64)  # type: ignore[index]
             if id(op) in push_stores:
                 xop.attributes["ruff.push_store"] = UnitAttr()
+            if op.name == "ruff.make_array":   # stored straight into a typed array variable
+                xop.attributes["ruff.literal_kind"] = StringAttr(
+                    program.literal_kind(op, inf, uses, f"{op.line}:{op.col}"))
             if op.name == "ruff.call":
                 target = program.callee_of(func, op, defs)
                 if target is not None:

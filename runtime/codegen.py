@@ -53,7 +53,7 @@ class _Helpers:
     the VM binds into the generated code's namespace) when the code is generated, so
     a misspelt or removed helper fails the code generator, not the program that
     reaches that line. The values and hooks the VM binds itself (TRUE, UNBOUND,
-    ON_HOT, ...) are not helpers and are written directly."""
+    ON_HOT, REENTER, ...) are not helpers and are written directly."""
 
     def __getattr__(self, name: str) -> str:
         if name not in VM_HELPERS:
@@ -259,8 +259,11 @@ class FuncGen:
             k = "K_" + py_name(self.sym)
             head.append((f"    {k}[0] += 1", f.line, f.col))
             args = "".join(f"v{i}, " for i in range(len(self.params)))
-            head.append((f"    if {k}[0] == {max(self.mod.options.threshold, 1)}: "
-                         f"ON_HOT({fname}, ({args}))", f.line, f.col))
+            # at the threshold: the hot hook; when it answers that the function now
+            # has a native entry, this very call runs there (REENTER)
+            head.append((f"    if {k}[0] == {max(self.mod.options.threshold, 1)} and "
+                         f"ON_HOT({fname}, ({args})): return REENTER({fname}, ({args}))",
+                         f.line, f.col))
         return head + body
 
     # ------------------------------------------------------------ ops

@@ -376,6 +376,20 @@ def _array_copy(rt: Any, arr: int) -> int:
         return 0
 
 
+def _make_array(rt: Any, site_id: int, argv: Any) -> int:
+    """An array literal of native code, with the typed storage of its variable."""
+    try:
+        from array import array as _array
+
+        from rufc.runtime.values import FLOAT_CODE, INT_CODE, RArray
+        site = SITES[site_id]
+        code = INT_CODE if site.result == "array:int" else FLOAT_CODE
+        return _new_ref(RArray(_array(code, site_args(site, argv))))
+    except BaseException as exc:  # noqa: BLE001
+        rt.state.fail(exc)
+        return 0
+
+
 def _array_push(rt: Any, site_id: int, arr: int, bits: int, unique: int) -> int:
     """`a := push(a, x)` when the inline path cannot: the array is shared (push's
     copy), or its buffer is full (append in place, which grows it). Returns the
@@ -410,6 +424,8 @@ NATIVE_HELPERS: Final[tuple[Helper, ...]] = (
            "a frame past its segment's depth limit: raise the VM's error"),
     Helper("ruff_rt_array_copy", "i64", ("i64",), _array_copy,
            "copy an array native code is about to change (a reference native code owns)"),
+    Helper("ruff_rt_make_array", "i64", ("i64", "ptr"), _make_array,
+           "an array literal (typed storage; a reference native code owns)"),
     Helper("ruff_rt_array_push", "i64", ("i64", "i64", "i64", "i64"), _array_push,
            "a := push(a, x) that the inline path cannot do (shared or full)"),
 )

@@ -126,6 +126,14 @@ class JIT:
         self.install(st)
         return True
 
+    def reenter_now(self, fn: Any) -> bool:
+        """Should the call that made `fn` hot run again through its native entry? Only
+        if it has one, and with room on the Python stack (REENTER adds two frames and
+        two C calls, which must not be what fails at the depth limit)."""
+        st = self.functions.get(getattr(fn, "ruff_sym", ""))
+        return (st is not None and st.stub and self.state is not None
+                and self.state.remaining.value > 8)
+
     def func_state(self, sym: str, fn: Any = None) -> FuncState:
         st = self.functions.get(sym)
         if st is None:
@@ -404,7 +412,7 @@ class JIT:
         code, so take that line's position from the VM's line table."""
         if site.kind != "entry":
             return site
-        fn = self.funcs_by_sym().get(site.name)
+        fn = self.funcs_by_sym().get(site.name) or self.ns.get("F_" + self.py_name(site.name))
         code = getattr(fn, "ruff_plain", None) or getattr(fn, "__code__", None)
         gen = self.vm.generated
         if code is None or gen is None:

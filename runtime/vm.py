@@ -43,6 +43,21 @@ SKIP = (-1, -1)   # line-table position of code that runs native frames (see fun
 _KIND_OF_RESULT = {"int": "int", "float": "float", "bool": "bool", "string": "str", "null": "null"}
 
 
+def reenter(fn: Any, args: tuple[Any, ...]) -> Any:
+    """Run the call that just got hot again, through the function's native entry. The
+    VM would have gone on in the same frame: this frame and the new one do not count
+    toward the call-depth limit (VM.on_hot only asks for this with room to spare)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + 2)
+    try:
+        return fn(*args)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+_REENTER_CODE = reenter.__code__
+
+
 @dataclass
 class Frame:
     """One Ruff stack frame of an error: the function's name and where it was."""
@@ -129,6 +144,7 @@ class VM:
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
             RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError, NameError, MemoryError),
             ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop, GDECLARE=self.gdeclare,
+            REENTER=reenter,
         )
         ns["GD"] = ns
         self.global_names = {"G_" + py_name(n): n for n in gm.global_names}
@@ -165,21 +181,24 @@ class VM:
 
     # ------------------------------------------------------------ tiering hooks
 
-    def on_hot(self, fn: Any, args: tuple[Any, ...] = ()) -> None:
+    def on_hot(self, fn: Any, args: tuple[Any, ...] = ()) -> bool:
         """A function reached the call threshold (`args`: the arguments of that call).
         The compile hook (the JIT, when there is one) may take it; otherwise it stays
-        in the VM, and switches to its code without counters."""
+        in the VM, and switches to its code without counters. True: the call that got
+        hot should run again through the function's new code (a native entry), before
+        it has done anything (see `reenter`)."""
         name = getattr(fn, "ruff_name", "?")
         self.hot.append(name)
         if self.options.compile_hook is not None:
             if self.options.compile_hook(fn, args):
-                return
+                return self.native is not None and self.native.reenter_now(fn)
         elif log.isEnabledFor(logging.DEBUG):
             log.debug("%s is hot (%d calls): no JIT in this run, it stays in the VM",
                       name, max(self.options.threshold, 1))
         plain = getattr(fn, "ruff_plain", None)
         if plain is not None:
             fn.__code__ = plain
+        return False
 
     def on_hot_loop(self, fn: Any, line: int, col: int) -> None:
         """A loop ran past the back-edge threshold (the place on-stack replacement
@@ -218,7 +237,9 @@ class VM:
         out = []
         native = getattr(exc, "ruff_native", None)
         while tb is not None:
-            if native and tb.tb_frame in native:
+            if tb.tb_frame.f_code is _REENTER_CODE and out:
+                out.pop()   # the call runs again in the next frame: show it once
+            elif native and tb.tb_frame in native:
                 out.extend(Frame(s.func, s.line, s.col) for s in native[tb.tb_frame])
             else:
                 f = self._frame(tb.tb_frame.f_code, tb.tb_lineno)
@@ -232,12 +253,17 @@ class VM:
         stand where a runtime helper called back into Python."""
         out = []
         while frame is not None:
-            f = self._frame(frame.f_code, frame.f_lineno)
-            if f is not None:
-                out.append(f)
-            elif self.native is not None:
-                out.extend(Frame(s.func, s.line, s.col) for s in self.native.live_frames(frame))
-            frame = frame.f_back
+            if frame.f_code is _REENTER_CODE:
+                frame = frame.f_back   # the call that got hot runs again below: once
+            else:
+                f = self._frame(frame.f_code, frame.f_lineno)
+                if f is not None:
+                    out.append(f)
+                elif self.native is not None:
+                    out.extend(Frame(s.func, s.line, s.col)
+                               for s in self.native.live_frames(frame))
+            if frame is not None:
+                frame = frame.f_back
         out.reverse()
         return out
 
