@@ -90,8 +90,12 @@ MAX_BLOCKS: Final = 18
 
 @dataclass
 class GenOptions:
-    jit: bool = True              # emit the call and back-edge counters
+    jit: bool = True              # emit the call counters and the counted-loop reports
     threshold: int = 100
+    # Back-edge counters of while/loop: off until on-stack replacement can act on a
+    # hot loop (a loop JIT is its own issue). They cost every iteration of a loop in
+    # a function called once, the program's main() (sieve: about 10%), for nothing.
+    back_edges: bool = False
 
 
 class FuncGen:
@@ -887,7 +891,7 @@ class FuncGen:
 
     def loop_iteration_count(self, op: Op) -> str | None:
         """For while/loop: a back-edge counter local to this activation."""
-        if not self.counting:
+        if not self.counting or not self.mod.options.back_edges:
             return None
         self.loop_id += 1
         n = f"n{self.loop_id}"
