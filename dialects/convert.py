@@ -51,7 +51,6 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import ParseError, VerifyException
-
 from xdsl.utils.mlir_lexer import MLIRLexer
 
 from rufc.dialects import optable
@@ -510,7 +509,7 @@ def _parse_xdsl(text: str, name: str) -> ModuleOp:
         return parser.parse_module()
     except ParseError as exc:
         raise _reword(exc, text) from None
-    except (VerifyException, Exception) as exc:  # noqa: BLE001 - malformed input, see above
+    except Exception as exc:  # noqa: BLE001 - malformed input, see above
         span = parser._current_token.span  # noqa: SLF001 - the position reached
         if isinstance(exc, VerifyException):
             message = str(exc)
