@@ -886,7 +886,10 @@ class FuncGen:
         self.loop_id += 1
         r = f"r{self.loop_id}"
         self.line(f"{r} = {iterable}", op)
-        self.line(f"if len({r}) >= {self.mod.loop_threshold}: "
+        # r[k-1:k] is non-empty iff r has k elements (len() of a range past 2**63 - 1
+        # elements overflows; a slice does not)
+        t = self.mod.loop_threshold
+        self.line(f"if {r}[{t - 1}:{t}]: "
                   f"ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col})", op)
         return r
 

@@ -82,6 +82,7 @@ class VMOptions:
     threshold: int = 100
     max_depth: int = DEFAULT_MAX_DEPTH
     compile_hook: Callable[[Any, tuple[Any, ...]], bool] | None = None
+    loop_counters: bool = False   # see GenOptions.loop_counters
 
 
 class VM:
@@ -103,7 +104,8 @@ class VM:
         kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
         arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
         gen = self.modgen = ModuleGen(module, kinds, arity,
-                                      GenOptions(self.options.jit, self.options.threshold))
+                                      GenOptions(self.options.jit, self.options.threshold,
+                                                 self.options.loop_counters))
         return gen.generate()
 
     def function_code(self, func: Op, prologue: list[tuple[str, bool]], tag: str) -> types.CodeType:

@@ -159,9 +159,7 @@ CASES: dict[str, Case] = {
         "print(n)\n", 0, "2001", "run", "--jit-threshold", "0", "{src}"),
     "for over range(MIN, MAX) in a function (cold tier)": ruff(
         f"func f() {{ n := 0\n for i in range({MIN}, {MAX}) {{ n += 1  if n > 3 {{ break }} }}\n"
-        " return n }\nprint(f())\n", 0, "4",
-        marks=(pytest.mark.xfail(strict=True, reason="runtime/codegen.py: len(range) of a "
-                                                     "literal range overflows"),)),
+        " return n }\nprint(f())\n", 0, "4"),
     # ---- item 4: output that cannot be written
     "broken pipe": shell('{rufc} run {src} | head -1; echo "exit=${{PIPESTATUS[0]}}"', PRINTS, 0,
                          "0\nexit=141"),
