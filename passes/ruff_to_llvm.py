@@ -1055,7 +1055,6 @@ def lower_module(module: ModuleOp) -> None:
     for op in list(module.ops):
         if op.name == "ruff.func" and _s(op, "ruff.symbol"):
             lowering = FunctionLowering(op, out, declare, declare_native)
-            lowering.kinds.update(_param_kinds(op))
             lowering.lower()
     for op in list(module.ops):
         op.detach()
@@ -1063,11 +1062,6 @@ def lower_module(module: ModuleOp) -> None:
     state = llvm.GlobalOp(llvm.LLVMArrayType(H.SHADOW, i64), "ruff_rt_state",
                           "external")
     module.body.block.add_ops([state, *declared.values(), *out])
-
-
-def _param_kinds(func: Operation) -> dict[SSAValue, str]:
-    """Kinds of the function's block arguments (none: ruff.func params are slots)."""
-    return {}
 
 
 class ConvertRuffToLLVM(ModulePass):
@@ -1079,4 +1073,4 @@ class ConvertRuffToLLVM(ModulePass):
 
 
 __all__ = ["ConvertRuffToLLVM", "lower_module", "LoweringError", "INT_SENTINEL",
-           "FLOAT_SENTINEL_BITS", "i32"]
+           "FLOAT_SENTINEL_BITS"]

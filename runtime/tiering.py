@@ -85,7 +85,6 @@ class JIT:
         self.info: Any = None
         self.functions: dict[str, FuncState] = {}
         self.compiled: dict[tuple[str, tuple[str, ...]], Native] = {}
-        self.failed: set[tuple[str, tuple[str, ...]]] = set()
         self.callbacks: list[Any] = []   # keep every ctypes callback alive
         self.ns: dict[str, Any] = vm.ns
         self.debug = log.isEnabledFor(logging.DEBUG)
@@ -172,7 +171,6 @@ class JIT:
             self.compile_group(st.sym, kinds)
         except Exception as exc:  # noqa: BLE001 - any failure leaves it in the VM
             self._refuse(st, kinds, f"compilation failed: {type(exc).__name__}: {exc}")
-            self.failed.add(key)
             return None
         return self.compiled.get(key)
 

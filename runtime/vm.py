@@ -14,7 +14,6 @@ the function stays in the VM.
 from __future__ import annotations
 
 import logging
-import math
 import sys
 import types
 import warnings
@@ -27,7 +26,6 @@ from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.codegen import FuncGen, GenOptions, GeneratedModule, ModuleGen, py_name
 from rufc.runtime.errors import RuffError
-from rufc.runtime.format import to_string
 from rufc.runtime.stack import call_with_big_stack
 from rufc.runtime.values import (
     ERROR_TYPE, FALSE, NONE, RArray, RErr, ROk, RSome, RStruct, RStructType, TRUE, UNBOUND,
