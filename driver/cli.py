@@ -47,8 +47,9 @@ options for printing stages:
   --emit=asm               machine code for this host
                            (the hot stages show every function as if it were hot)
   --function NAME          only this function
-  --specialize 'NAME(int,float)'  argument kinds for NAME (int, float, bool, other;
-                           default: int for every parameter); may be repeated
+  --specialize 'NAME(int,float)'  argument kinds for NAME (int, float, bool,
+                           array:int, array:float, other; default: int for every
+                           parameter); may be repeated
   --print-ir-after-all     print the IR after each pass (stderr)
   -o OUT                   write the stage to OUT instead of standard output
   --print-op-generic       print IR in MLIR's generic op form
