@@ -83,6 +83,7 @@ class CompileError(Exception):
         self.message, self.line, self.col = message, line, col
 
 
+MAX_EXPR: Final = 800        # characters of a nested expression (~130 levels at most)
 MAX_INDENT: Final = 92           # Python indentation levels generated code may use (<100)
 MAX_RUFF_NESTING: Final = 80     # Ruff block nesting that always fits in MAX_INDENT
 MAX_BLOCKS: Final = 18
@@ -277,6 +278,13 @@ class FuncGen:
         if id(op) in self.skip:
             return
         getattr(self, "op_" + op.name[5:])(op)
+        if op.results and len(self.exprs.get(op.results[0], "")) > MAX_EXPR:
+            # A long chain of nested single-use expressions: compute this part now, so
+            # that no expression outgrows CPython's parser (200 nested parentheses)
+            # and building the text stays linear.
+            r = op.results[0]
+            self.line(f"t{r} = {self.exprs[r]}", op)
+            self.exprs[r] = f"t{r}"
         if op.results and op.results[0] in self._forward_store:
             r = op.results[0]
             local = f"v{self._forward_store[r].slot}"
