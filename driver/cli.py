@@ -443,6 +443,13 @@ def _output_failed(exc, debug: bool) -> int:  # type: ignore[no-untyped-def]
     return exc.exit_code
 
 
+def _stop_native_code() -> None:
+    """Native loops still running in the VM's thread stop at their next poll."""
+    helpers = sys.modules.get("rufc.runtime.helpers")
+    if helpers is not None:
+        helpers.INTERRUPTED.set()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one rufc command and return its exit code. Standard output is flushed before
     returning, so a write that fails is reported (74, or 141 for a broken pipe) instead
@@ -464,6 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _output_failed(exc, debug)
     except KeyboardInterrupt:
         sys.stderr.write("rufc: interrupted\n")
+        _stop_native_code()
         return 130
     except BrokenPipeError:  # a reader of standard error went away
         return EXIT_BROKEN_PIPE

@@ -264,11 +264,13 @@ class ProgramInfo:
         if any(op.attrs["spread"]) or len(users) != 1:  # type: ignore[arg-type]
             raise Unsupported(f"array literal at {where} is not assigned to a variable")
         store = users[0]
-        ref = (store.attrs["target"] if store.name == "ruff.declare_var" else
-               (store.attrs["chain"][0] if len(store.attrs["chain"]) == 1  # type: ignore[arg-type,index]
-                else store.attrs["create"] if not store.attrs["chain"] else ""))
-        slot = slot_of(ref) if store.name in ("ruff.declare_var", "ruff.store_var") \
-            and isinstance(ref, str) else None
+        ref: object = ""
+        if store.name == "ruff.declare_var" and not store.attrs["check"]:
+            ref = store.attrs["target"]
+        elif store.name == "ruff.store_var" and store.operands[0] == op.results[0]:
+            chain: tuple[str, ...] = store.attrs["chain"]  # type: ignore[assignment]
+            ref = chain[0] if len(chain) == 1 else (store.attrs["create"] if not chain else "")
+        slot = slot_of(ref) if isinstance(ref, str) and ref else None
         if slot is None or inf.slot_kind(slot) not in ARRAY_KINDS:
             raise Unsupported(f"array literal at {where} is not stored in a typed array "
                               f"variable")

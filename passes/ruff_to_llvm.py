@@ -146,6 +146,7 @@ class FunctionLowering:
         self.consts: dict[tuple[Any, ...], SSAValue] = {}
         self.owned: set[SSAValue] = set()   # new array references a store takes over
         self.fail: Block | None = None   # the shared block that raises an operator's error
+        self.countdown: SSAValue | None = None   # iterations until loops poll (see poll)
         self.base: SSAValue | None = None
         self.state_ptrs: dict[int, SSAValue] = {}
 
@@ -178,11 +179,15 @@ class FunctionLowering:
             c = self.consts[key] = op.results[0]
         return c
 
-    def alloca(self, t: Attribute, n: int = 1) -> SSAValue:
-        """A stack slot, allocated once per call in the entry block (SROA promotes it)."""
+    def alloca(self, t: Attribute, n: int = 1, init: int | None = None) -> SSAValue:
+        """A stack slot, allocated once per call in the entry block (SROA promotes it),
+        holding `init` from the start if given."""
         size = llvm.ConstantOp(IntegerAttr(n, i64), i64)
         op = llvm.AllocaOp(size, t, alignment=8)
         self.prologue += [size, op]
+        if init is not None:
+            value = llvm.ConstantOp(IntegerAttr(init, i64), i64)
+            self.prologue += [value, llvm.StoreOp(value.results[0], op.results[0])]
         return op.results[0]
 
     def new_block(self, args: list[Attribute] | None = None) -> Block:
@@ -936,10 +941,35 @@ class FunctionLowering:
                 self.op(inner)
         return out
 
+    def poll(self) -> None:
+        """At a loop's head: every POLL_EVERY iterations, let Python run (a pending
+        SIGINT is handled by the main thread, which needs the GIL native code holds).
+        A countdown in a register; the call is on a cold path."""
+        if self.countdown is None:
+            self.countdown = self.alloca(i64, init=H.POLL_EVERY)
+        c = self.v(llvm.LoadOp(self.countdown, i64))
+        c1 = self.v(llvm.SubOp(c, self.const(1, "int")))
+        self.emit(llvm.StoreOp(c1, self.countdown))
+        due = self.v(llvm.ICmpOp(c1, self.const(0, "int"), _pred("sle")))
+        call, go = self.new_block(), self.new_block()
+        self.emit(llvm.CondBrOp(due, call, [], go, []))
+        self.goto(call)
+        self.emit(llvm.StoreOp(self.const(H.POLL_EVERY, "int"), self.countdown))
+        self.emit(llvm.StoreOp(self.depth, self.state_ptr(H.DEPTH)))
+        self.declare("ruff_rt_poll")
+        self.emit(llvm.CallOp("ruff_rt_poll", return_type=i64))
+        self.check_error()
+        self.emit(llvm.BrOp(go))
+        self.goto(go)
+
     def op_while(self, op: Operation) -> None:
-        head, body, exit_ = self.new_block(), self.new_block(), self.new_block()
+        # Blocks are made in dominance order: xDSL's conversion to llvmlite needs every
+        # value defined in a block that comes before the blocks that use it.
+        head = self.new_block()
         self.br(head)
         self.goto(head)
+        self.poll()
+        body, exit_ = self.new_block(), self.new_block()
         cond_block = op.regions[0].blocks.first
         assert cond_block is not None
         for inner in cond_block.ops:
@@ -955,9 +985,11 @@ class FunctionLowering:
         self.goto(exit_)
 
     def op_loop(self, op: Operation) -> None:
-        body, exit_ = self.new_block(), self.new_block()
+        body = self.new_block()
         self.br(body)
         self.goto(body)
+        self.poll()
+        exit_ = self.new_block()
         self.loops.append(_Loop(body, exit_))
         self.region(op.regions[0])
         self.loops.pop()
@@ -974,9 +1006,11 @@ class FunctionLowering:
         counter = self.alloca(i64)
         self.emit(llvm.StoreOp(start, counter))
         up = self.v(llvm.ICmpOp(step, self.const(0, "int"), _pred("sgt")))
-        head, body, latch, exit_ = (self.new_block() for _ in range(4))
+        head = self.new_block()
         self.br(head)
         self.goto(head)
+        self.poll()
+        body, latch, exit_ = (self.new_block() for _ in range(3))
         i = self.v(llvm.LoadOp(counter, i64))
         below = self.v(llvm.ICmpOp(i, stop, _pred("slt")))
         above = self.v(llvm.ICmpOp(i, stop, _pred("sgt")))

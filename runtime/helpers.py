@@ -29,6 +29,8 @@ import ctypes
 import math
 import struct
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Final
 
@@ -75,6 +77,12 @@ SEGMENT: Final = 4      # depth of the entry marker of the innermost native segm
 REMAINING: Final = 5    # address of an int: CPython's recursion_remaining of the VM thread
 SHADOW: Final = 8       # shadow stack: state[SHADOW + d] = site id of frame d's position
 MARKER: Final = -1      # shadow entry of a Python -> native entry (delimits a segment)
+# Native loops let Python run every this many iterations (about a millisecond).
+POLL_EVERY: Final = 1 << 20
+# Set when the run was interrupted (SIGINT, handled in the main thread): native code
+# still running in the VM's thread stops at its next poll.
+INTERRUPTED: Final = threading.Event()
+
 # Before the first native entry; every entry sets the limit of its own segment.
 PROVISIONAL: Final = 64
 
@@ -407,6 +415,15 @@ def _array_push(rt: Any, site_id: int, arr: int, bits: int, unique: int) -> int:
         return 0
 
 
+def _poll(rt: Any) -> int:
+    """A native loop's periodic pause: drop the GIL for a moment, so that the main
+    thread can run a signal handler (SIGINT), and stop if the run was interrupted."""
+    time.sleep(0)
+    if INTERRUPTED.is_set():
+        rt.state.fail(KeyboardInterrupt())
+    return 0
+
+
 def _depth_check(rt: Any) -> int:
     """A native frame went past its segment's depth limit: the VM's error."""
     rt.state.fail(RecursionError("maximum Ruff call depth"))
@@ -420,6 +437,8 @@ NATIVE_HELPERS: Final[tuple[Helper, ...]] = (
            "call a builtin with the site's arguments"),
     Helper("ruff_rt_fail", "i64", ("i64", "i64", "i64"), _fail,
            "raise the error of a failed operator (overflow, division by zero)"),
+    Helper("ruff_rt_poll", "i64", (), _poll,
+           "every POLL_EVERY loop iterations: let a signal handler run; stop if interrupted"),
     Helper("ruff_rt_depth_check", "i64", (), _depth_check,
            "a frame past its segment's depth limit: raise the VM's error"),
     Helper("ruff_rt_array_copy", "i64", ("i64",), _array_copy,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import rufc
+from conftest import CONFORMANCE, REPO, rufc
 
 ADD_150 = """func add(a, b) {
     return a + b
@@ -215,3 +215,43 @@ def test_the_call_depth_limit_is_the_same_in_every_tier(tmp_path: Path, depth: s
     for flags in (["--jit-threshold", "0"], ["--jit-threshold", "10"], []):
         r = rufc("run", *flags, "--max-depth", depth, f)
         assert (r.stdout, r.stderr, r.exit_code) == (vm.stdout, vm.stderr, vm.exit_code), flags
+
+
+COMPILED_PROGRAMS = sorted([*(REPO / "tests" / "jit").glob("*.ruff"), *(REPO / "examples").glob("*.ruff"),
+                            *(CONFORMANCE.rglob("*.ruff") if CONFORMANCE.is_dir() else [])])
+
+
+@pytest.mark.parametrize("program", COMPILED_PROGRAMS, ids=[p.name for p in COMPILED_PROGRAMS])
+def test_no_compilation_ever_fails(program: Path) -> None:
+    """A function stays in the VM because it uses what native code does not support
+    yet, never because the compiler broke on it: same output is not enough (a broken
+    compiler leaves everything in the VM, which prints the same)."""
+    r = rufc("run", "--jit-threshold", "0", str(program), env=debug_env())
+    broken = [ln for ln in r.stderr.splitlines()
+              if "compilation failed" in ln or "the compiler failed" in ln]
+    assert not broken, broken
+
+
+def test_sigint_stops_a_long_native_loop(tmp_path: Path) -> None:
+    """A native loop lets Python run now and then: SIGINT ends the run with 130, as it
+    does in the VM (the loop below would run for minutes)."""
+    import signal
+    import time
+    f = write(tmp_path, "spin.ruff", "func spin(n) {\n    s := 0\n    for i in range(n) {\n"
+              "        s = (s + i) % 1000003\n    }\n    return s\n}\nprint(spin(10))\n"
+              "print(spin(100000000000))\n")
+    env = debug_env()
+    proc = subprocess.Popen([sys.executable, "-m", "rufc", "run", "--jit-threshold", "0", f],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stderr is not None
+    for line in proc.stderr:          # wait until the loop runs in native code
+        if "spin: VM callers enter native code" in line:
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "rufc: interrupted" in err
