@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
+from rufc.runtime.analysis import defs, uses, walk
 from rufc.runtime.types import ANY, Inference, join, slot_of
 
 Kinds = tuple[str, ...]
@@ -242,9 +243,8 @@ class ProgramInfo:
         key = id(func)
         found = self._pushes.get(key)
         if found is None:
-            from rufc.runtime.analysis import defs as defs_of
             from rufc.runtime.analysis import push_idioms, use_counts
-            d = defs_of(func)
+            d = defs(func)
             calls = push_idioms(func, d, use_counts(func))
             found = {}
             for op in _walk(func.regions[0]):
@@ -515,26 +515,7 @@ def _always_returns(region: Region) -> bool:
     return any(op.name in ("ruff.return", "ruff.raise") for op in region.ops)
 
 
-def _walk(region: Region):  # type: ignore[no-untyped-def]
-    """Every op of a region, nested ones included, in order."""
-    stack = [iter(region.ops)]
-    while stack:
-        op = next(stack[-1], None)
-        if op is None:
-            stack.pop()
-            continue
-        yield op
-        for r in reversed(op.regions):
-            stack.append(iter(r.ops))
-
-
-def _defs(func: Op) -> dict[int, Op]:
-    return {r: op for op in _walk(func.regions[0]) for r in op.results}
-
-
-def _uses(func: Op) -> dict[int, list[Op]]:
-    out: dict[int, list[Op]] = {}
-    for op in _walk(func.regions[0]):
-        for v in op.operands:
-            out.setdefault(v, []).append(op)
-    return out
+# The traversals are the cold tier's (one definition for both tiers).
+_walk = walk
+_defs = defs
+_uses = uses
