@@ -5,18 +5,18 @@ Input: functions annotated by `ruff-specialize` (every value has a kind in
 `ruff.result_kind`; calls carry `ruff.callee` / `ruff.direct`). Functions without
 `ruff.symbol` and `ruff.struct`s are dropped: they stay in the VM.
 
-    ruff.func @fib(n) {                       llvm.func @rf_fib__i(%n: i64) -> i64 {
-      %0 = ruff.load_var "n" chain ["l0"]       depth += 1, fail if > limit
-      %1 = ruff.const 2                          %c = llvm.icmp "slt" %n, 2
-      %2 = ruff.lt %0, %1          ==>           llvm.cond_br %c, ^ret_n, ^rec
-      ...                                       ^rec: shadow[depth] = site 7
-      %9 = ruff.call %5(%8)                       %r = llvm.call @rf_fib__i(%n1)
-      %15 = ruff.add %9, %14                      err? -> ^unwind
-      ruff.return(%15)                            %s = llvm.call_intrinsic "llvm.sadd.with.overflow.i64"
-    }                                             overflow? -> ruff_rt_fail(site 9, a, b)
-                                                ...
-                                              }
-                                              llvm.func @re_fib__i(%n: i64) -> i64   (entry from Python)
+    ruff.func @fib(n) {              llvm.func @rf_fib__i(%d: i64, %lim: i64, %n: i64)
+      %0 = ruff.load_var "n" ...                             -> !llvm.struct<(i64, i1)> {
+      %1 = ruff.const 2                 %c = llvm.icmp "slt" %n, 2
+      %2 = ruff.lt %0, %1      ==>      llvm.cond_br %c, ^ret_n, ^rec
+      ...                             ^rec: %d1 = %d + 1; %d1 > %lim? -> raise the depth error
+      %9 = ruff.call %5(%8)             %p = llvm.call @rf_fib__i(%d1, %lim, %n1)
+      %15 = ruff.add %9, %14            %p[1]? -> shadow[%d] = site 7, ^unwind
+      ruff.return(%15)                  %s = llvm.call_intrinsic "llvm.sadd.with.overflow.i64"
+    }                                   overflow? -> ruff_rt_fail(site 9, a, b), ^unwind
+                                        llvm.return {%s, false}
+                                      }
+                                      llvm.func @re_fib__i(%n: i64) -> i64   (entry from Python)
 
 Representation: int -> i64, float -> f64, bool and conditions -> i1. Local slots are
 `alloca`s (LLVM's SROA turns them into registers). Structured control flow becomes
@@ -28,10 +28,12 @@ through `ruff_rt_call` / `ruff_rt_builtin` (the helper table,
 `rufc.runtime.helpers`), with the arguments in an i64 buffer and constants kept in
 the call site.
 
-The shadow stack (see `rufc.runtime.helpers`): frame depth is counted in
-`ruff_rt_state[DEPTH]` against the call-depth limit, and before every call each
-function writes the id of the call site into its shadow slot, so a traceback through
-native frames names every function and line exactly as the VM does.
+Native functions take (depth, limit, args...) and return {result, i1 error}; the
+caller checks the callee's depth against the limit. The shadow stack (see
+`rufc.runtime.helpers`): a frame writes the id of a call site into its slot before a
+helper call (or a native call that may run VM code), else when the call fails, so a
+traceback through native frames names every function and line exactly as the VM
+does.
 """
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ EPSILON = 2.220446049250313e-16
 _ARRAYS = ("array:int", "array:float")
 _MATH = {"sqrt": 1, "abs": 1, "floor": 1, "ceil": 1, "min": 2, "max": 2}   # name -> arity
 I64_MIN = -(1 << 63)
-# What an entry function returns when an error is pending (the stub then checks the
+# What an entry function returns when an error is pending (Python then checks the
 # error flag; a genuine result equal to the sentinel costs only that check).
 INT_SENTINEL = -0x7A5C_0DE5_0000_0001
 FLOAT_SENTINEL_BITS = 0x7FF8_DEAD_0000_0001   # a quiet NaN with a payload

@@ -16,7 +16,7 @@ The helpers never restate a rule of the language: they decode native arguments a
 Native error protocol (exceptions cannot cross a ctypes callback): a native helper
 catches everything, keeps the exception in `NativeState.pending`, sets the error flag
 in native memory and returns 0; native code checks the flag after every call and
-returns at once; the Python entry of native code (a stub, see `tiering`) re-raises.
+returns at once; the Python side of the native entry (see `tiering`) re-raises.
 
 Call sites: native code passes a *site id* to helpers instead of pointers to Python
 objects. `SITES[id]` says what the site is (which function, line:col, operator or
