@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Callable, Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
-from rufc.runtime.analysis import defs, uses, walk
-from rufc.runtime.types import ANY, Inference, join, slot_of
+from rufc.runtime import analysis
+from rufc.runtime.types import ANY, Inference, join, slot_of, written_refs
 
 Kinds = tuple[str, ...]
 
@@ -125,18 +125,11 @@ class ProgramInfo:
         top = {id(op) for op in main.regions[0].ops} if main is not None else set()
         for func in self.funcs.values():
             defs: dict[int, Op] = {}
-            for op in _walk(func.regions[0]):
+            for op in analysis.walk(func.regions[0]):
                 for r in op.results:
                     defs[r] = op
-                refs: list[str] = []
-                if op.name == "ruff.declare_var":
-                    refs = [op.attrs["target"]]  # type: ignore[list-item]
-                elif op.name == "ruff.store_var":
-                    refs = [*op.attrs["chain"], op.attrs["create"]]  # type: ignore[misc]
-                elif op.name == "ruff.update_path":
-                    refs = list(op.attrs["chain"])  # type: ignore[arg-type]
                 name: str = op.attrs.get("name", "")  # type: ignore[assignment]
-                for ref in refs:
+                for ref in written_refs(op):
                     if ref.rstrip("?") in ("g", "b"):
                         writes[name] = writes.get(name, 0) + 1
                 if (op.name == "ruff.declare_var" and op.attrs["target"] == "g"
@@ -169,7 +162,7 @@ class ProgramInfo:
         inf = self._kinds.get(key)
         if inf is None:
             func = self.funcs[sym]
-            defs = _defs(func)
+            defs = analysis.defs(func)
 
             def call_kind(op: Op, arg_kinds: Kinds) -> str:
                 target = self.callee_of(func, op, defs)
@@ -244,10 +237,10 @@ class ProgramInfo:
         found = self._pushes.get(key)
         if found is None:
             from rufc.runtime.analysis import push_idioms, use_counts
-            d = defs(func)
+            d = analysis.defs(func)
             calls = push_idioms(func, d, use_counts(func))
             found = {}
-            for op in _walk(func.regions[0]):
+            for op in analysis.walk(func.regions[0]):
                 if op.name == "ruff.store_var":
                     call = d.get(op.operands[0])
                     if call is not None and id(call) in calls:
@@ -296,9 +289,9 @@ class ProgramInfo:
         seen.add(key)
         func = self.funcs[sym]
         inf = self.kinds_of(sym, kinds)
-        defs = _defs(func)
+        defs = analysis.defs(func)
         result = False
-        for op in _walk(func.regions[0]):
+        for op in analysis.walk(func.regions[0]):
             if op.name != "ruff.call":
                 continue
             target = self.callee_of(func, op, defs)
@@ -334,10 +327,10 @@ class ProgramInfo:
         if rk is None or rk not in RESULT_KINDS:
             raise Unsupported(f"its result is not always an int, float, bool or null ({rk})")
         inf = self.kinds_of(sym, kinds)
-        defs = _defs(func)
-        uses = _uses(func)
+        defs = analysis.defs(func)
+        uses = analysis.uses(func)
         slots: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
-        for op in _walk(func.regions[0]):
+        for op in analysis.walk(func.regions[0]):
             _check_op(self, func, op, inf, defs, uses, slots, rk)
 
 
@@ -496,7 +489,7 @@ def _returned_kind(func: Op, inf: Inference) -> str:
     """Join of the kinds of every `ruff.return` operand, plus null if the body can end
     without a return."""
     k: str | None = None
-    for op in _walk(func.regions[0]):
+    for op in analysis.walk(func.regions[0]):
         if op.name == "ruff.return":
             k = join(k, inf.boxed(op.operands[0]) if op.operands else "null")
     if not _always_returns(func.regions[0]):
@@ -514,8 +507,3 @@ def _always_returns(region: Region) -> bool:
         return all(_always_returns(r) for r in last.regions)
     return any(op.name in ("ruff.return", "ruff.raise") for op in region.ops)
 
-
-# The traversals are the cold tier's (one definition for both tiers).
-_walk = walk
-_defs = defs
-_uses = uses

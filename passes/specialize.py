@@ -25,7 +25,9 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
 from rufc.dialects.optable import Op
-from rufc.passes.program import Kinds, ProgramInfo, mangle, _defs, _uses
+from rufc.passes.program import Kinds, ProgramInfo, mangle
+from rufc.runtime.analysis import defs as defs_of
+from rufc.runtime.analysis import uses as uses_of
 
 
 def _strs(items: tuple[str, ...] | list[str]) -> ArrayAttr[StringAttr]:
@@ -44,7 +46,7 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     """Write the kinds of (sym, kinds) onto xfunc; returns its LLVM symbol."""
     func = program.funcs[sym]
     inf = program.kinds_of(sym, kinds)
-    defs = _defs(func)
+    defs = defs_of(func)
     symbol = mangle(sym, kinds)
     n = len(func.attrs["slots"])  # type: ignore[arg-type]
     xfunc.attributes["ruff.symbol"] = StringAttr(symbol)
@@ -53,7 +55,7 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     xfunc.attributes["ruff.result_kind"] = StringAttr(program.result_kind(sym, kinds) or "any")
 
     pushes = program.pushes(func)
-    uses = _uses(func)
+    uses = uses_of(func)
     push_stores = {id(store): call for call, store in pushes.items()}
 
     def walk(ops: list[Op], xops: list[Operation]) -> None:

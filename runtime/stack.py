@@ -41,6 +41,17 @@ def call_with_big_stack(fn: Callable[[], T], stack_bytes: int = DEFAULT_STACK_BY
     return result[0]
 
 
+def python_depth() -> int:
+    """How many Python frames are on the stack, the caller's included (what CPython's
+    recursion limit is compared with)."""
+    depth = 0
+    f = sys._getframe(1)
+    while f is not None:
+        depth += 1
+        f = f.f_back
+    return depth
+
+
 class HelperFrames:
     """`with HelperFrames(n):` around code in a runtime helper that calls Ruff functions:
     the n Python frames of the helper itself do not count toward the Ruff call-depth

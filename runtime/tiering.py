@@ -467,9 +467,9 @@ def _guard(v: str, kind: str) -> str:
 
 def _does_work(func: Op) -> bool:
     """Does the function loop or call (then an entry from the VM pays off)?"""
-    from rufc.passes.program import _walk
+    from rufc.runtime.analysis import walk
     return any(op.name in ("ruff.call", "ruff.while", "ruff.loop", "ruff.for_range",
-                           "ruff.for_each") for op in _walk(func.regions[0]))
+                           "ruff.for_each") for op in walk(func.regions[0]))
 
 
 def _direct_calls(xmod: Any) -> list[tuple[str, tuple[str, ...]]]:

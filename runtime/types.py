@@ -215,6 +215,18 @@ I64_LO: Final = -9223372036854775808
 I64_HI: Final = 9223372036854775807
 
 
+def written_refs(op: Op) -> list[str]:
+    """The variable references an op writes (declare_var, store_var, update_path),
+    possibly with the "?" of a maybe-unbound candidate."""
+    if op.name == "ruff.declare_var":
+        return [op.attrs["target"]]  # type: ignore[list-item]
+    if op.name == "ruff.store_var":
+        return [*op.attrs["chain"], op.attrs["create"]]  # type: ignore[misc]
+    if op.name == "ruff.update_path":
+        return list(op.attrs["chain"])  # type: ignore[arg-type]
+    return []
+
+
 def _slot_writes(region: Region, counts: dict[int, list[int]]) -> None:
     """slot -> the value ids written to it (declare/store), or [-1] for other writes."""
     stack = [region]
@@ -222,14 +234,7 @@ def _slot_writes(region: Region, counts: dict[int, list[int]]) -> None:
         r = stack.pop()
         for op in r.ops:
             stack.extend(op.regions)
-            refs: list[str] = []
-            if op.name == "ruff.declare_var":
-                refs = [op.attrs["target"]]  # type: ignore[list-item]
-            elif op.name == "ruff.store_var":
-                refs = [*op.attrs["chain"], op.attrs["create"]]  # type: ignore[misc]
-            elif op.name == "ruff.update_path":
-                refs = list(op.attrs["chain"])  # type: ignore[arg-type]
-            for ref in refs:
+            for ref in written_refs(op):
                 if ref.startswith("l"):
                     slot = int(ref[1:].rstrip("?"))
                     val = op.operands[0] if op.name != "ruff.update_path" else -1

@@ -26,7 +26,7 @@ from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.codegen import FuncGen, GenOptions, GeneratedModule, ModuleGen, py_name
 from rufc.runtime.errors import RuffError
-from rufc.runtime.stack import call_with_big_stack
+from rufc.runtime.stack import call_with_big_stack, python_depth
 from rufc.runtime.values import (
     ERROR_TYPE, FALSE, NONE, RArray, RErr, ROk, RSome, RStruct, RStructType, TRUE, UNBOUND,
 )
@@ -303,13 +303,8 @@ class VM:
         main = self.ns["F_" + py_name(MAIN_SYMBOL)]
 
         def target() -> None:
-            depth = 0
-            f = sys._getframe()
-            while f is not None:
-                depth += 1
-                f = f.f_back
             old = sys.getrecursionlimit()
-            sys.setrecursionlimit(depth + self.options.max_depth + _HELPER_HEADROOM)
+            sys.setrecursionlimit(python_depth() + self.options.max_depth + _HELPER_HEADROOM)
             try:
                 main()
             except (RuffError, RecursionError, NameError, MemoryError) as exc:

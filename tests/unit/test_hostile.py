@@ -308,13 +308,9 @@ def test_dash_o_is_atomic(tmp_path: Path) -> None:
 def _low_recursion_limit(fn):  # type: ignore[no-untyped-def]
     """fn() with little room for recursion: what passes here is not recursive in the
     size of its input."""
-    depth = 0
-    f = sys._getframe()
-    while f is not None:
-        depth += 1
-        f = f.f_back
+    from rufc.runtime.stack import python_depth
     old = sys.getrecursionlimit()
-    sys.setrecursionlimit(depth + 150)
+    sys.setrecursionlimit(python_depth() + 150)
     try:
         return fn()
     finally:
