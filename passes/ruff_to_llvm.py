@@ -497,14 +497,14 @@ class FunctionLowering:
         rc = self.v(llvm.LoadOp(p, i64))
         return self.v(llvm.ICmpOp(rc, self.const(1, "int"), _pred("eq")))
 
-    def own(self, slot: int) -> SSAValue:
+    def own(self, op: Operation, slot: int) -> SSAValue:
         """The slot's array, copied first unless the slot alone holds it."""
         p = self.v(llvm.LoadOp(self.slots[slot], PTR))
         shared, done = self.new_block(), self.new_block()
         self.emit(llvm.CondBrOp(self.unique(p), done, [], shared, []))
         self.goto(shared)
         self.declare("ruff_rt_array_copy")
-        self.emit(llvm.StoreOp(self.depth, self.state_ptr(H.DEPTH)))
+        self.before_helper(self.site(op, "op", name="copy"))   # the copy may fail (memory)
         q = self.v(llvm.IntToPtrOp(self.v(llvm.CallOp(
             "ruff_rt_array_copy", self.v(llvm.PtrToIntOp(p, i64)), return_type=i64))))
         self.check_error()
@@ -540,7 +540,7 @@ class FunctionLowering:
         p = self.v(llvm.LoadOp(self.slots[slot], PTR))
         idx = self.val(index)
         real = self.checked_index(op, p, idx, kind, "ruff.set_index")
-        p = self.own(slot)
+        p = self.own(op, slot)
         items = self.array_parts(p)[1]
         ptr = self.v(llvm.GEPOp(items, [llvm.GEP_USE_SSA_VAL], _TYPES[elem], ssa_indices=[real]))
         self.emit(llvm.StoreOp(self.val(value), ptr))
