@@ -266,6 +266,10 @@ def _emit(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
         return report_syntax(None, *read)
     src = read
     from rufc.frontend.errors import RuffSyntaxError
+    if args.emit not in HOT_STAGES and (args.function or args.specialize
+                                        or args.print_ir_after_all):
+        raise UsageError("--function, --specialize and --print-ir-after-all apply to "
+                         "--emit=" + "|".join(HOT_STAGES))
     try:
         try:
             if args.emit == "ast":
@@ -286,9 +290,6 @@ def _emit(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
                 except EmitError as exc:
                     raise UsageError(str(exc)) from None
                 return EXIT_OK
-            if args.function or args.specialize or args.print_ir_after_all:
-                raise UsageError("--function, --specialize and --print-ir-after-all apply to "
-                                 "--emit=" + "|".join(HOT_STAGES))
             print_module(module, out, generic=args.print_op_generic,
                          debuginfo=args.print_debuginfo)
             return EXIT_OK

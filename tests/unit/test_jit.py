@@ -255,3 +255,10 @@ def test_sigint_stops_a_long_native_loop(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == 130, err
     assert "rufc: interrupted" in err
+
+
+def test_hot_stage_options_need_a_hot_stage(tmp_path: Path) -> None:
+    f = write(tmp_path, "fib.ruff", FIB)
+    for stage in ("ast", "ruff"):
+        r = rufc(f, f"--emit={stage}", "--function", "fib")
+        assert r.exit_code == 2 and "apply to --emit=ruff-opt" in r.stderr
