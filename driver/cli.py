@@ -1,7 +1,8 @@
 """The `rufc` command: argv in, stages out, one exit-code table.
 
-    rufc FILE|- [--emit=ast|ruff] [-o OUT] [--print-op-generic] [--print-debuginfo]
-    rufc run FILE|- [-c CODE] [--no-jit] [--jit-threshold N] [--max-depth N] [--debug]
+    rufc FILE|- [--emit=STAGE] [-o OUT] ...     (cmd_emit)
+    rufc run FILE|- [--no-jit] ...               (cmd_run)
+    (every command and option: rufc.options)
 
 Exit codes (LANGUAGE.md §1): 0 success, 2 usage or unreadable file (or unwritable
 -o OUT), 3 lexical/syntax error, 4 uncaught runtime error, 70 internal error (a bug in
@@ -17,96 +18,17 @@ import argparse
 import os
 import sys
 import traceback
-from typing import NoReturn, Sequence
+from typing import Sequence
 
-from rufc.emit import HOT_STAGES, STAGES
+from rufc.emit import HOT_STAGES
+# The command line itself (commands, options, usage and --help) is defined once, in
+# rufc.options: add a command or an option there.
+from rufc.options import COMMANDS, COMPILE, UsageError, command_help, full_help, parser
 
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
 EXIT_IO, EXIT_BROKEN_PIPE = 74, 141   # as rufc.runtime.output.OutputError.exit_code
 TRACEBACK_EDGE = 10   # frames shown at each end of a long Ruff traceback
 MAX_DEPTH_LIMIT = 1_000_000   # deeper than this would exhaust the thread's stack
-
-HELP = """\
-usage: rufc FILE|- [--emit=STAGE] [-o OUT] [--function NAME] [--specialize 'NAME(KINDS)']
-                  [--print-ir-after-all] [--print-op-generic] [--print-debuginfo]
-       rufc run FILE|- [-c CODE] [--no-jit] [--jit-threshold N] [--max-depth N] [--stats]
-
-rufc compiles and runs programs in the Ruff language.
-
-commands:
-  rufc FILE --emit=STAGE   print a stage of the compiler for FILE (.ruff, or .mlir
-                           holding a `ruff` module) and exit
-  rufc run FILE            run the program in FILE ('-' reads standard input)
-
-options for printing stages:
-  --emit=ast               the syntax tree, with line:col of every node
-  --emit=ruff              the `ruff` dialect (MLIR syntax, parseable by rufc and xdsl-opt)
-  --emit=ruff-opt          the hot tier's view: ruff IR after ruff-specialize, cse, dce
-  --emit=llvm-dialect      after convert-ruff-to-llvm (xDSL's LLVM dialect)
-  --emit=llvm              LLVM IR;  --emit=llvm-opt  LLVM IR after O2
-  --emit=asm               machine code for this host
-                           (the hot stages show every function as if it were hot)
-  --function NAME          only this function
-  --specialize 'NAME(int,float)'  argument kinds for NAME (int, float, bool,
-                           array:int, array:float, other; default: int for every
-                           parameter); may be repeated
-  --print-ir-after-all     print the IR after each pass (stderr)
-  -o OUT                   write the stage to OUT instead of standard output
-  --print-op-generic       print IR in MLIR's generic op form
-  --print-debuginfo        print source locations of ops
-
-options for running:
-  -c CODE                  run CODE instead of a file
-  --no-jit                 never compile functions (same as RUFC_JIT=0)
-  --jit-threshold N        calls before a function is compiled (RUFC_JIT_THRESHOLD;
-                           0 = at the first call; default 100)
-  --max-depth N            Ruff call depth limit (RUFC_MAX_DEPTH; default 10000)
-  --stats                  after the run, list the functions that got hot (stderr)
-  --debug                  show Python tracebacks of internal errors
-
-environment:
-  RUFC_JIT=0, RUFC_JIT_THRESHOLD=N, RUFC_MAX_DEPTH=N as above; DEBUG_JIT=1 logs what
-  the JIT decides (docs/jit.md).
-
-exit codes: 0 ok, 2 usage, 3 syntax error, 4 runtime error, 70 internal error,
-  74 cannot write standard output, 141 broken pipe
-"""
-
-
-class UsageError(Exception):
-    """A bad command line or an unreadable input file (exit 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
-def _compile_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="rufc", add_help=False)
-    p.add_argument("file")
-    p.add_argument("--emit", choices=list(STAGES), default="ruff")
-    p.add_argument("--function", dest="function")
-    p.add_argument("--specialize", action="append", default=[])
-    p.add_argument("--print-ir-after-all", action="store_true")
-    p.add_argument("-o", dest="output")
-    p.add_argument("--print-op-generic", action="store_true")
-    p.add_argument("--print-debuginfo", action="store_true")
-    p.add_argument("--debug", action="store_true")
-    return p
-
-
-def _run_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="rufc run", add_help=False)
-    p.add_argument("file", nargs="?")
-    p.add_argument("-c", dest="code")
-    p.add_argument("--no-jit", action="store_true")
-    p.add_argument("--jit-threshold", type=int)
-    p.add_argument("--max-depth", type=int)
-    p.add_argument("--debug", action="store_true")
-    p.add_argument("--stats", action="store_true")
-    return p
-
 
 # ---------------------------------------------------------------- input
 
@@ -261,6 +183,10 @@ def cmd_emit(args: argparse.Namespace) -> int:
 
 
 def _emit(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
+    if args.file is None:
+        raise UsageError("rufc needs FILE or '-' (or a command: "
+                         + ", ".join(n for n in COMMANDS if n) + ")")
+    args.emit = args.emit or "ruff"
     read = read_source(args.file)
     if isinstance(read, tuple):
         return report_syntax(None, *read)
@@ -279,8 +205,12 @@ def _emit(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
                 text = dump(with_big_stack_value(lambda: parse_source(src)))
                 out.write(text + ("\n" if text else ""))
                 return EXIT_OK
-            from rufc.dialects.convert import print_module
             module = with_big_stack_value(lambda: load_module(src))
+            if args.emit == "py":
+                from rufc.emit import python_source
+                out.write(with_big_stack_value(lambda: python_source(module)))
+                return EXIT_OK
+            from rufc.dialects.convert import print_module
             if args.emit in HOT_STAGES:
                 from rufc.emit import EmitError, emit
                 try:
@@ -297,6 +227,11 @@ def _emit(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
             return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
         except InvalidIR as exc:
             return report_invalid_ir(src, exc)
+        except Exception as exc:
+            codegen = sys.modules.get("rufc.runtime.codegen")  # --emit=py: code the VM refuses
+            if codegen is not None and isinstance(exc, codegen.CompileError):
+                return report_syntax(src, src.path, exc.line, exc.col, exc.message)
+            raise
     finally:
         if args.output:
             out.close()
@@ -483,21 +418,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str], stdout) -> int:  # type: ignore[no-untyped-def]
+    """Pick the command (rufc.options.COMMANDS; none named = the compiler), parse its
+    options and run it."""
     if not argv or argv[0] in ("-h", "--help", "help"):
         if not argv:
-            sys.stderr.write(HELP)
+            sys.stderr.write(full_help())
             return EXIT_USAGE
-        stdout.write(HELP)
+        stdout.write(full_help())
         return EXIT_OK
-    if argv[0] == "run":
-        if any(a in ("-h", "--help") for a in argv[1:]):
-            stdout.write(HELP)
-            return EXIT_OK
-        return cmd_run(_run_parser().parse_args(argv[1:]))
-    if any(a in ("-h", "--help") for a in argv):
-        stdout.write(HELP)
+    cmd = COMMANDS[argv[0]] if argv[0] in COMMANDS and argv[0] else COMPILE
+    rest = argv[1:] if cmd is not COMPILE else argv
+    words = rest[:rest.index("--")] if "--" in rest else rest
+    if "-h" in words or "--help" in words:
+        stdout.write(full_help() if cmd is COMPILE else command_help(cmd))
         return EXIT_OK
-    return cmd_emit(_compile_parser().parse_args(argv))
+    return cmd.run(parser(cmd).parse_args(rest))
 
 
 if __name__ == "__main__":

@@ -19,11 +19,44 @@ from __future__ import annotations
 import sys
 from typing import IO, Any
 
-HOT_STAGES = ("ruff-opt", "llvm-dialect", "llvm", "llvm-opt", "asm")
-STAGES = ("ast", "ruff", *HOT_STAGES)
+#: The ladder: every stage `--emit` can stop at, in pipeline order, with what it shows.
+LADDER: tuple[tuple[str, str], ...] = (
+    ("ast", "the syntax tree, with line:col of every node"),
+    ("ruff", "the `ruff` dialect as irgen lowers the source (MLIR syntax, parseable by "
+             "rufc and xdsl-opt)"),
+    ("py", "the Python code the cold tier generates and CPython runs (runtime/codegen.py)"),
+    ("ruff-opt", "the hot tier's view: ruff IR after ruff-specialize, cse, dce"),
+    ("llvm-dialect", "after convert-ruff-to-llvm (xDSL's LLVM dialect)"),
+    ("llvm", "LLVM IR, as llvmlite receives it"),
+    ("llvm-opt", "LLVM IR after LLVM's O2 pipeline"),
+    ("asm", "machine code for this host"),
+)
+STAGES = tuple(name for name, _ in LADDER)
+#: The stages of the hot tier: every function is shown as if it were hot.
+HOT_STAGES = STAGES[STAGES.index("ruff-opt"):]
+
+
+def stage_help() -> str:
+    """The ladder as `rufc --help` lists it."""
+    import textwrap
+    width = max(len(name) for name, _ in LADDER) + len("--emit=") + 4
+    lines = [textwrap.fill(text, width=86, initial_indent=f"  {'--emit=' + name:<{width - 2}}",
+                           subsequent_indent=" " * width) for name, text in LADDER]
+    return "\n".join(lines) + (
+        "\n  (the hot stages, ruff-opt to asm, show every function as if it were hot)")
+
 
 # The ruff passes of the hot tier, in order (names as `-p` would take them).
 RUFF_PIPELINE = ("ruff-specialize", "cse", "dce")
+
+
+def python_source(module: Any, jit: bool = True, threshold: int = 100) -> str:
+    """The `py` stage: the Python module the cold tier generates for `module` and
+    CPython compiles, as `rufc run` makes it (with the JIT on, every function comes
+    twice: `F_<name>` with the call counter that makes it hot, `P_<name>` without)."""
+    from rufc.runtime.vm import VM, VMOptions
+    source: str = VM(VMOptions(jit=jit, threshold=threshold)).generate(module).source
+    return source if source.endswith("\n") else source + "\n"
 
 
 class EmitError(Exception):

@@ -1,0 +1,189 @@
+"""The one definition of rufc's command line: every command and option, from which the
+argparse parsers, the usage lines and `rufc --help` are all generated.
+
+    COMMANDS["run"] = Command("run", "FILE|- [ARGS]", "run the program in FILE", handler=
+                              "rufc.cli:cmd_run", options=[Opt(("--no-jit",), "...", ...)])
+
+A command is the word after `rufc` (`run`, ...); the compiler's own command has the
+name "" (`rufc FILE --emit=STAGE`). To add a command or an option, add a row here:
+the parser, `rufc --help` and `rufc CMD --help` follow. Handlers are named as
+"module:function" and imported only when their command runs, so `rufc --help` and
+`rufc run` import nothing they do not use (no xdsl, llvmlite or lark).
+
+Options shared by every command (`--color`, `--debug`, `-h`) are in COMMON. Long
+options are never abbreviated (`allow_abbrev=False`): `--emit-ast` is an error, not a
+guess.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any, Callable, NoReturn
+
+from rufc.emit import STAGES, stage_help
+
+
+class UsageError(Exception):
+    """A bad command line or an unreadable input file (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Opt:
+    """One argument: argparse's flags and keywords, and the section of --help it is in."""
+    flags: tuple[str, ...]
+    help: str
+    group: str = "options"
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Command:
+    """A command: `rufc NAME ARGS`, its options and the function that runs it."""
+    name: str
+    args: str                 # how the usage line shows its positional arguments
+    summary: str
+    handler: str              # "module:function", called with the parsed Namespace
+    options: list[Opt] = field(default_factory=list)
+
+    @property
+    def prog(self) -> str:
+        return f"rufc {self.name}".rstrip()
+
+    def run(self, args: argparse.Namespace) -> int:
+        module, _, fn = self.handler.partition(":")
+        handler: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), fn)
+        return handler(args)
+
+
+COMMON = [
+    Opt(("--color",), "colour diagnostics: auto (on a terminal, unless NO_COLOR is set), "
+        "always or never", "general",
+        dict(choices=("auto", "always", "never"), default="auto", metavar="WHEN")),
+    Opt(("--debug",), "show Python tracebacks of internal errors", "general",
+        dict(action="store_true")),
+    Opt(("-h", "--help"), "show this help and exit", "general", dict(action="store_true")),
+]
+
+_IR = "printing IR"
+_PASSES = "pass pipelines (the stages past `ruff`; see docs/inspecting-ir.md)"
+_MLIR = ".mlir input (as mlir-opt)"
+
+COMPILE = Command(
+    "", "FILE|-", "print a stage of the compiler for FILE (.ruff source, or .mlir holding "
+    "a `ruff` module) and exit", "rufc.cli:cmd_emit", [
+        Opt(("file",), "the input ('-' reads standard input)",
+            kwargs=dict(nargs="?", metavar="FILE|-")),
+        Opt(("--emit",), "the stage to print (see `stages` below; default: ruff)", _IR,
+            dict(choices=STAGES, default=None, metavar="STAGE")),
+        Opt(("-o",), "write the output to OUT (atomically) instead of standard output", _IR,
+            dict(dest="output", metavar="OUT")),
+        Opt(("--function",), "only this function (stages py, ruff-opt and later)", _IR,
+            dict(metavar="NAME")),
+        Opt(("--specialize",), "argument kinds for NAME in the hot stages (int, float, "
+            "bool, array:int, array:float, other; default int for every parameter); "
+            "may be repeated", _IR, dict(action="append", default=[], metavar="'NAME(KINDS)'")),
+        Opt(("--print-op-generic",), "print IR in MLIR's generic op form", _IR,
+            dict(action="store_true")),
+        Opt(("--print-debuginfo",), "print the source location of every op", _IR,
+            dict(action="store_true")),
+        Opt(("--print-ir-after-all",), "print the IR after every pass (stderr)", _PASSES,
+            dict(action="store_true")),
+    ])
+
+RUN = Command(
+    "run", "FILE|-", "run the program in FILE ('-' reads standard input)", "rufc.cli:cmd_run", [
+        Opt(("file",), "the program", kwargs=dict(nargs="?", metavar="FILE|-")),
+        Opt(("-c",), "run CODE instead of a file", kwargs=dict(dest="code", metavar="CODE")),
+        Opt(("--no-jit",), "never compile functions (same as RUFC_JIT=0)", "running",
+            dict(action="store_true")),
+        Opt(("--jit-threshold",), "calls before a function is compiled (RUFC_JIT_THRESHOLD; "
+            "0 = at the first call; default 100)", "running", dict(type=int, metavar="N")),
+        Opt(("--max-depth",), "Ruff call depth limit (RUFC_MAX_DEPTH; default 10000)",
+            "running", dict(type=int, metavar="N")),
+        Opt(("--stats",), "after the run, list the functions that got hot (stderr)",
+            "running", dict(action="store_true")),
+    ])
+
+#: Every command, in the order `rufc --help` lists them. Add yours here.
+COMMANDS: dict[str, Command] = {"": COMPILE, "run": RUN}
+
+EPILOG = """\
+environment:
+  RUFC_JIT=0, RUFC_JIT_THRESHOLD=N, RUFC_MAX_DEPTH=N as above; DEBUG_JIT=1 logs what
+  the JIT decides (docs/jit.md); NO_COLOR=1 turns colour off (--color=auto).
+
+exit codes: 0 ok, 2 usage, 3 syntax or invalid IR, 4 runtime error, 70 internal error
+  (a bug in rufc), 74 cannot write standard output, 141 broken pipe
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30, width=88)
+
+
+def _flag(opt: Opt) -> str:
+    """How the usage line shows one option: `[--emit=STAGE]`, `[-o OUT]`, `[--no-jit]`."""
+    flag = opt.flags[-1] if opt.flags[-1].startswith("--") else opt.flags[0]
+    kw = opt.kwargs
+    if kw.get("action") in ("store_true", "store_false"):
+        return f"[{flag}]"
+    metavar = kw.get("metavar") or flag.lstrip("-").upper()
+    sep = "=" if flag.startswith("--") else " "
+    return f"[{flag}{sep}{metavar}]"
+
+
+def usage(cmd: Command) -> str:
+    """`cmd`'s usage line, wrapped, from its rows (without the `usage: ` word)."""
+    words = [w for w in (cmd.prog, cmd.args) if w] + [_flag(o) for o in cmd.options if o.flags[0].startswith("-")]
+    words += [_flag(o) for o in COMMON if o.flags[0] not in ("-h",)]
+    indent = " " * (len(cmd.prog) + 1)
+    return textwrap.fill(" ".join(words), width=86, subsequent_indent=indent,
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def parser(cmd: Command) -> argparse.ArgumentParser:
+    """The argparse parser of `cmd`, built from its rows and COMMON."""
+    p = _Parser(prog=cmd.prog, usage=usage(cmd), add_help=False, allow_abbrev=False,
+                formatter_class=_Formatter, description=cmd.summary)
+    groups: dict[str, Any] = {}
+    for opt in [*cmd.options, *COMMON]:
+        if opt.flags[0].startswith("-"):
+            group = groups.get(opt.group)
+            if group is None:
+                group = groups[opt.group] = p.add_argument_group(opt.group)
+            group.add_argument(*opt.flags, help=opt.help, **opt.kwargs)
+        else:
+            p.add_argument(*opt.flags, help=opt.help, **opt.kwargs)
+    return p
+
+
+def full_help() -> str:
+    """`rufc --help`: every command's usage, then every command's options, then the
+    stages and the environment."""
+    lines = ["usage:"]
+    for cmd in COMMANDS.values():
+        lines += ["  " + ln for ln in usage(cmd).splitlines()]
+    lines += ["", "rufc compiles and runs programs in the Ruff language.", ""]
+    for cmd in COMMANDS.values():
+        # argparse's help is usage, description, then the sections: keep the sections
+        sections = parser(cmd).format_help().split("\n\n", 2)[2]
+        lines += [textwrap.fill(f"{cmd.prog} {cmd.args}: {cmd.summary}", width=86), "",
+                  sections.rstrip(), ""]
+    lines += ["stages (rufc FILE --emit=STAGE; in pipeline order):", stage_help(), ""]
+    return "\n".join(lines) + "\n" + EPILOG
+
+
+def command_help(cmd: Command) -> str:
+    """`rufc CMD --help`: the help of one command."""
+    text = parser(cmd).format_help()
+    if cmd is COMPILE:
+        text += "\nstages (--emit=STAGE; in pipeline order):\n" + stage_help() + "\n"
+    return text + "\n" + EPILOG
