@@ -247,6 +247,51 @@ def _env_int(name: str) -> int | None:
         raise UsageError(f"{name} must be an integer, got {v!r}") from None
 
 
+def _load_error(src: Source, exc: Exception) -> int | None:
+    """Report a syntax error, code the VM cannot run or invalid IR; None for anything
+    else. The error classes are looked up, not imported: a program loaded from the
+    cache never imports the parser or the code generator."""
+    errors = sys.modules.get("rufc.frontend.errors")
+    if errors is not None and isinstance(exc, errors.RuffSyntaxError):
+        return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
+    codegen = sys.modules.get("rufc.runtime.codegen")
+    if codegen is not None and isinstance(exc, codegen.CompileError):
+        return report_syntax(src, src.path, exc.line, exc.col, exc.message)
+    if isinstance(exc, InvalidIR):
+        return report_invalid_ir(src, exc)
+    return None
+
+
+_JIT_IMPORT_FRAMES = 2000   # Python frames importing and starting the JIT may take
+
+
+def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
+    """The JIT's compile hook. The JIT is made when the first function gets hot (or at
+    once with DEBUG_JIT, which logs a summary at exit): a program where nothing gets
+    hot never imports it."""
+    def make():  # type: ignore[no-untyped-def]
+        from rufc.runtime.tiering import JIT
+        vm.native = JIT(vm, module)
+        vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
+        vm.options.compile_hook = vm.native.on_hot
+        return vm.native.on_hot
+
+    if os.environ.get("DEBUG_JIT", "") not in ("", "0"):
+        return make()
+
+    def first_hot(fn, args=()):  # type: ignore[no-untyped-def]
+        # Deep in a recursion the Ruff depth limit leaves no Python frames to import
+        # the JIT with: give it room (as JIT.on_hot does for the compiler), so the
+        # program fails at the same depth as with the JIT made up front.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + _JIT_IMPORT_FRAMES)
+        try:
+            return make()(fn, args)
+        finally:
+            sys.setrecursionlimit(limit)
+    return first_hot
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.code is not None:
         if args.file is not None:
@@ -271,8 +316,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         logging.basicConfig(stream=sys.stderr, format="[jit] %(message)s")
         logging.getLogger("rufc.jit").setLevel(logging.DEBUG)
 
-    from rufc.frontend.errors import RuffSyntaxError
-    from rufc.runtime.codegen import CompileError
     from rufc.runtime.output import OUT, OutputError
     from rufc.runtime.vm import VM, VMOptions
 
@@ -282,21 +325,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     vm = VM(options)
     try:
         def load():  # type: ignore[no-untyped-def]
-            m = load_module(src)
-            vm.load(m)
-            return m
+            from rufc.cache_cmd import run_store  # an unchanged program loads from the cache
+            from rufc.runtime.coldcache import load_program
+            return load_program(vm, src.text, src.path, lambda: load_module(src),
+                                run_store(args))
         module = with_big_stack_value(load)
         if jit:
-            from rufc.runtime.tiering import JIT
-            vm.native = JIT(vm, module)
-            vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
-            options.compile_hook = vm.native.on_hot
-    except RuffSyntaxError as exc:
-        return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
-    except CompileError as exc:
-        return report_syntax(src, src.path, exc.line, exc.col, exc.message)
-    except InvalidIR as exc:
-        return report_invalid_ir(src, exc)
+            options.compile_hook = _jit_hook(vm, module)
+    except Exception as exc:  # noqa: BLE001 - the load errors users see, else a bug
+        code = _load_error(src, exc)
+        if code is None:
+            raise
+        return code
     result = vm.run()
     if vm.native is not None:
         vm.native.summary()

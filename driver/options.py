@@ -102,12 +102,22 @@ RUN = Command(
             "0 = at the first call; default 100)", "running", dict(type=int, metavar="N")),
         Opt(("--max-depth",), "Ruff call depth limit (RUFC_MAX_DEPTH; default 10000)",
             "running", dict(type=int, metavar="N")),
+        Opt(("--no-cache",), "neither read nor write the cache of compiled programs "
+            "(RUFC_NO_CACHE=1; docs/caches.md)", "running", dict(action="store_true")),
         Opt(("--stats",), "after the run, list the functions that got hot (stderr)",
             "running", dict(action="store_true")),
     ])
 
+CACHE = Command(
+    "cache", "[info|clear]", "show where rufc's cache is and what it holds, or empty it "
+    "(docs/caches.md)", "rufc.cache_cmd:cmd_cache", [
+        Opt(("action",), "info (the default) or clear",
+            kwargs=dict(nargs="?", choices=("info", "clear"), metavar="info|clear")),
+    ])
+
 #: Every command, in the order `rufc --help` lists them. Add yours here.
 COMMANDS: dict[str, Command] = {"": COMPILE, "run": RUN}
+COMMANDS["cache"] = CACHE
 
 EPILOG = """\
 environment:

@@ -9,17 +9,15 @@
   bottom-up, so nothing recurses over the tree and deep nesting cannot overflow the
   Python stack (bracket nesting deeper than `lexer.MAX_NESTING` is rejected anyway, to
   protect the recursive passes that come later).
-- The parser is built once per process; lark's tables are cached on disk
-  (`$XDG_CACHE_HOME/rufc` or `~/.cache/rufc`, no cache if that is not writable).
+- The parser is built once per process; lark's tables are kept in rufc's cache store
+  (namespace "parser" of `rufc.runtime.cache`, docs/caches.md): the first run of a
+  new grammar builds and stores them, every later one loads them.
 - Every lexical or syntax error raises `RuffSyntaxError(message, Loc)` (LANGUAGE.md §3.4);
   the first error in the file wins.
 """
 from __future__ import annotations
 
 import bisect
-import hashlib
-import os
-import sys
 import threading
 from pathlib import Path
 
@@ -33,9 +31,10 @@ from rufc.frontend import ast as A
 from rufc.frontend.ast import Loc
 from rufc.frontend.errors import RuffSyntaxError
 from rufc.frontend.gcpause import paused_gc
+from rufc.runtime.cache import key_of
 
 __all__ = ["parse", "tokenize", "get_parser", "get_lark", "RuffParser", "AstBuilder",
-           "start_loc", "cache_path", "GRAMMAR_PATH"]
+           "start_loc", "tables_key", "GRAMMAR_PATH"]
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
@@ -389,23 +388,11 @@ class RuffParser:
     def __init__(self, use_cache: bool = True, tune: bool = True) -> None:
         grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
         builder = AstBuilder()
-        path = cache_path(grammar) if use_cache else None
-        if path is None:
+        g = _load_tables(grammar, builder) if use_cache else None
+        if g is None:
             g = Lark(grammar, transformer=builder, **_LARK_OPTIONS)
-        elif path.exists():
-            g = Lark(grammar, transformer=builder, cache=str(path), **_LARK_OPTIONS)
-        else:
-            # Let lark write the tables to a private file, then rename it into place,
-            # so that a concurrent process never reads a half-written cache.
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            g = Lark(grammar, transformer=builder, cache=str(tmp), **_LARK_OPTIONS)
-            try:
-                os.replace(tmp, path)
-            except OSError:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+            if use_cache:
+                _store_tables(grammar, g)
         if tune:
             _tune(g)
         self.lark = g
@@ -431,21 +418,45 @@ class RuffParser:
         return A.Program(stmts, file, source)
 
 
-def cache_path(grammar: str) -> Path | None:
-    """Where lark's tables for `grammar` are cached, or None if there is no writable
-    cache directory. The name carries a digest of everything the tables depend on."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    d = Path(base) / "rufc"
-    key = "\0".join([grammar, lark.__version__, sys.version.split()[0],
-                     repr(sorted((k, str(v)) for k, v in _LARK_OPTIONS.items()))])
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        if not os.access(d, os.W_OK | os.X_OK):
-            return None
-    except OSError:
+def tables_key(grammar: str) -> str:
+    """The cache key of lark's tables: everything they depend on (the grammar, lark's
+    version, the options; the store adds rufc's and Python's versions)."""
+    return key_of("lark-tables", grammar, lark.__version__,
+                  repr(sorted((k, str(v)) for k, v in _LARK_OPTIONS.items())))
+
+
+def _load_tables(grammar: str, builder: AstBuilder) -> Lark | None:
+    """lark with its tables from the cache store, or None on a miss.
+
+    The tables are lark's own serialization (a pickle): the store hands it out only
+    if its keyed digest checks out, so a file someone else wrote is never unpickled.
+    One key, one file: there is no private file name that would make the next run
+    miss (the double miss of lark's `cache=PATH` under a temporary name)."""
+    from rufc.runtime.cache import default_store
+    store = default_store()
+    data = store.get("parser", tables_key(grammar)) if store is not None else None
+    if data is None:
         return None
-    return d / f"parser-{digest}.lark-cache"
+    import io
+    try:
+        g = Lark.__new__(Lark)   # Lark.load without its options: _load takes them
+        return g._load(io.BytesIO(data), transformer=builder)
+    except Exception:  # noqa: BLE001 - tables from another lark: rebuild them
+        return None
+
+
+def _store_tables(grammar: str, g: Lark) -> None:
+    from rufc.runtime.cache import default_store
+    store = default_store()
+    if store is None:
+        return
+    import io
+    buf = io.BytesIO()
+    try:
+        g.save(buf)
+    except Exception:  # noqa: BLE001 - not serializable: build them each time
+        return
+    store.put("parser", tables_key(grammar), buf.getvalue())
 
 
 def _tune(g: Lark) -> None:

@@ -1,7 +1,7 @@
 """The on-disk cache shared by rufc's tiers: bytes in, bytes out, never trusted blindly.
 
     store = default_store()                 # None with --no-cache or RUFC_NO_CACHE=1
-    key = key_of(source_bytes, "lowered")   # sha256 of the parts + the code version
+    key = key_of(source_bytes, "lowered")   # hash of the parts + the code version
     data = store.get("cold", key)           # None on a miss or a bad entry
     store.put("cold", key, payload)         # atomic; never raises on I/O failure
 
@@ -23,15 +23,19 @@ Why it is built this way (docs/caches.md has the user's view):
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 import sys
 import time
 from pathlib import Path
 
+try:  # the C module itself: `hashlib` would load OpenSSL (~2 ms of every start)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import blake2b
+
 __all__ = ["CacheStore", "default_store", "key_of", "code_version", "default_root",
-           "DEFAULT_CAP"]
+           "DEFAULT_CAP", "disable"]
 
 #: Default size cap of the whole store (RUFC_CACHE_SIZE, in MiB, overrides it).
 DEFAULT_CAP = 256 << 20
@@ -48,6 +52,7 @@ _STALE_TMP = 3600.0   # temp files older than this (seconds) belong to dead writ
 
 _RUFC_DIRS = ("", "frontend", "dialects", "passes", "backend", "runtime", "driver")
 _code_version: str | None = None
+_disabled = False
 
 
 def code_version() -> str:
@@ -56,7 +61,7 @@ def code_version() -> str:
     global _code_version
     if _code_version is None:
         from rufc import __version__
-        h = hashlib.sha256()
+        h = blake2b(digest_size=16)
         top = Path(__file__).resolve().parents[1]
         for sub in _RUFC_DIRS:
             d = top / sub if sub else top
@@ -70,14 +75,14 @@ def code_version() -> str:
                     h.update(f"{sub}/{e.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
         impl = sys.implementation
         _code_version = (f"rufc-{__version__}/{impl.cache_tag}/{sys.hexversion:x}/"
-                         f"{h.hexdigest()[:16]}")
+                         f"{h.hexdigest()}")
     return _code_version
 
 
 def key_of(*parts: str | bytes) -> str:
-    """A cache key: sha256 (hex) of the parts and the code version. Parts are
-    length-prefixed, so ("ab", "c") and ("a", "bc") differ."""
-    h = hashlib.sha256()
+    """A cache key: a 256-bit BLAKE2b digest (hex) of the parts and the code version.
+    Parts are length-prefixed, so ("ab", "c") and ("a", "bc") differ."""
+    h = blake2b(digest_size=32)
     for p in (code_version(), *parts):
         b = p.encode("utf-8", "surrogatepass") if isinstance(p, str) else bytes(p)
         h.update(len(b).to_bytes(8, "little"))
@@ -313,13 +318,20 @@ class CacheStore:
 
 def default_store(enabled: bool = True) -> CacheStore | None:
     """The user's store, or None when caching is off (--no-cache, RUFC_NO_CACHE=1)."""
-    if not enabled or os.environ.get("RUFC_NO_CACHE", "") not in ("", "0"):
+    if not enabled or _disabled or os.environ.get("RUFC_NO_CACHE", "") not in ("", "0"):
         return None
     return CacheStore()
 
 
+def disable() -> None:
+    """Turn the cache off for the rest of this process (`rufc run --no-cache`): every
+    later `default_store()` is None, whoever asks (the parser's tables too)."""
+    global _disabled
+    _disabled = True
+
+
 def _digest(secret: bytes, namespace: str, key: str, version: bytes, payload: bytes) -> bytes:
-    h = hashlib.blake2b(key=secret, digest_size=_DIGEST)
+    h = blake2b(key=secret, digest_size=_DIGEST)
     for part in (namespace.encode(), key.encode(), version):
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)

@@ -36,6 +36,7 @@ from typing import Final
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
 from rufc.runtime import analysis
 from rufc.runtime.helpers import OPERATOR_HELPERS, VM_HELPERS
+from rufc.runtime.names import py_name  # re-exported: codegen.py_name
 from rufc.runtime.types import NUMERIC, Inference, Ranges, slot_of
 
 RANGE_CHECK: Final = "-9223372036854775808 <= {0} <= 9223372036854775807"
@@ -63,14 +64,6 @@ class _Helpers:
 
 
 H: Final = _Helpers()
-
-
-def py_name(name: str) -> str:
-    """A Python identifier for a Ruff name (Ruff allows Unicode letters Python may not)."""
-    if name.isidentifier() and name.isascii():
-        return name
-    return "u_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else f"_{ord(c):x}_"
-                          for c in name)
 
 
 class CompileError(Exception):

@@ -1,7 +1,9 @@
 """Buffered standard output for `print` (LANGUAGE.md §1, §11).
 
 Printed lines collect in a list and go to `sys.stdout.buffer` as UTF-8 when the buffer
-grows past ~64 KiB or on `flush()`. The driver calls `OUT.flush()` at exit and before
+grows past ~64 KiB or on `flush()`; when standard output is a terminal, every line
+is written at once (line buffering), as CPython does: a user sees each line as it is
+printed, while a pipe or a file gets large writes. The driver calls `OUT.flush()` at exit and before
 reporting an error, so output and error messages appear in program order.
 `sys.stdout` is looked up at flush time, so redirecting it (tests) works.
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import errno
 import sys
 
-__all__ = ["Output", "OUT", "OutputError", "EXIT_IO", "EXIT_BROKEN_PIPE"]
+__all__ = ["Output", "OUT", "OutputError", "EXIT_IO", "EXIT_BROKEN_PIPE", "stdout_is_terminal"]
 
 #: Exit codes of output failures: sysexits' EX_IOERR, and 128 + SIGPIPE as a shell
 #: reports a tool killed by SIGPIPE (`rufc run p.ruff | head -1`).
@@ -110,4 +112,15 @@ class Output:
         self._size = 0
 
 
+def stdout_is_terminal() -> bool:
+    """Whether standard output is an interactive terminal (CPython's test for line
+    buffering)."""
+    out = sys.stdout
+    try:
+        return out is not None and out.isatty()
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 OUT = Output()
+OUT.line_buffered = stdout_is_terminal()

@@ -13,25 +13,35 @@ the function stays in the VM.
 """
 from __future__ import annotations
 
-import logging
 import sys
 import types
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op
 from rufc.runtime import helpers as H
 from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
-from rufc.runtime.codegen import FuncGen, GenOptions, GeneratedModule, ModuleGen, py_name
+from rufc.runtime.names import py_name
 from rufc.runtime.errors import RuffError
 from rufc.runtime.stack import call_with_big_stack, python_depth
 from rufc.runtime.values import (
     ERROR_TYPE, FALSE, NONE, RArray, RErr, ROk, RSome, RStruct, RStructType, TRUE, UNBOUND,
 )
 
-log = logging.getLogger("rufc.jit")
+if TYPE_CHECKING:   # the code generator is imported only when code is generated: a
+    from rufc.runtime.codegen import GeneratedModule, ModuleGen   # cached program skips it
+
+
+def _jit_log() -> Any:
+    """The "rufc.jit" logger if DEBUG_JIT logging is on, else None (without importing
+    logging: the driver configures it before anything can log)."""
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return None
+    log = logging.getLogger("rufc.jit")
+    return log if log.isEnabledFor(logging.DEBUG) else None
 
 DEFAULT_MAX_DEPTH = 10000
 _HELPER_HEADROOM = 40   # Python frames helpers may stack on top of the deepest Ruff call
@@ -83,6 +93,19 @@ class VMOptions:
     loop_counters: bool = False   # see GenOptions.loop_counters
 
 
+class _Tables:
+    """The tables of a GeneratedModule loaded from the cache (its source is not kept)."""
+    __slots__ = ("line_table", "func_names", "global_names", "builtins_used")
+    source = ""
+
+    def __init__(self, line_table: dict, func_names: dict, global_names: set,
+                 builtins_used: set) -> None:
+        self.line_table = line_table
+        self.func_names = func_names
+        self.global_names = global_names
+        self.builtins_used = builtins_used
+
+
 class VM:
     """One program loaded into the cold tier."""
 
@@ -99,6 +122,7 @@ class VM:
     # ------------------------------------------------------------ loading
 
     def generate(self, module: Module) -> GeneratedModule:
+        from rufc.runtime.codegen import GenOptions, ModuleGen
         kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
         arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
         gen = self.modgen = ModuleGen(module, kinds, arity,
@@ -112,7 +136,8 @@ class VM:
         native code: no Ruff frame stands there (native frames do). The other
         prologue lines report the position of the function's first line, where the
         VM's own code would be at that point."""
-        lines = FuncGen(self.modgen, func).generate()
+        from rufc.runtime.codegen import FuncGen
+        lines = FuncGen(self._modgen(), func).generate()
         head = 2 if len(lines) > 1 and lines[1][0].startswith("    global ") else 1
         body = lines[head:]
         first = body[0][1:] if body else (func.line, func.col)
@@ -129,13 +154,45 @@ class VM:
         ns = self.ns = self._namespace(module, gm)
         with warnings.catch_warnings():  # e.g. `1 is TRUE` from a constant comparison
             warnings.simplefilter("ignore", SyntaxWarning)
-            code = compile(gm.source, self.filename, "exec")
+            code = self.code = compile(gm.source, self.filename, "exec")
         exec(code, ns)
         for op in module.ops:  # methods exist once the functions are defined
             if op.name == "ruff.struct":
                 st: RStructType = ns["S_" + py_name(op.attrs["sym_name"])]  # type: ignore[arg-type]
                 for mname, msym in zip(op.attrs["method_names"], op.attrs["method_syms"]):  # type: ignore[arg-type]
                     st.methods[mname] = ns["F_" + py_name(msym)]
+
+    def gen_options_key(self) -> tuple:
+        """What, besides the program, the generated code depends on (a cache key)."""
+        o = self.options
+        return (o.jit, o.threshold, o.loop_counters)
+
+    def load_generated(self, module: Module, tables: tuple, code: types.CodeType) -> None:
+        """`load` with the code generated (and compiled) by an earlier `load` of the same
+        program with the same options (rufc.runtime.coldcache): `tables` are its
+        line_table, func_names, global_names and builtins_used."""
+        gm = self.generated = _Tables(*tables)   # type: ignore[assignment]
+        self.filename = f"<ruff {module.file}>"
+        self.modgen = None
+        self._module = module
+        ns = self.ns = self._namespace(module, gm)   # type: ignore[arg-type]
+        exec(code, ns)
+        for op in module.ops:  # methods exist once the functions are defined
+            if op.name == "ruff.struct":
+                st: RStructType = ns["S_" + py_name(op.attrs["sym_name"])]  # type: ignore[arg-type]
+                for mname, msym in zip(op.attrs["method_names"], op.attrs["method_syms"]):  # type: ignore[arg-type]
+                    st.methods[mname] = ns["F_" + py_name(msym)]
+
+    def _modgen(self) -> ModuleGen:
+        """The code generator of the loaded program (made on first use for a cached one)."""
+        if getattr(self, "modgen", None) is None:
+            from rufc.runtime.codegen import GenOptions, ModuleGen
+            kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
+            arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
+            self.modgen = ModuleGen(self._module, kinds, arity,
+                                    GenOptions(self.options.jit, self.options.threshold,
+                                               self.options.loop_counters))
+        return self.modgen
 
     def _namespace(self, module: Module, gm: GeneratedModule) -> dict[str, Any]:
         ns: dict[str, Any] = {"__name__": "rufc_program", "__builtins__": __builtins__}
@@ -192,7 +249,7 @@ class VM:
         if self.options.compile_hook is not None:
             if self.options.compile_hook(fn, args):
                 return self.native is not None and self.native.reenter_now(fn)
-        elif log.isEnabledFor(logging.DEBUG):
+        elif (log := _jit_log()) is not None:
             log.debug("%s is hot (%d calls): no JIT in this run, it stays in the VM",
                       name, max(self.options.threshold, 1))
         plain = getattr(fn, "ruff_plain", None)
@@ -207,7 +264,7 @@ class VM:
         if key in self.hot_loops:
             return
         self.hot_loops.add(key)
-        if log.isEnabledFor(logging.DEBUG):
+        if (log := _jit_log()) is not None:
             log.debug("loop at %d:%d in %s is hot: stays in the VM (loops are compiled only "
                       "as part of a hot function)",
                       line, col, getattr(fn, "ruff_name", "?"))

@@ -1,12 +1,23 @@
 """Shared test fixtures: where things are, and running `rufc` as a user would."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# Tests never touch the user's cache (docs/caches.md): every rufc they start, and the
+# parser in this process, use a fresh store that is removed at the end.
+_CACHE_DIR = tempfile.mkdtemp(prefix="rufc-test-cache-")
+os.environ["RUFC_CACHE_DIR"] = _CACHE_DIR
+os.environ.pop("RUFC_NO_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE_DIR, True)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
