@@ -418,15 +418,21 @@ def _array_push(rt: Any, site_id: int, arr: int, bits: int, unique: int) -> int:
 def _poll(rt: Any) -> int:
     """A native loop's periodic pause: drop the GIL for a moment, so that the main
     thread can run a signal handler (SIGINT), and stop if the run was interrupted."""
-    time.sleep(0)
-    if INTERRUPTED.is_set():
-        rt.state.fail(KeyboardInterrupt())
+    try:
+        time.sleep(0)
+        if INTERRUPTED.is_set():
+            raise KeyboardInterrupt()
+    except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
+        rt.state.fail(exc)
     return 0
 
 
 def _depth_check(rt: Any) -> int:
     """A native frame went past its segment's depth limit: the VM's error."""
-    rt.state.fail(RecursionError("maximum Ruff call depth"))
+    try:
+        raise RecursionError("maximum Ruff call depth")
+    except BaseException as exc:  # noqa: BLE001 - as every helper: the protocol carries it
+        rt.state.fail(exc)
     return 0
 
 

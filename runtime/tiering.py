@@ -183,6 +183,7 @@ class JIT:
         from rufc.passes.program import ProgramInfo
         from rufc.passes.specialize import builtin_result_kinds
         from rufc.runtime.builtins import BUILTINS
+        from rufc.runtime import faults
         from rufc.runtime.codegen import py_name
         self.py_name = py_name
         self.builtins = {n: b.impl for n, b in BUILTINS.items()}
@@ -194,8 +195,11 @@ class JIT:
         self.engine.register_symbol("ruff_rt_state", self.state.address)
         for name in H.C_FUNCTIONS:
             self.engine.register_symbol(name, H.c_function_address(name))
+        fault = faults.parse(self.fail_next)   # RUFC_JIT_FAIL=raise:NAME (tests)
         for h in H.NATIVE_HELPERS:
-            cb = H.ctypes_signature(h)(_bind(h.impl, self))
+            bound = (_bind(h.impl, self) if fault is None or fault[0] != h.name
+                     else faults.bind_failing(h.impl, self, fault[1]))
+            cb = H.ctypes_signature(h)(bound)
             self.callbacks.append(cb)
             self.engine.register_symbol(h.name, ctypes.cast(cb, ctypes.c_void_p).value or 0)
         ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE, JRArray=RArray,
