@@ -4,7 +4,7 @@ the code generator, and imports neither lark nor xdsl (docs/caches.md).
     program = load_program(vm, text, path, build, store)
 
 One entry (namespace "cold" of `rufc.runtime.cache`) holds what `VM.load` derives from
-the source: the generated module's tables, its compiled code object (marshal) and the
+the source: the generated module's tables, its compiled code objects (marshal) and the
 lowered program (compact IR, needed by the JIT when a function gets hot). The key is
 the source text, its path (locations and the code's file name carry it), the VM's
 generation options and, through `key_of`, the rufc version, the Python version (the

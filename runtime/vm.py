@@ -23,6 +23,7 @@ from rufc.dialects.optable import MAIN_SYMBOL, Module, Op
 from rufc.runtime import helpers as H
 from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
+from rufc.runtime.compiling import compile_program
 from rufc.runtime.names import py_name
 from rufc.runtime.errors import RuffError
 from rufc.runtime.stack import call_with_big_stack, python_depth
@@ -154,8 +155,9 @@ class VM:
         ns = self.ns = self._namespace(module, gm)
         with warnings.catch_warnings():  # e.g. `1 is TRUE` from a constant comparison
             warnings.simplefilter("ignore", SyntaxWarning)
-            code = self.code = compile(gm.source, self.filename, "exec")
-        exec(code, ns)
+            codes = self.code = compile_program(gm.source, self.filename)
+        for code in codes:
+            exec(code, ns)
         for op in module.ops:  # methods exist once the functions are defined
             if op.name == "ruff.struct":
                 st: RStructType = ns["S_" + py_name(op.attrs["sym_name"])]  # type: ignore[arg-type]
@@ -167,7 +169,7 @@ class VM:
         o = self.options
         return (o.jit, o.threshold, o.loop_counters)
 
-    def load_generated(self, module: Module, tables: tuple, code: types.CodeType) -> None:
+    def load_generated(self, module: Module, tables: tuple, codes: list[types.CodeType]) -> None:
         """`load` with the code generated (and compiled) by an earlier `load` of the same
         program with the same options (rufc.runtime.coldcache): `tables` are its
         line_table, func_names, global_names and builtins_used."""
@@ -176,7 +178,8 @@ class VM:
         self.modgen = None
         self._module = module
         ns = self.ns = self._namespace(module, gm)   # type: ignore[arg-type]
-        exec(code, ns)
+        for code in codes:
+            exec(code, ns)
         for op in module.ops:  # methods exist once the functions are defined
             if op.name == "ruff.struct":
                 st: RStructType = ns["S_" + py_name(op.attrs["sym_name"])]  # type: ignore[arg-type]
