@@ -4,11 +4,16 @@ Each program declares a few functions of numbers (int or float parameters, loops
 branches, calls of earlier functions, math builtins, typed arrays read, written and
 pushed), warms each one up so that it compiles, then calls it again with arguments
 near the i64 limits, with zeros, and with values of other kinds (strings, bools,
-arrays), printing each result or error. Everything is drawn from a
-`random.Random(seed)`, so a seed reproduces its program exactly.
+arrays), printing each result or error. Then one to three sections of: a function whose
+body suits many kinds (+, *, [], len, <, /), warmed with one kind and called with strings,
+arrays, floats (inf, NaN, the extremes), bools and null; a recursion; a closure updating
+a captured variable; a function reading a global that is rebound to other kinds after
+warm-up; a hot loop at the top level. Everything is drawn from a `random.Random(seed)`,
+so a seed reproduces its program exactly.
 
     python3 tests/fuzz/jitgen.py SEED                  # print one program
     python3 tests/fuzz/jitgen.py --run --seconds 600   # fuzz for ten minutes
+    python3 tests/fuzz/jitgen.py 1000 --run --count 10000 --seconds 1e9   # 10,000 seeds
 
 `--run` runs every program with `--no-jit`, the default threshold and
 `--jit-threshold 0`, and reports any seed whose stdout, stderr or exit code differ,
@@ -27,7 +32,12 @@ from pathlib import Path
 INTS = ["0", "1", "2", "3", "-1", "7", "100", "9223372036854775807",
         "-9223372036854775807 - 1", "3037000499", "4611686018427387904"]
 FLOATS = ["0.0", "-0.0", "0.5", "1.5", "2.25", "0.1", "1000000000000000000000.0"]
-OTHERS = ['"s"', "true", "[1, 2]", "[0.5]", "null"]
+CORNERS = ['parse_float("inf")', 'parse_float("-inf")', 'parse_float("NaN")',
+           'parse_float("1.7976931348623157e308")', 'parse_float("5e-324")',
+           'parse_float("-2.2250738585072014e-308")', "9007199254740993.0"]
+OTHERS = ['"s"', '""', "true", "false", "[1, 2]", "[0.5]", "[]", '["a", 1]', "null", '{"k": 1}']
+ANY = INTS[:4] + FLOATS[:4] + ['"ab"', '"xyz"', "[1, 2, 3]", "[0.5, 1.5]", "true", "null",
+                               'parse_float("NaN")', "9223372036854775807"]
 
 
 class JitGen:
@@ -126,8 +136,102 @@ class JitGen:
                         for j in range(nparams)]
                 main += ["try {", f"    print(f{i}({', '.join(args)}))", "} except e {",
                          "    print(e.message, e.line, e.stack)", "}"]
+        extras = [self.polymorphic, self.recursion, self.closure, self.rebound_global,
+                  self.top_level_loop]
+        for _ in range(r.randint(1, 3)):
+            r.choice(extras)(main)
         return "\n".join(s for s, _, _, _ in self.funcs) + "\n" + "\n".join(main) + "\n"
 
+    # ---- sections beyond the numeric functions: each appends definitions and calls to
+    # `main`; names carry a fresh number so that sections never collide.
+    def fresh(self) -> int:
+        self.counter = getattr(self, "counter", 0) + 1
+        return self.counter
+
+    def guarded(self, main: list[str], call: str) -> None:
+        main += ["try {", f"    print({call})", "} except e {",
+                 "    print(e.message, e.line, e.stack)", "}"]
+
+    def warm(self, main: list[str], call: str, n: int | None = None) -> None:
+        n = n if n is not None else self.r.choice([1, 120, 150])
+        main += [f"for k in range({n}) {{", "    try {", f"        {call}",
+                 "    } except e {", "    }", "}"]
+
+    def polymorphic(self, main: list[str]) -> None:
+        """A function whose body is valid for several kinds (+, *, [], len, ==),
+        warmed up with one kind, then called with every other."""
+        r, n = self.r, self.fresh()
+        body = r.sample([
+            "    r := a + b", "    r := a * 2", "    r := a[0]", "    r := len(a)",
+            "    r := a == b", "    r := b + a + b", "    r := a[len(a) - 1]",
+            "    r := a[b]", "    r := -a", "    r := a < b", "    r := a / b"], r.randint(1, 3))
+        body = [body[0]] + [line.replace("r :=", "r =") for line in body[1:]]
+        src = f"func p{n}(a, b) {{\n" + "\n".join(body) + "\n    return r\n}"
+        self.funcs.append((src, "any", 2, False))
+        warm_a, warm_b = r.choice([("k", "1"), ('"ab"', '"c"'), ("[k, 1]", "0"),
+                                   ("0.5 * k", "2.5"), ("[1.5, 2.5]", "1"), ('[k, "x"]', "0")])
+        self.warm(main, f"p{n}({warm_a}, {warm_b})")
+        for _ in range(r.randint(2, 5)):
+            self.guarded(main, f"p{n}({r.choice(ANY + CORNERS)}, {r.choice(ANY + INTS)})")
+
+    def recursion(self, main: list[str]) -> None:
+        r, n = self.r, self.fresh()
+        kind = r.choice(["int", "float"])
+        op = r.choice(["+", "-", "*", "%", "/"])
+        src = (f"func r{n}(n, x) {{\n    if n <= 0 {{ return x }}\n"
+               f"    if n % {r.choice([2, 3, 7])} == 0 {{ return r{n}(n - 1, x {op} n) }}\n"
+               f"    return r{n}(n - 1, x) {r.choice('+-*')} {self.lit(kind)}\n}}")
+        self.funcs.append((src, kind, 2, False))
+        self.warm(main, f"r{n}(k % 20, {self.lit(kind)})")
+        for _ in range(r.randint(1, 3)):
+            depth = r.choice(["0", "5", "50", "400", "-1"])
+            self.guarded(main, f"r{n}({depth}, {r.choice(INTS + FLOATS + CORNERS + OTHERS)})")
+
+    def closure(self, main: list[str]) -> None:
+        r, n = self.r, self.fresh()
+        upd = r.choice(["t = t + x", "t = t * x", "t = x - t", "t = t + len(x)",
+                        "t = push(t, x)", "t = t % x"])
+        src = (f"func mk{n}(c) {{\n    mut t := c\n    return func(x) {{\n"
+               f"        {upd}\n        return t\n    }}\n}}")
+        self.funcs.append((src, "any", 1, False))
+        start = r.choice(INTS + FLOATS + ['""', "[]", '"s"'])
+        main.append(f"c{n} := mk{n}({start})")
+        arg = r.choice(["k", "1", "0.5", '"x"', "[k]", "0", "2"])
+        self.warm(main, f"c{n}({arg})")
+        for _ in range(r.randint(1, 3)):
+            self.guarded(main, f"c{n}({r.choice(ANY + CORNERS)})")
+
+    def rebound_global(self, main: list[str]) -> None:
+        """A function reading a global, warmed up, then the global takes other kinds."""
+        r, n = self.r, self.fresh()
+        expr = r.choice([f"x * g{n} + g{n}", f"g{n} + x", f"g{n}[0] + x", f"len(g{n}) + x",
+                         f"x - g{n} / 2", f"g{n}(x)"])
+        self.funcs.append((f"func gf{n}(x) {{\n    return {expr}\n}}", "any", 1, False))
+        first = r.choice(["3", "2.5", "[1, 2]", '"ab"', "abs"])
+        main.append(f"mut g{n} := {first}")
+        self.warm(main, f"gf{n}(k)")
+        for _ in range(r.randint(1, 3)):
+            value = r.choice(ANY + CORNERS + ["abs", "len", "func(y) { return y }"])
+            main.append(f"g{n} = {value}")
+            arg = r.choice(INTS + FLOATS + ['"q"'])
+            self.guarded(main, f"gf{n}({arg})")
+
+    def top_level_loop(self, main: list[str]) -> None:
+        """A hot loop in the main program (no function to compile), near the edges."""
+        r, n = self.r, self.fresh()
+        kind = r.choice(["int", "float"])
+        init = r.choice(INTS + CORNERS if kind == "float" else INTS)
+        step = self.expr(["k", f"t{n}"] if kind == "int" else [f"t{n}"], 2, kind)
+        stop = r.choice(["200", "1000", "3000"])
+        main += [f"mut t{n} := {init}", "try {"]
+        if r.random() < 0.6:
+            main.append(f"    for k in range({stop}) {{")
+        else:
+            main += [f"    mut w{n} := 0", f"    while w{n} < {stop} {{", f"        k := w{n}",
+                     f"        w{n} = w{n} + 1"]
+        main += [f"        t{n} = {step}",
+                 f"        if t{n} > 1000000000 {{ t{n} = t{n} % 1000 }}" if kind == "int" else "",
+                 "    }", "} except e {", "    print(e.message, e.line)", "}", f"print(t{n})"]
 
 def generate(seed: int) -> str:
     return JitGen(seed).program()
@@ -145,31 +249,63 @@ def run_tiers(path: Path) -> list[tuple[str, str, int]]:
     return out
 
 
+def run_tiers_forked(path: Path, compiled: list[int] | None = None
+                     ) -> list[tuple[str, str, int]]:
+    """run_tiers, with each run forked from this process (tests/fuzz/forkrun.py): the
+    same triples, about twice as fast, for long runs. The JIT tiers run with DEBUG_JIT
+    (its lines are dropped from stderr before comparing) to add the number of compiled
+    specializations of the eager tier to `compiled[0]`: a run that compiles nothing
+    tests nothing."""
+    import os
+
+    import forkrun
+    env = dict(os.environ, DEBUG_JIT="1")
+    out = []
+    for flags in TIERS:
+        o, e, code = forkrun.run(["run", *flags, str(path)], timeout=120,
+                                 env=env if flags != ["--no-jit"] else None)
+        lines = e.splitlines(keepends=True)
+        if compiled is not None and flags == ["--jit-threshold", "0"]:
+            compiled[0] += sum(1 for line in lines if line.startswith("[jit] compiled "))
+        out.append((o, "".join(line for line in lines if not line.startswith("[jit] ")), code))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("seed", nargs="?", type=int, default=0)
     ap.add_argument("--run", action="store_true", help="fuzz the tiers against each other")
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--count", type=int, default=0, help="stop after this many programs")
+    ap.add_argument("--subprocess", action="store_true",
+                    help="start `python -m rufc` for every run instead of forking")
     ap.add_argument("--dir", default="/tmp/rufc-jitfuzz")
     args = ap.parse_args()
     if not args.run:
         sys.stdout.write(generate(args.seed))
         return
+    sys.path.insert(0, str(Path(__file__).parent))
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     end = time.monotonic() + args.seconds
     seed, bad = args.seed, 0
-    while time.monotonic() < end:
+    compiled = [0]
+    while time.monotonic() < end and (not args.count or seed - args.seed < args.count):
         path = folder / f"jit_{seed}.ruff"
         path.write_text(generate(seed), encoding="utf-8")
-        outs = run_tiers(path)
-        if not outs[0] == outs[1] == outs[2] or any(code == 70 for _, _, code in outs):
+        outs = run_tiers(path) if args.subprocess else run_tiers_forked(path, compiled)
+        if not outs[0] == outs[1] == outs[2] or any(
+                code not in (0, 4) or "Traceback" in err for _, err, code in outs):
             bad += 1
             print(f"seed {seed}: tiers differ or internal error (kept {path})", flush=True)
         else:
             path.unlink()
         seed += 1
-    print(f"{seed - args.seed} programs, {bad} failing")
+        if (seed - args.seed) % 500 == 0:
+            print(f"... {seed - args.seed} programs, {bad} failing, {compiled[0]} "
+                  "specializations compiled at threshold 0", flush=True)
+    print(f"{seed - args.seed} programs (seeds {args.seed}..{seed - 1}), {bad} failing, "
+          f"{compiled[0]} specializations compiled at threshold 0")
 
 
 if __name__ == "__main__":
