@@ -292,6 +292,29 @@ def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
     return first_hot
 
 
+def jit_settings(args: argparse.Namespace) -> tuple[bool, int, int | None]:
+    """(jit, threshold, max_depth) from the options of `rufc run` (or `rufc repl`) and
+    the environment; turns on DEBUG_JIT's log."""
+    jit = not args.no_jit and os.environ.get("RUFC_JIT", "1") != "0"
+    threshold = args.jit_threshold if args.jit_threshold is not None else _env_int("RUFC_JIT_THRESHOLD")
+    max_depth = args.max_depth if args.max_depth is not None else _env_int("RUFC_MAX_DEPTH")
+    if threshold is not None and threshold < 0:
+        raise UsageError("--jit-threshold must be >= 0")
+    if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH_LIMIT:
+        raise UsageError(f"--max-depth must be between 1 and {MAX_DEPTH_LIMIT}")
+    if os.environ.get("DEBUG_JIT", "") not in ("", "0"):
+        import logging
+        logging.basicConfig(stream=sys.stderr, format="[jit] %(message)s")
+        logging.getLogger("rufc.jit").setLevel(logging.DEBUG)
+    return jit, 100 if threshold is None else threshold, max_depth
+
+
+def cmd_repl(args: argparse.Namespace) -> int:
+    """`rufc repl` (and `rufc` alone on a terminal): rufc.repl."""
+    from rufc.repl import start
+    return start(args)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.code is not None:
         if args.file is not None:
@@ -304,22 +327,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if isinstance(read, tuple):
             return report_syntax(None, *read)
         src = read
-    jit = not args.no_jit and os.environ.get("RUFC_JIT", "1") != "0"
-    threshold = args.jit_threshold if args.jit_threshold is not None else _env_int("RUFC_JIT_THRESHOLD")
-    max_depth = args.max_depth if args.max_depth is not None else _env_int("RUFC_MAX_DEPTH")
-    if threshold is not None and threshold < 0:
-        raise UsageError("--jit-threshold must be >= 0")
-    if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH_LIMIT:
-        raise UsageError(f"--max-depth must be between 1 and {MAX_DEPTH_LIMIT}")
-    if os.environ.get("DEBUG_JIT", "") not in ("", "0"):
-        import logging
-        logging.basicConfig(stream=sys.stderr, format="[jit] %(message)s")
-        logging.getLogger("rufc.jit").setLevel(logging.DEBUG)
+    if getattr(args, "interactive", False):   # run -i: the file, then the REPL
+        from rufc.repl import start
+        return start(args, src)
+    jit, threshold, max_depth = jit_settings(args)
 
     from rufc.runtime.output import OUT, OutputError
     from rufc.runtime.vm import VM, VMOptions
 
-    options = VMOptions(jit=jit, threshold=100 if threshold is None else threshold)
+    options = VMOptions(jit=jit, threshold=threshold)
     if max_depth is not None:
         options.max_depth = max_depth
     vm = VM(options)
@@ -460,10 +476,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(argv: list[str], stdout) -> int:  # type: ignore[no-untyped-def]
     """Pick the command (rufc.options.COMMANDS; none named = the compiler), parse its
     options and run it."""
-    if not argv or argv[0] in ("-h", "--help", "help"):
-        if not argv:
-            sys.stderr.write(full_help())
-            return EXIT_USAGE
+    if not argv:   # a terminal: the REPL; else the program on standard input
+        argv = ["repl"] if sys.stdin is not None and sys.stdin.isatty() else ["run", "-"]
+    if argv[0] in ("-h", "--help", "help"):
         stdout.write(full_help())
         return EXIT_OK
     cmd = COMMANDS[argv[0]] if argv[0] in COMMANDS and argv[0] else COMPILE

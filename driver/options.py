@@ -92,21 +92,33 @@ COMPILE = Command(
             dict(action="store_true")),
     ])
 
+# how `rufc run` and `rufc repl` run code
+_TIERING = [
+    Opt(("--no-jit",), "never compile functions (same as RUFC_JIT=0)", "running",
+        dict(action="store_true")),
+    Opt(("--jit-threshold",), "calls before a function is compiled (RUFC_JIT_THRESHOLD; "
+        "0 = at the first call; default 100)", "running", dict(type=int, metavar="N")),
+    Opt(("--max-depth",), "Ruff call depth limit (RUFC_MAX_DEPTH; default 10000)",
+        "running", dict(type=int, metavar="N")),
+]
+
 RUN = Command(
     "run", "FILE|-", "run the program in FILE ('-' reads standard input)", "rufc.cli:cmd_run", [
         Opt(("file",), "the program", kwargs=dict(nargs="?", metavar="FILE|-")),
         Opt(("-c",), "run CODE instead of a file", kwargs=dict(dest="code", metavar="CODE")),
-        Opt(("--no-jit",), "never compile functions (same as RUFC_JIT=0)", "running",
-            dict(action="store_true")),
-        Opt(("--jit-threshold",), "calls before a function is compiled (RUFC_JIT_THRESHOLD; "
-            "0 = at the first call; default 100)", "running", dict(type=int, metavar="N")),
-        Opt(("--max-depth",), "Ruff call depth limit (RUFC_MAX_DEPTH; default 10000)",
-            "running", dict(type=int, metavar="N")),
+        Opt(("-i",), "after the program, start the REPL with its globals (docs/repl.md)",
+            "running", dict(action="store_true", dest="interactive")),
+        *_TIERING,
         Opt(("--no-cache",), "neither read nor write the cache of compiled programs "
             "(RUFC_NO_CACHE=1; docs/caches.md)", "running", dict(action="store_true")),
-        Opt(("--stats",), "after the run, list the functions that got hot (stderr)",
-            "running", dict(action="store_true")),
+        Opt(("--stats",), "at exit, a table of every function and hot loop: calls, tier, "
+            "specializations, compile time, guard failures; and where the time went "
+            "(stderr; docs/stats.md)", "running", dict(action="store_true")),
     ])
+
+REPL = Command(
+    "repl", "", "read-eval-print loop (also `rufc` alone on a terminal; docs/repl.md)",
+    "rufc.cli:cmd_repl", list(_TIERING))
 
 CACHE = Command(
     "cache", "[info|clear]", "show where rufc's cache is and what it holds, or empty it "
@@ -116,7 +128,7 @@ CACHE = Command(
     ])
 
 #: Every command, in the order `rufc --help` lists them. Add yours here.
-COMMANDS: dict[str, Command] = {"": COMPILE, "run": RUN}
+COMMANDS: dict[str, Command] = {"": COMPILE, "run": RUN, "repl": REPL}
 COMMANDS["cache"] = CACHE
 
 EPILOG = """\

@@ -137,17 +137,19 @@ class _Walker:
 class IRGen:
     """Lowers one Program to a Module. Use `lower(program)`."""
 
-    def __init__(self, program: A.Program, builtins: frozenset[str]) -> None:
+    def __init__(self, program: A.Program, builtins: frozenset[str],
+                 session: "Session | None" = None) -> None:
         self.program = program
         self.builtins = builtins
         facts = _Walker(program)
-        self.globals = facts.globals
+        self.session = session
+        self.globals = facts.globals | (session.globals if session else set())
         self.assigned_anywhere = facts.assigned_anywhere
         self.module = Module(file=program.file)
         self.func_ops: list[Op] = []
         self.struct_ops: list[Op] = []
         self.anon_count = 0
-        self.sym_names: set[str] = set()
+        self.sym_names: set[str] = set(session.syms) if session else set()
         self.ctx: FuncCtx = FuncCtx(None, MAIN_SYMBOL, "<main>", [])
         self.lowered: list[tuple[Op, FuncCtx]] = []   # for the kinds of free variables
         self.region: list[Op] = []
@@ -408,7 +410,10 @@ class IRGen:
             self.mark(name, MAYBE if chain else SURE, "mut")
 
     def load(self, name: str, loc: A.Loc) -> int:
-        return self.value("ruff.load_var", (), {"name": name, "chain": self.chain(name)}, loc)
+        chain = self.chain(name)
+        if not chain and self.session is not None:
+            chain = ("g",)   # a REPL: a later entry may still define it
+        return self.value("ruff.load_var", (), {"name": name, "chain": chain}, loc)
 
     def lower_stmt(self, s: A.Stmt) -> None:
         m = getattr(self, "stmt_" + type(s).__name__)
@@ -832,7 +837,27 @@ class IRGen:
                           e.loc)
 
 
-def lower_program(program: A.Program, builtins: frozenset[str]) -> Module:
-    """Lower a parsed program; `builtins` are the names of the builtin scope."""
+@dataclass
+class Session:
+    """What earlier programs of one session left behind (the REPL: each entry is lowered
+    as a program of its own, rufc.repl). Their globals are globals here too; a name
+    nothing binds yet is read as a global (a later entry may define it); symbols stay
+    unique across entries, since every entry's functions live in one namespace."""
+    globals: set[str] = field(default_factory=set)
+    syms: set[str] = field(default_factory=set)
+
+    def add(self, gen: "IRGen") -> None:
+        self.globals |= gen.globals
+        self.syms |= gen.sym_names
+
+
+def lower_program(program: A.Program, builtins: frozenset[str],
+                  session: Session | None = None) -> Module:
+    """Lower a parsed program; `builtins` are the names of the builtin scope. With a
+    `session`, the program is one entry of it, and the session learns its names."""
     with paused_gc():
-        return IRGen(program, builtins).lower()
+        gen = IRGen(program, builtins, session)
+        module = gen.lower()
+        if session is not None:
+            session.add(gen)
+        return module

@@ -94,36 +94,29 @@ class CallTarget:
     direct: bool
 
 
-class ProgramInfo:
-    """Facts about one program, computed on demand and memoized."""
+class GlobalWrites:
+    """The writes of globals in one program, or in every entry of a REPL so far (`add`
+    each module, in order): what decides which globals are stable.
 
-    def __init__(self, module: Module, builtin_kinds: dict[str, str],
-                 is_bound: Callable[[str], bool] | None = None) -> None:
-        self.module = module
-        self.funcs = module.funcs()
-        self.builtin_kinds = builtin_kinds
-        # is_bound(name): is global `name` bound right now (the JIT asks the VM); for
-        # `rufc --emit` every stable global counts as bound.
-        self.is_bound = is_bound or (lambda name: True)
-        self.stable = self._stable_globals()
-        self._kinds: dict[tuple[str, Kinds], Inference] = {}
-        self._results: dict[tuple[str, Kinds], str] = {}
-        self._guess: dict[tuple[str, Kinds], str] = {}
-        self._order: list[tuple[str, Kinds]] = []   # _results keys, in computation order
-        self._checked: dict[tuple[str, Kinds], str | None] = {}
-        self._reenters: dict[tuple[str, Kinds], bool] = {}
-        self._pushes: dict[int, dict[int, Op]] = {}
+    A write in a function may run at any time; a write in a module's top level runs
+    once, while that module runs, so only the last module's top level still counts
+    (a REPL entry that redefines `func f` makes `f` stable again, as the new f)."""
 
-    # ------------------------------------------------------------ globals
+    def __init__(self) -> None:
+        self.func_writes: dict[str, int] = {}   # by functions of every module
+        self.main_writes: dict[str, int] = {}   # by the last module's top level
+        self.decl: dict[str, str] = {}          # name -> sym of its top-level `func`
+        self.syms: set[str] = set()
 
-    def _stable_globals(self) -> dict[str, str]:
-        """name -> function symbol, for globals written exactly once, by a top-level
-        `declare_var` of a capture-free `make_function`."""
-        writes: dict[str, int] = {}
-        decl: dict[str, str] = {}
-        main = self.funcs.get(MAIN_SYMBOL)
+    def add(self, module: Module) -> "GlobalWrites":
+        funcs = module.funcs()
+        self.syms.update(funcs)
+        main = funcs.get(MAIN_SYMBOL)
         top = {id(op) for op in main.regions[0].ops} if main is not None else set()
-        for func in self.funcs.values():
+        self.main_writes = {}
+        decl: dict[str, str] = {}
+        for func in funcs.values():
+            writes = self.main_writes if func is main else self.func_writes
             defs: dict[int, Op] = {}
             for op in analysis.walk(func.regions[0]):
                 for r in op.results:
@@ -138,7 +131,47 @@ class ProgramInfo:
                     if (src is not None and src.name == "ruff.make_function"
                             and not src.attrs["captures"]):
                         decl[name] = src.attrs["callee"]  # type: ignore[assignment]
-        return {n: s for n, s in decl.items() if writes.get(n) == 1 and s in self.funcs}
+        for name in self.main_writes:   # rebound by this top level: to a func, or not
+            self.decl.pop(name, None)
+        self.decl.update(decl)
+        return self
+
+    def stable(self) -> dict[str, str]:
+        """name -> function symbol, for globals written exactly once, by a top-level
+        `declare_var` of a capture-free `make_function`."""
+        return {n: s for n, s in self.decl.items()
+                if not self.func_writes.get(n) and self.main_writes.get(n, 1) == 1
+                and s in self.syms}
+
+
+class ProgramInfo:
+    """Facts about one program, computed on demand and memoized."""
+
+    def __init__(self, module: Module, builtin_kinds: dict[str, str],
+                 is_bound: Callable[[str], bool] | None = None,
+                 stable: dict[str, str] | None = None) -> None:
+        self.module = module
+        self.funcs = module.funcs()
+        self.builtin_kinds = builtin_kinds
+        # is_bound(name): is global `name` bound right now (the JIT asks the VM); for
+        # `rufc --emit` every stable global counts as bound.
+        self.is_bound = is_bound or (lambda name: True)
+        # `stable`: given by a REPL, whose entries are separate modules (GlobalWrites)
+        self.stable = self._stable_globals() if stable is None else stable
+        self._kinds: dict[tuple[str, Kinds], Inference] = {}
+        self._results: dict[tuple[str, Kinds], str] = {}
+        self._guess: dict[tuple[str, Kinds], str] = {}
+        self._order: list[tuple[str, Kinds]] = []   # _results keys, in computation order
+        self._checked: dict[tuple[str, Kinds], str | None] = {}
+        self._reenters: dict[tuple[str, Kinds], bool] = {}
+        self._pushes: dict[int, dict[int, Op]] = {}
+
+    # ------------------------------------------------------------ globals
+
+    def _stable_globals(self) -> dict[str, str]:
+        """name -> function symbol, for globals written exactly once, by a top-level
+        `declare_var` of a capture-free `make_function`."""
+        return GlobalWrites().add(self.module).stable()
 
     def callee_of(self, func: Op, call: Op, defs: dict[int, Op]) -> CallTarget | None:
         """The global a `ruff.call` calls, or None when the callee is not a global."""

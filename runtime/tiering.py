@@ -35,7 +35,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from rufc.dialects.optable import Module, Op
+from rufc.dialects.optable import MAIN_SYMBOL, Module, Op
 from rufc.runtime import helpers as H
 from rufc.runtime.values import FALSE, TRUE, RArray
 
@@ -76,10 +76,11 @@ class FuncState:
 class JIT:
     """The compile hook of one VM (one program)."""
 
-    def __init__(self, vm: Any, module: Module) -> None:
+    def __init__(self, vm: Any, module: Module, stable: dict[str, str] | None = None) -> None:
         self.vm = vm
         self.module = module
         self.funcs = module.funcs()
+        self.stable = stable   # a REPL's stable globals (ProgramInfo), else computed
         self.state: H.NativeState | None = None
         self.engine: Any = None
         self.info: Any = None
@@ -124,6 +125,19 @@ class JIT:
             return False
         self.install(st)
         return True
+
+    def add_entry(self, module: Module, stable: dict[str, str]) -> None:
+        """A REPL entry's functions join the program (rufc.repl). `stable` only gains
+        names here: the REPL starts a new JIT when an entry rebinds a stable global
+        that compiled code may call directly."""
+        self.funcs.update(module.funcs())
+        self.module.ops.extend(op for op in module.ops if op.name != "ruff.func"
+                               or op.attrs["sym_name"] != MAIN_SYMBOL)
+        self.stable = stable
+        if self.info is not None:   # facts and memos about the program as it was
+            from rufc.passes.program import ProgramInfo
+            self.info = ProgramInfo(self.module, self.info.builtin_kinds,
+                                    is_bound=self.info.is_bound, stable=stable)
 
     def reenter_now(self, fn: Any) -> bool:
         """Should the call that made `fn` hot run again through its native entry? Only
@@ -191,7 +205,8 @@ class JIT:
         self.engine = Engine()
         ns = self.ns
         self.info = ProgramInfo(self.module, builtin_result_kinds(BUILTINS),
-                                is_bound=lambda name: "G_" + py_name(name) in ns)
+                                is_bound=lambda name: "G_" + py_name(name) in ns,
+                                stable=self.stable)
         self.engine.register_symbol("ruff_rt_state", self.state.address)
         for name in H.C_FUNCTIONS:
             self.engine.register_symbol(name, H.c_function_address(name))

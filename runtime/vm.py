@@ -83,6 +83,7 @@ class RunResult:
     col: int = 0
     stack: list[Frame] = field(default_factory=list)   # outermost first
     internal: BaseException | None = None
+    value: Any = None   # what the top level returned (the REPL shows it)
 
 
 @dataclass
@@ -119,6 +120,8 @@ class VM:
         self.hot_loops: set[tuple[str, int, int]] = set()
         self.native: Any = None   # the JIT (rufc.runtime.tiering.JIT), when there is one
         self.line_tables: dict[str, dict[int, tuple[int, int]]] = {}   # code the JIT made
+        self.immutable_globals: set[str] = set()   # of every module loaded so far
+        self.entries = 0   # modules loaded after the first (REPL entries)
 
     # ------------------------------------------------------------ loading
 
@@ -129,6 +132,9 @@ class VM:
         gen = self.modgen = ModuleGen(module, kinds, arity,
                                       GenOptions(self.options.jit, self.options.threshold,
                                                  self.options.loop_counters))
+        # a later REPL entry may store to a `let` global of an earlier one
+        gen.immutable_globals |= self.immutable_globals
+        self.immutable_globals |= gen.immutable_globals
         return gen.generate()
 
     def function_code(self, func: Op, prologue: list[tuple[str, bool]], tag: str) -> types.CodeType:
@@ -158,7 +164,33 @@ class VM:
             codes = self.code = compile_program(gm.source, self.filename)
         for code in codes:
             exec(code, ns)
-        for op in module.ops:  # methods exist once the functions are defined
+        self._bind_methods(module)
+
+    def load_entry(self, module: Module) -> None:
+        """Load one more program into this VM, keeping the globals, functions and types
+        of those loaded before (a REPL entry, rufc.repl): its functions join theirs,
+        and its top level becomes the main that `run` runs. The module must have been
+        lowered with the session's names (rufc.frontend.irgen.Session)."""
+        if self.generated is None:
+            self.load(module)
+            return
+        gm = self.generate(module)
+        self.entries += 1
+        filename = f"<ruff {module.file} #{self.entries}>"
+        self.line_tables[filename] = gm.line_table
+        self.generated.func_names.update(gm.func_names)
+        self.global_names.update({"G_" + py_name(n): n for n in gm.global_names})
+        self._bind_module(self.ns, module)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile(gm.source, filename, "exec")
+        exec(code, self.ns)
+        self._bind_methods(module)
+
+    def _bind_methods(self, module: Module) -> None:
+        """Methods exist once the functions are defined."""
+        ns = self.ns
+        for op in module.ops:
             if op.name == "ruff.struct":
                 st: RStructType = ns["S_" + py_name(op.attrs["sym_name"])]  # type: ignore[arg-type]
                 for mname, msym in zip(op.attrs["method_names"], op.attrs["method_syms"]):  # type: ignore[arg-type]
@@ -217,13 +249,18 @@ class VM:
         for name, value in CONSTANTS.items():
             ns["G_" + py_name(name)] = value
             self.builtin_bound.add(name)
+        self._bind_module(ns, module)
+        return ns
+
+    @staticmethod
+    def _bind_module(ns: dict[str, Any], module: Module) -> None:
+        """The struct types and call counters of a module's code."""
         for op in module.ops:
             if op.name == "ruff.struct":
                 sym: str = op.attrs["sym_name"]  # type: ignore[assignment]
                 ns["S_" + py_name(sym)] = RStructType(op.attrs["name"], op.attrs["fields"], {})  # type: ignore[arg-type]
             elif op.name == "ruff.func":
                 ns["K_" + py_name(op.attrs["sym_name"])] = [0]  # type: ignore[arg-type]
-        return ns
 
     def gdeclare(self, name: str, value: Any, kind: str, check: bool) -> None:
         """`let|mut|const name := value` at the top level (globals are dynamic)."""
@@ -366,7 +403,7 @@ class VM:
             old = sys.getrecursionlimit()
             sys.setrecursionlimit(python_depth() + self.options.max_depth + _HELPER_HEADROOM)
             try:
-                main()
+                result.value = main()
             except (RuffError, RecursionError, NameError, MemoryError) as exc:
                 if not self.is_ruff_error(exc):
                     result.internal = exc

@@ -23,7 +23,7 @@ def test_help_lists_commands_and_exits_zero() -> None:
         assert word in r.stdout
 
 
-@pytest.mark.parametrize("args", [[], ["run"], ["run", "--bogus", "x.ruff"], ["x.ruff", "--emit=llvm"],
+@pytest.mark.parametrize("args", [["run"], ["run", "--bogus", "x.ruff"], ["x.ruff", "--emit=llvm"],
                                   ["run", "--jit-threshold", "abc", "x.ruff"]])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     r = rufc(*args)
