@@ -55,7 +55,7 @@ from xdsl.utils.mlir_lexer import MLIRLexer
 
 from rufc.dialects import optable
 from rufc.dialects.optable import MAIN_SYMBOL, SPECS, AttrKind, AttrValue, IRError, OpSpec
-from rufc.dialects.ruff import F64, OP_CLASSES, VALUE, Ruff
+from rufc.dialects.ruff import F64, OP_CLASSES, VALUE, Ruff, cached_symbols
 
 MODULE_LEVEL = ("ruff.func", "ruff.struct")
 DEEP_RECURSION_LIMIT = 200_000
@@ -76,8 +76,35 @@ if getattr(getattr(MLIRLexer, "_unescaped_characters_regex", None), "pattern", N
 
 # ---------------------------------------------------------------- attributes
 
+#: Attributes are immutable values, and a program repeats the same names, ints and
+#: constants many times: made once each (converting a big program spent a quarter of
+#: its time building and verifying attribute objects). Keys carry the type, so True and
+#: 1 differ; floats are not cached (0.0 == -0.0).
+_ATTRS: dict[tuple[str, type, AttrValue], Attribute] = {}
+_LOCS: dict[tuple[str, int, int], Attribute] = {}
+_CACHE_LIMIT = 1 << 16
+
+
 def _to_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attribute:
     """The property for compact attribute `name` (whose kind the table gives)."""
+    t = type(v)
+    if t is float:
+        return _make_attr(op, name, kind, v)
+    key = (kind, t, v)
+    try:
+        return _ATTRS[key]
+    except KeyError:
+        pass
+    except TypeError:   # pragma: no cover - an unhashable value: _make_attr refuses it
+        return _make_attr(op, name, kind, v)
+    attr = _ATTRS[key] = _make_attr(op, name, kind, v)
+    if len(_ATTRS) > _CACHE_LIMIT:
+        _ATTRS.clear()
+        _ATTRS[key] = attr
+    return attr
+
+
+def _make_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attribute:
     def bad() -> IRError:
         return IRError(f"{op.name} at {op.line}:{op.col}: attribute '{name}' must be {kind}, "
                        f"got {v!r}")
@@ -151,7 +178,13 @@ def _from_attr(op: Operation, name: str, kind: AttrKind, a: Attribute) -> AttrVa
 def _location(file: str, line: int, col: int) -> Attribute:
     if line == 0 and col == 0:
         return UnknownLoc()
-    return FileLineColLoc(StringAttr(file), IntAttr(line), IntAttr(col))
+    key = (file, line, col)
+    loc = _LOCS.get(key)
+    if loc is None:
+        if len(_LOCS) > _CACHE_LIMIT:
+            _LOCS.clear()
+        loc = _LOCS[key] = FileLineColLoc(StringAttr(file), IntAttr(line), IntAttr(col))
+    return loc
 
 
 def _file_line_col(loc: Attribute) -> tuple[str, int, int] | None:
@@ -343,14 +376,15 @@ def _describe(op: Operation) -> str:
 def verify_xdsl(top: ModuleOp) -> None:
     """Verify every op, raising VerifyException("<file:line:col | in @func>: <op>: <why>")
     for the first that fails (the full IR, marked, is in the exception's notes)."""
-    for op in walk_ops(top):
-        try:
-            op.verify(verify_nested_ops=False)
-        except VerifyException as err:
-            message = str(err)
-            if op.name not in message:
-                message = f"'{op.name}': {message}"
-            raise VerifyException(_describe(op) + message) from err
+    with cached_symbols():   # verifying changes nothing: symbol tables built once
+        for op in walk_ops(top):
+            try:
+                op.verify(verify_nested_ops=False)
+            except VerifyException as err:
+                message = str(err)
+                if op.name not in message:
+                    message = f"'{op.name}': {message}"
+                raise VerifyException(_describe(op) + message) from err
     for op in top.ops:
         if op.name not in MODULE_LEVEL:
             raise VerifyException(f"{_describe(op)}only ruff.func and ruff.struct may appear "

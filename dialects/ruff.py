@@ -26,7 +26,8 @@ syntax of an op changes every `.mlir` test that mentions it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from xdsl.dialects.builtin import (
@@ -377,6 +378,40 @@ def _check_slot_indices(op: Operation, prop: str) -> None:
                                   f"(the function has {size} slots)")
 
 
+#: id(symbol table op) -> {symbol: op} while `cached_symbols()` is active: one table per
+#: sweep instead of a scan of every symbol per lookup (verifying a program with n
+#: functions took O(n^2) time).
+_SYMBOLS: dict[int, dict[str, Operation]] | None = None
+
+
+@contextmanager
+def cached_symbols() -> Iterator[None]:
+    """Symbol lookups of `_check_symbol` use tables built once. Only for a sweep that
+    does not change the IR (verification)."""
+    global _SYMBOLS
+    saved = _SYMBOLS
+    _SYMBOLS = {}
+    try:
+        yield
+    finally:
+        _SYMBOLS = saved
+
+
+def _lookup(table: Operation, sym: str) -> Operation | None:
+    if _SYMBOLS is None:
+        return SymbolTable.lookup_symbol(table, sym)
+    symbols = _SYMBOLS.get(id(table))
+    if symbols is None:
+        symbols = {}
+        for o in table.regions[0].block.ops:   # the first op of a name, as lookup_symbol
+            iface = o.get_trait(SymbolOpInterface)
+            name = iface.get_sym_attr_name(o) if iface is not None else None
+            if name is not None:
+                symbols.setdefault(name.data, o)
+        _SYMBOLS[id(table)] = symbols
+    return symbols.get(sym)
+
+
 def _check_symbol(op: Operation, prop: str, sym: str, kind: str = "ruff.func") -> None:
     """`sym` names a `kind` op of the enclosing symbol table (if the op is in one)."""
     table = op.parent_op()
@@ -384,7 +419,7 @@ def _check_symbol(op: Operation, prop: str, sym: str, kind: str = "ruff.func") -
         table = table.parent_op()
     if table is None:
         return
-    target = SymbolTable.lookup_symbol(table, sym)
+    target = _lookup(table, sym)
     if target is None:
         raise VerifyException(f"'{op.name}' {prop}: there is no {kind} @{sym}")
     if target.name != kind:
