@@ -1,0 +1,179 @@
+"""Lowering of structured control flow to blocks: if, while, loop, for-range,
+break, continue, return; native loops poll for signals.
+"""
+from __future__ import annotations
+
+from xdsl.dialects import llvm
+from xdsl.dialects.builtin import DenseArrayBase, i1, i64
+from xdsl.ir import Operation, Region, SSAValue
+
+from rufc.runtime import helpers as H
+from rufc.passes.lowering.common import (
+    LoopTargets,
+    icmp_pred,
+    attr_strs,
+    TYPES,
+)
+from rufc.passes.lowering.calls import (
+    CallLowering,
+)
+
+
+class ControlLowering(CallLowering):
+    """Lowering of structured control flow to blocks: if, while, loop, for-range,"""
+
+    # ---- control flow
+
+    def op_return(self, op: Operation) -> None:
+        if op.operands and self.result_kind in TYPES:
+            v = self.convert(self.val(op.operands[0]), self.kind(op.operands[0]), self.result_kind)
+        else:
+            v = self.zero(self.result_kind)
+        self.release_arrays()
+        self.emit(llvm.ReturnOp(self.pair(v, False)))
+
+    def op_if(self, op: Operation) -> None:
+        cond = self.val(op.operands[0])
+        then, other = self.new_block(), self.new_block()
+        result_kinds = attr_strs(op, "ruff.kinds")
+        merge = self.new_block([TYPES[k] for k in result_kinds])
+        self.emit(llvm.CondBrOp(cond, then, [], other, []))
+        for region, block in zip(op.regions, (then, other)):
+            self.goto(block)
+            yielded = self.region_with_yield(region)
+            self.br(merge, *yielded)
+        self.goto(merge)
+        self.define(op, *merge.args)
+
+    def region_with_yield(self, region: Region) -> list[SSAValue]:
+        block = region.blocks.first
+        if block is None:
+            return []
+        out: list[SSAValue] = []
+        for inner in block.ops:
+            if self.terminated():
+                self.goto(self.new_block())
+            if inner.name == "ruff.yield":
+                out = [self.val(v) for v in inner.operands]
+            else:
+                self.op(inner)
+        return out
+
+    def poll(self) -> None:
+        """At a loop's head: every POLL_EVERY iterations, let Python run (a pending
+        SIGINT is handled by the main thread, which needs the GIL native code holds).
+        A countdown in a register; the call is on a cold path."""
+        if self.countdown is None:
+            self.countdown = self.alloca(i64, init=H.POLL_EVERY)
+        c = self.v(llvm.LoadOp(self.countdown, i64))
+        c1 = self.v(llvm.SubOp(c, self.const(1, "int")))
+        self.emit(llvm.StoreOp(c1, self.countdown))
+        due = self.v(llvm.ICmpOp(c1, self.const(0, "int"), icmp_pred("sle")))
+        call, go = self.new_block(), self.new_block()
+        self.emit(llvm.CondBrOp(due, call, [], go, []))
+        self.goto(call)
+        self.emit(llvm.StoreOp(self.const(H.POLL_EVERY, "int"), self.countdown))
+        self.emit(llvm.StoreOp(self.depth, self.state_ptr(H.DEPTH)))
+        self.declare("ruff_rt_poll")
+        self.emit(llvm.CallOp("ruff_rt_poll", return_type=i64))
+        self.check_error()
+        self.emit(llvm.BrOp(go))
+        self.goto(go)
+
+    def call_poll(self, site: int) -> None:
+        """Before a native call: every POLL_EVERY calls (a countdown in the native state,
+        shared by all functions), let Python run, as loops do, so that a deep recursion
+        without loops stops on SIGINT too. One load, sub, store and branch per call."""
+        ptr = self.state_ptr(H.CALLS)
+        c1 = self.v(llvm.SubOp(self.v(llvm.LoadOp(ptr, i64)), self.const(1, "int")))
+        self.emit(llvm.StoreOp(c1, ptr))
+        due = self.v(llvm.ICmpOp(c1, self.const(0, "int"), icmp_pred("sle")))
+        call, go = self.new_block(), self.new_block()
+        self.emit(llvm.CondBrOp(due, call, [], go, []))
+        self.goto(call)
+        self.emit(llvm.StoreOp(self.const(H.POLL_EVERY, "int"), ptr))
+        self.before_helper(site)
+        self.declare("ruff_rt_poll")
+        self.emit(llvm.CallOp("ruff_rt_poll", return_type=i64))
+        self.check_error()
+        self.emit(llvm.BrOp(go))
+        self.goto(go)
+
+    def op_while(self, op: Operation) -> None:
+        # Blocks are made in dominance order: xDSL's conversion to llvmlite needs every
+        # value defined in a block that comes before the blocks that use it.
+        head = self.new_block()
+        self.br(head)
+        self.goto(head)
+        self.poll()
+        body, exit_ = self.new_block(), self.new_block()
+        cond_block = op.regions[0].blocks.first
+        assert cond_block is not None
+        for inner in cond_block.ops:
+            if inner.name == "ruff.condition":
+                self.emit(llvm.CondBrOp(self.val(inner.operands[0]), body, [], exit_, []))
+            else:
+                self.op(inner)
+        self.goto(body)
+        self.loops.append(LoopTargets(head, exit_))
+        self.region(op.regions[1])
+        self.loops.pop()
+        self.br(head)
+        self.goto(exit_)
+
+    def op_loop(self, op: Operation) -> None:
+        body = self.new_block()
+        self.br(body)
+        self.goto(body)
+        self.poll()
+        exit_ = self.new_block()
+        self.loops.append(LoopTargets(body, exit_))
+        self.region(op.regions[0])
+        self.loops.pop()
+        self.br(body)
+        self.goto(exit_)
+
+    def op_for_range(self, op: Operation) -> None:
+        """for i in range(start, stop, step): a counted loop on an i64 counter. The
+        counter's increment cannot overflow silently: overflowing means the loop is done
+        (it would have passed stop)."""
+        start, stop, step = (self.val(v) for v in op.operands)
+        zero = self.v(llvm.ICmpOp(step, self.const(0, "int"), icmp_pred("eq")))
+        self.fail_if(zero, op, "range", step, step, ("int",), nargs=0)
+        counter = self.alloca(i64)
+        self.emit(llvm.StoreOp(start, counter))
+        up = self.v(llvm.ICmpOp(step, self.const(0, "int"), icmp_pred("sgt")))
+        head = self.new_block()
+        self.br(head)
+        self.goto(head)
+        self.poll()
+        body, latch, exit_ = (self.new_block() for _ in range(3))
+        i = self.v(llvm.LoadOp(counter, i64))
+        below = self.v(llvm.ICmpOp(i, stop, icmp_pred("slt")))
+        above = self.v(llvm.ICmpOp(i, stop, icmp_pred("sgt")))
+        go = self.v(llvm.SelectOp(up, below, above))
+        self.emit(llvm.CondBrOp(go, body, [], exit_, []))
+        self.goto(body)
+        self.loops.append(LoopTargets(latch, exit_))
+        block = op.regions[0].blocks.first
+        if block is not None:
+            for a in block.args:
+                self.kinds[a] = "int"
+        self.region(op.regions[0], [i])
+        self.loops.pop()
+        self.br(latch)
+        self.goto(latch)
+        cur = self.v(llvm.LoadOp(counter, i64))
+        pair = llvm.LLVMStructType.from_type_list([i64, i1])
+        r = self.v(llvm.CallIntrinsicOp("llvm.sadd.with.overflow.i64", [cur, step], [pair]))
+        nxt = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), r, i64))
+        over = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [1]), r, i1))
+        self.emit(llvm.StoreOp(nxt, counter))
+        self.emit(llvm.CondBrOp(over, exit_, [], head, []))
+        self.goto(exit_)
+
+    def op_break(self, op: Operation) -> None:
+        self.emit(llvm.BrOp(self.loops[-1].exit))
+
+    def op_continue(self, op: Operation) -> None:
+        self.emit(llvm.BrOp(self.loops[-1].next))
