@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
 from typing import Sequence
 
@@ -335,7 +336,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rufc.runtime.output import OUT, OutputError
     from rufc.runtime.vm import VM, VMOptions
 
-    options = VMOptions(jit=jit, threshold=threshold)
+    options = VMOptions(jit=jit, threshold=threshold, stats=args.stats)
     if max_depth is not None:
         options.max_depth = max_depth
     vm = VM(options)
@@ -353,7 +354,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if code is None:
             raise
         return code
+    started = time.perf_counter()
     result = vm.run()
+    stats = _stats(vm, module, time.perf_counter() - started) if args.stats else ""
     if vm.native is not None:
         vm.native.summary()
     if result.internal is not None:
@@ -386,10 +389,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                     sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
         if unwritten is not None:
             raise unwritten
+        sys.stderr.write(stats)
         return EXIT_RUNTIME
-    if args.stats:
-        sys.stderr.write(f"hot functions: {', '.join(vm.hot) or 'none'}\n")
+    sys.stderr.write(stats)
     return EXIT_OK
+
+
+def _stats(vm, module, seconds: float) -> str:  # type: ignore[no-untyped-def]
+    """--stats: the tables of rufc.runtime.stats (docs/stats.md)."""
+    from rufc.runtime.stats import report
+    return report(vm, module, seconds)
 
 
 class _QuietStream:

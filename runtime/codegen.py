@@ -91,6 +91,9 @@ class GenOptions:
     # loop JIT is its own issue). In the loops of a function called once, the
     # program's main(), they cost time for nothing (sieve about 10%, nbody 3%).
     loop_counters: bool = False
+    # `rufc run --stats` (rufc.runtime.stats): every version of a function counts its
+    # calls in K_<sym> and every loop its iterations in LOOPS; off, nothing is emitted.
+    stats: bool = False
 
 
 class FuncGen:
@@ -103,13 +106,14 @@ class FuncGen:
         self.sym: str = func.attrs["sym_name"]  # type: ignore[assignment]
         self.params: tuple[str, ...] = func.attrs["params"]  # type: ignore[assignment]
         self.slot_names = [s.split(":")[0] for s in func.attrs["slots"]]  # type: ignore[union-attr]
-        self.slot_kinds = analysis.slot_kinds(func)
         self.cells: set[int] = set(func.attrs["cells"])  # type: ignore[arg-type]
         self.free: tuple[str, ...] = func.attrs["free"]  # type: ignore[assignment]
         # "x:let" / "x:const": a captured immutable binding (LANGUAGE.md §6)
         self.free_kinds = [f.split(":")[1] if ":" in f else "mut" for f in self.free]
-        self.infer = Inference(func, mod.builtin_kinds, self.cells)
-        self.ranges = Ranges(func, self.cells)
+        facts = mod.facts(func)   # the analyses, shared by both versions of the function
+        self.slot_kinds = facts.slot_kinds
+        self.infer = facts.infer
+        self.ranges = facts.ranges
         self.out: list[tuple[str, int, int]] = []   # (text, ruff line, ruff col)
         self.depth = 1
         self.exprs: dict[int, str] = {}
@@ -117,17 +121,17 @@ class FuncGen:
         self.boxed: set[str] = set()   # boxed temporaries of comparison results
         self.skip: set[int] = set()
         self.release: set[int] = set()   # temporaries to drop once stored (copy-on-write)
-        self.defs: dict[int, Op] = analysis.defs(func)
-        self.uses: dict[int, int] = analysis.use_counts(func)
+        self.defs: dict[int, Op] = facts.defs
+        self.uses: dict[int, int] = facts.uses
         # ids of the call_builtin ops of `a := push(a, x)` that append in place
-        self.push_into = analysis.push_idioms(func, self.defs, self.uses)
+        self.push_into = facts.push_into
         self.globals_written: set[str] = set()
-        self.maybe_slots = analysis.maybe_unbound_slots(func, self.slot_kinds)
-        self.plain_slots = analysis.plain_slots(self.slot_kinds, self.cells, self.maybe_slots)
+        self.maybe_slots = facts.maybe_slots
+        self.plain_slots = facts.plain_slots
         # global loads read at their call instead
-        self.lazy_globals = analysis.lazy_global_callees(func, self.defs, self.uses)
+        self.lazy_globals = facts.lazy_globals
         self.forward: dict[int, str] = {}     # value -> local it is computed straight into
-        self._forward_store = analysis.forwarding(func, self.uses, self.push_into, self.plain_slots)
+        self._forward_store = facts.forward_store
         for v, fw in self._forward_store.items():
             self.forward[v] = f"v{fw.slot}"
             self.skip.add(id(fw.store))
@@ -257,6 +261,9 @@ class FuncGen:
         if self.counting:
             k = "K_" + py_name(self.sym)
             head.append((f"    {k}[0] += 1", f.line, f.col))
+        elif self.mod.options.stats:
+            body.insert(0, (f"    K_{py_name(self.sym)}[0] += 1", f.line, f.col))
+        if self.counting:
             args = "".join(f"v{i}, " for i in range(len(self.params)))
             # at the threshold: the hot hook; when it answers that the function now
             # has a native entry, this very call runs there (REENTER)
@@ -904,10 +911,16 @@ class FuncGen:
         return n
 
     def count_iteration(self, n: str | None, op: Op) -> None:
+        self.stats_iteration(op)
         if n is not None:
             self.line(f"{n} += 1", op)
             self.line(f"if {n} == {self.mod.loop_threshold}: "
                       f"ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col})", op)
+
+    def stats_iteration(self, op: Op) -> None:
+        """--stats: count one iteration of this loop (rufc.runtime.stats)."""
+        if self.mod.options.stats:
+            self.line(f"LOOPS[{(self.sym, op.line, op.col)!r}] += 1", op)
 
     def enter_block(self, op: Op) -> None:
         self.blocks += 1
@@ -985,6 +998,7 @@ class FuncGen:
         rng = self.loop_entry_count(op, rng)
         self.line(f"for {target} in {rng}:", op)
         self.depth += 1
+        self.stats_iteration(op)
         self.region(op.regions[0])
         self.depth -= 1
         self.blocks -= 1
@@ -996,6 +1010,7 @@ class FuncGen:
         it = self.loop_entry_count(op, f"{H.ITER}({it})")
         self.line(f"for {target} in {it}:", op)
         self.depth += 1
+        self.stats_iteration(op)
         self.region(op.regions[0])
         self.depth -= 1
         self.blocks -= 1
@@ -1058,6 +1073,29 @@ class GeneratedModule:
     builtins_used: set[str]
 
 
+class Facts:
+    """What the analyses say about one ruff.func. Computed once per function: the
+    counting and the plain version of a function (and a JIT's native entry) read the
+    same facts, and nothing changes them (they were half of the generator's time)."""
+    __slots__ = ("func", "slot_kinds", "infer", "ranges", "defs", "uses", "push_into",
+                 "maybe_slots", "plain_slots", "lazy_globals", "forward_store")
+
+    def __init__(self, func: Op, builtin_kinds: dict[str, str]) -> None:
+        self.func = func   # keeps the op (and so its id) alive while the facts are kept
+        cells: set[int] = set(func.attrs["cells"])  # type: ignore[arg-type]
+        self.slot_kinds = analysis.slot_kinds(func)
+        self.infer = Inference(func, builtin_kinds, cells)
+        self.ranges = Ranges(func, cells)
+        self.defs: dict[int, Op] = analysis.defs(func)
+        self.uses: dict[int, int] = analysis.use_counts(func)
+        self.push_into = analysis.push_idioms(func, self.defs, self.uses)
+        self.maybe_slots = analysis.maybe_unbound_slots(func, self.slot_kinds)
+        self.plain_slots = analysis.plain_slots(self.slot_kinds, cells, self.maybe_slots)
+        self.lazy_globals = analysis.lazy_global_callees(func, self.defs, self.uses)
+        self.forward_store = analysis.forwarding(func, self.uses, self.push_into,
+                                                 self.plain_slots)
+
+
 class ModuleGen:
     """Generates one Python module for a whole Ruff program."""
 
@@ -1071,6 +1109,14 @@ class ModuleGen:
         self.builtins_used: set[str] = set()
         self.immutable_globals = self._immutable_globals()
         self.loop_threshold = max(options.threshold * 10, 1)
+        self._facts: dict[int, Facts] = {}
+
+    def facts(self, func: Op) -> Facts:
+        """The analyses of `func`, computed on first use."""
+        f = self._facts.get(id(func))
+        if f is None or f.func is not func:
+            f = self._facts[id(func)] = Facts(func, self.builtin_kinds)
+        return f
 
     def _immutable_globals(self) -> set[str]:
         """Names some top-level let/const declares: only their stores need a check."""

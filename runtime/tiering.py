@@ -70,6 +70,8 @@ class FuncState:
     natives: list[Native] = field(default_factory=list)
     misses: dict[tuple[str, ...], int] = field(default_factory=dict)
     stub: bool = False                 # VM callers enter native code (a native entry)
+    calls_at_entry: int = 0            # --stats: VM calls counted before the native entry
+    compile_ms: float = 0.0            # compiling the groups this function made hot
     no_more: bool = False              # no further specialization: stop counting misses
 
 
@@ -90,6 +92,10 @@ class JIT:
         self.ns: dict[str, Any] = vm.ns
         self.debug = log.isEnabledFor(logging.DEBUG)
         self.compile_ms = 0.0
+        self.load_ms = 0.0   # importing the compiler and starting LLVM (once)
+        # --stats (rufc.runtime.stats): native entries count and time their calls
+        self.stats = bool(getattr(vm.options, "stats", False))
+        self.native_time = [0.0, 0]   # seconds in native entries, nesting depth
         self.fail_next: str | None = None   # fault injection for tests (_inject_llvm)
         self.entry_codes = 0
 
@@ -219,9 +225,10 @@ class JIT:
             self.engine.register_symbol(h.name, ctypes.cast(cb, ctypes.c_void_p).value or 0)
         ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE, JRArray=RArray,
                   JREM=self.state.remaining)
+        self.load_ms = (time.perf_counter() - t0) * 1e3
+        ns.update(JCLK=time.perf_counter, JNT=self.native_time)
         if self.debug:
-            log.debug("compiler loaded in %.1f ms (xdsl, llvmlite, LLVM engine)",
-                      (time.perf_counter() - t0) * 1e3)
+            log.debug("compiler loaded in %.1f ms (xdsl, llvmlite, LLVM engine)", self.load_ms)
 
     def compile_group(self, sym: str, kinds: tuple[str, ...]) -> None:
         """Compile (sym, kinds) and every specialization it calls natively that is not
@@ -276,6 +283,7 @@ class JIT:
             st.natives.append(n)
         ms = (t3 - t0) * 1e3
         self.compile_ms += ms
+        self.func_state(sym).compile_ms += ms
         # The compiler leaves many long-lived objects (xDSL, llvmlite): keep the cyclic
         # GC from walking them again at every full collection of the program's objects.
         gc.freeze()
@@ -313,6 +321,7 @@ class JIT:
             return
         if not st.stub:
             self.ns["JMISS_" + st.sym] = self._miss_handler(st)
+            st.calls_at_entry = self.ns["K_" + self.py_name(st.sym)][0]
         st.stub = True
         fn.__code__ = self._entry_code(st, fn)
         if self.debug:
@@ -343,12 +352,20 @@ class JIT:
             self.ns[key] = native.entry
             guard = " and ".join(_guard(p, k) for p, k in zip(params, native.kinds)) or "True"
             pro.append((f"        if {guard}:", False))
-            if self.debug:
+            if self.debug or self.stats:
                 self.ns[f"JHITS_{st.sym}_{i}"] = native.entries
                 pro.append((f"            JHITS_{st.sym}_{i}[0] += 1", False))
             args = ", ".join(p if k != "bool" else f"{p} is JTRUE"
                              for p, k in zip(params, native.kinds))
-            pro.append((f"            r = {key}({args})", True))
+            if self.stats:   # time the outermost native entry (nested ones are inside)
+                pro += [("            if JNT[1]:", True), (f"                r = {key}({args})", True),
+                        ("            else:", True), ("                JNT[1] = 1", True),
+                        ("                jt0 = JCLK()", True),
+                        (f"                r = {key}({args})", True),
+                        ("                JNT[0] += JCLK() - jt0", True),
+                        ("                JNT[1] = 0", True)]
+            else:
+                pro.append((f"            r = {key}({args})", True))
             test = "r != r" if native.result == "float" else f"r == {INT_SENTINEL}"
             pro.append((f"            if {test}: JCHECK()", True))
             result = {"bool": "JTRUE if r else JFALSE", "null": "None"}.get(native.result, "r")

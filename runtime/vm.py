@@ -93,6 +93,7 @@ class VMOptions:
     max_depth: int = DEFAULT_MAX_DEPTH
     compile_hook: Callable[[Any, tuple[Any, ...]], bool] | None = None
     loop_counters: bool = False   # see GenOptions.loop_counters
+    stats: bool = False           # count calls and iterations (rufc.runtime.stats)
 
 
 class _Tables:
@@ -122,6 +123,7 @@ class VM:
         self.line_tables: dict[str, dict[int, tuple[int, int]]] = {}   # code the JIT made
         self.immutable_globals: set[str] = set()   # of every module loaded so far
         self.entries = 0   # modules loaded after the first (REPL entries)
+        self.reentered: dict[str, int] = {}   # --stats: hot calls run again natively
 
     # ------------------------------------------------------------ loading
 
@@ -131,7 +133,7 @@ class VM:
         arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
         gen = self.modgen = ModuleGen(module, kinds, arity,
                                       GenOptions(self.options.jit, self.options.threshold,
-                                                 self.options.loop_counters))
+                                                 self.options.loop_counters, self.options.stats))
         # a later REPL entry may store to a `let` global of an earlier one
         gen.immutable_globals |= self.immutable_globals
         self.immutable_globals |= gen.immutable_globals
@@ -199,7 +201,7 @@ class VM:
     def gen_options_key(self) -> tuple:
         """What, besides the program, the generated code depends on (a cache key)."""
         o = self.options
-        return (o.jit, o.threshold, o.loop_counters)
+        return (o.jit, o.threshold, o.loop_counters, o.stats)
 
     def load_generated(self, module: Module, tables: tuple, codes: list[types.CodeType]) -> None:
         """`load` with the code generated (and compiled) by an earlier `load` of the same
@@ -226,7 +228,7 @@ class VM:
             arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
             self.modgen = ModuleGen(self._module, kinds, arity,
                                     GenOptions(self.options.jit, self.options.threshold,
-                                               self.options.loop_counters))
+                                               self.options.loop_counters, self.options.stats))
         return self.modgen
 
     def _namespace(self, module: Module, gm: GeneratedModule) -> dict[str, Any]:
@@ -239,6 +241,9 @@ class VM:
             REENTER=reenter,
         )
         ns["GD"] = ns
+        if self.options.stats:
+            from collections import defaultdict
+            ns["LOOPS"] = defaultdict(int)   # (sym, line, col) -> iterations in the VM
         self.global_names = {"G_" + py_name(n): n for n in gm.global_names}
         ns["IMM"] = {}
         self.builtin_bound: set[str] = set()
@@ -288,7 +293,11 @@ class VM:
         self.hot.append(name)
         if self.options.compile_hook is not None:
             if self.options.compile_hook(fn, args):
-                return self.native is not None and self.native.reenter_now(fn)
+                again = self.native is not None and self.native.reenter_now(fn)
+                if again and self.options.stats:   # counted twice: by K_ and the entry
+                    sym = fn.ruff_sym
+                    self.reentered[sym] = self.reentered.get(sym, 0) + 1
+                return again
         elif (log := _jit_log()) is not None:
             log.debug("%s is hot (%d calls): no JIT in this run, it stays in the VM",
                       name, max(self.options.threshold, 1))
