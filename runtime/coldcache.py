@@ -49,13 +49,12 @@ def load_program(vm: Any, text: str, path: str, build: Callable[[], Module],
     key = cache_key(text, path, vm.gen_options_key())
     data = store.get(NAMESPACE, key)
     if data is not None:
-        try:
+        try:  # (loading runs only definitions: the program starts in vm.run)
             module, tables, code = decode(data)
-        except Exception:  # noqa: BLE001 - a checked entry from another build: rebuild
-            module = None
-        if module is not None:
             vm.load_generated(module, tables, code)
             return module
+        except Exception:  # noqa: BLE001 - an entry this build cannot use: rebuild it
+            pass
     module = build()
     vm.load(module)
     try:

@@ -204,3 +204,25 @@ def test_warm_run_with_hot_functions(tmp_path: Path) -> None:
         warm, mods = _run(tmp_path, "run", *flags, str(prog))
         _same(cold, warm)
         assert "rufc.runtime.tiering" in mods
+
+
+def test_unusable_entry_is_rebuilt(tmp_path: Path) -> None:
+    """An entry that checks out but this build cannot load (here: a well-formed entry
+    for another program) is rebuilt from source, not run."""
+    import marshal
+
+    from rufc.cli import Source, lower_source
+    from rufc.runtime.vm import VM, VMOptions
+    store = CacheStore(tmp_path / "c")
+    vm = VM(VMOptions(jit=False))
+    key = coldcache.cache_key(PROGRAM, "p.ruff", vm.gen_options_key())
+    store.put(coldcache.NAMESPACE, key, marshal.dumps((1, "p.ruff", [], ({}, {}, set(), set()), b"junk")))
+    built = []
+
+    def build():  # type: ignore[no-untyped-def]
+        built.append(1)
+        return lower_source(Source("p.ruff", PROGRAM))
+
+    coldcache.load_program(vm, PROGRAM, "p.ruff", build, store)
+    assert built == [1]
+    assert vm.run().error is None
