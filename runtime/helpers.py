@@ -75,9 +75,11 @@ LIMIT: Final = 2        # unused (the depth limit travels in registers)
 ERR_DEPTH: Final = 3    # DEPTH when the error was raised (where the traceback starts)
 SEGMENT: Final = 4      # depth of the entry marker of the innermost native segment
 REMAINING: Final = 5    # address of an int: CPython's recursion_remaining of the VM thread
+CALLS: Final = 6        # countdown of native calls until the next poll (see POLL_EVERY)
 SHADOW: Final = 8       # shadow stack: state[SHADOW + d] = site id of frame d's position
 MARKER: Final = -1      # shadow entry of a Python -> native entry (delimits a segment)
-# Native loops let Python run every this many iterations (about a millisecond).
+# Native loops let Python run every this many iterations (about a millisecond), and
+# native calls every this many calls (a recursion need not loop).
 POLL_EVERY: Final = 1 << 20
 # Set when the run was interrupted (SIGINT, handled in the main thread): native code
 # still running in the VM's thread stops at its next poll.
@@ -95,6 +97,7 @@ class NativeState:
         self.size = SHADOW + 2 * max_depth + 64
         self.mem = (ctypes.c_int64 * self.size)()
         self.mem[LIMIT] = PROVISIONAL
+        self.mem[CALLS] = POLL_EVERY
         self.pending: BaseException | None = None
         # Native code reads how many Python frames the VM could still push
         # (tstate->recursion_remaining of this thread). Where that field cannot be
