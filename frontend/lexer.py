@@ -336,19 +336,7 @@ class _RawLexer:
                 line += m.group(kind).count("\n")
                 ls = text.rfind("\n", pos, e) + 1
             elif kind == "num":
-                digits = m.group(kind)
-                s = e - len(digits)
-                if "." in digits:
-                    ty = FLOAT
-                else:
-                    ty = INT
-                    # leading zeros do not count (and a long literal is not parsed:
-                    # Python refuses int() of more than 4300 digits)
-                    sig = digits.lstrip("0") if digits[0] == "0" else digits
-                    if len(sig) > 19 or (len(sig) == 19 and int(sig) > INT_MAX):
-                        raise _Defer(f"Numeric literal overflow: {digits}", line, s - ls + 1)
-                append(_tuple_new(RuffToken, (ty, digits, s, line, s - ls + 1, line,
-                                              e - ls + 1, e)))
+                append(self.number(m.group(kind), e, line, ls))
             elif kind == "str":
                 s = m.start(kind)
                 if e - s - 2 > MAX_STRING_LEN:
@@ -359,26 +347,49 @@ class _RawLexer:
             elif kind == "comment" or kind == "eof":
                 pass
             elif kind == "block":
-                s = e - 2
-                close = text.find("*/", e, end)
-                if close < 0:
-                    raise _Defer("Unterminated block comment", line, s - ls + 1)
-                e = close + 2
-                nl = text.count("\n", s, e)
-                if nl:
-                    line += nl
-                    ls = text.rfind("\n", s, e) + 1
+                e, line, ls = self.block_comment(e, end, line, ls)
             elif kind == "quote":
                 self.line, self.line_start = line, ls
                 e = self.lex_string(e - 1, end)
-            elif kind == "badnum":
-                s = m.start("num")
-                raise _Defer(f"Malformed numeric literal: {text[s:e]}", line, s - ls + 1)
-            else:  # bad
-                raise _Defer(f"Invalid character: '{_show(m.group(kind))}'", line,
-                             e - 1 - ls + 1)
+            else:
+                raise self.bad(m, kind, line, ls)
             pos = e
         self.line, self.line_start = line, ls
+
+    def number(self, digits: str, e: int, line: int, ls: int) -> RuffToken:
+        """The token of a numeric literal ending at `e`; an int must fit in i64."""
+        s = e - len(digits)
+        if "." in digits:
+            ty = FLOAT
+        else:
+            ty = INT
+            # leading zeros do not count (and a long literal is not parsed:
+            # Python refuses int() of more than 4300 digits)
+            sig = digits.lstrip("0") if digits[0] == "0" else digits
+            if len(sig) > 19 or (len(sig) == 19 and int(sig) > INT_MAX):
+                raise _Defer(f"Numeric literal overflow: {digits}", line, s - ls + 1)
+        return _tuple_new(RuffToken, (ty, digits, s, line, s - ls + 1, line, e - ls + 1, e))
+
+    def block_comment(self, e: int, end: int, line: int, ls: int) -> tuple[int, int, int]:
+        """Skip the block comment whose `/*` ends at `e`: (end, line, line start)."""
+        s = e - 2
+        close = self.text.find("*/", e, end)
+        if close < 0:
+            raise _Defer("Unterminated block comment", line, s - ls + 1)
+        e = close + 2
+        nl = self.text.count("\n", s, e)
+        if nl:
+            line += nl
+            ls = self.text.rfind("\n", s, e) + 1
+        return e, line, ls
+
+    def bad(self, m: re.Match[str], kind: str | None, line: int, ls: int) -> _Defer:
+        """The error for a malformed number or a character that starts no token."""
+        if kind == "badnum":
+            s = m.start("num")
+            return _Defer(f"Malformed numeric literal: {self.text[s:m.end()]}", line,
+                          s - ls + 1)
+        return _Defer(f"Invalid character: '{_show(m.group(kind))}'", line, m.end() - ls)
 
     def lex_string(self, q: int, end: int) -> int:
         """Lex the string literal whose opening quote is at `q` (`lex_range` took the
@@ -484,122 +495,147 @@ _BLOCK_END = "<block end>"   # `prev` after the `}` of a statement block
 
 def _disambiguate(toks: list, T: _Types):
     """Second pass (§3.2): retype struct-literal and pattern openers and bare returns,
-    track nesting. Returns (deferred error or None, expected closers at the end).
+    track nesting. Returns (deferred error or None, expected closers at the end)."""
+    return _Disambiguator(toks, T).run()
+
+
+class _Disambiguator:
+    """The state of the second pass over one token list (see `_disambiguate`).
 
     Each `{` is classified as a statement block (bodies of if/while/for/loop/try/except/
     func decl/struct decl, match bodies and case bodies), a closure body, or a value
     (dict literal, struct literal, pattern). Only the `}` of a closure body or a value
-    ends an operand, which decides whether a following `[` indexes it."""
-    LPAR, RPAR, LSQB, RSQB = T.LPAR, T.RPAR, T.LSQB, T.RSQB
-    LBRACE, RBRACE, COLON = T.LBRACE, T.RBRACE, T.COLON
-    COLONEQ, EQ, SEMI = T.COLONEQ, T.EQ, T.SEMI
-    RETURN, STRUCT, EXCEPT, FUNC, MATCH = T.RETURN, T.STRUCT, T.EXCEPT, T.FUNC, T.MATCH
-    value_end = T.value_end
-    cond_starters = T.cond_starters
-    block_openers = T.block_openers
-    n = len(toks)
-    stack: list[int] = []         # indices of open brackets
-    kinds: list[int] = []         # their kinds
-    conds: list[int] = []         # depth (len(stack)) at which each open cond started
-    cond_match: list[bool] = []   # whether that cond is a match subject
-    func_body = -1                # kind of the next `{` after a parameter list, or -1
-    MINUS, BANG = T.MINUS, T.BANG
-    ELSE, IF = T.ELSE, T.IF
-    prefix_run = 0                # consecutive prefix `-`/`!` (they nest like brackets)
-    elifs: list[int] = []         # depth of each open `else if` (each nests one level)
-    prev = None                   # type of the previous token (after retyping)
-    prev2 = None
-    i = 0
-    err = None
-    while i < n:
-        t = toks[i]
-        ty = t.type
-        if ty == LBRACE:
-            depth = len(stack)
-            if func_body >= 0:
-                kind = func_body                              # body of func / closure
-                func_body = -1
-            elif conds and conds[-1] == depth and prev in value_end:
-                conds.pop()                                   # body of if/while/for/match
-                kind = _K_MATCH if cond_match.pop() else _K_BLOCK
-            elif prev in block_openers or (prev == COLON and kinds and kinds[-1] == _K_MATCH):
-                kind = _K_BLOCK                               # else/try/loop, case bodies
-            elif prev == NAME and (prev2 == STRUCT or prev2 == EXCEPT):
-                kind = _K_BLOCK                               # struct decl, except body
-            else:
-                kind = _K_VALUE
-                if (prev == NAME and i + 1 < n
-                        and (toks[i + 1].type == RBRACE
-                             or (toks[i + 1].type == NAME and i + 2 < n
-                                 and toks[i + 2].type == COLON))):
-                    ty = STRUCT_LBRACE
-                    toks[i] = t = _retype(t, ty)
-            stack.append(i)
-            kinds.append(kind)
-            if len(stack) + len(elifs) > MAX_NESTING:
-                err = _Defer("Nesting too deep", t.line, t.column)
-                del toks[i:]
+    ends an operand, which decides whether a following `[` indexes it. The loop in
+    `run` keeps the common tokens on a short path; brackets go to their methods."""
+
+    def __init__(self, toks: list, T: _Types) -> None:
+        self.toks = toks
+        self.T = T
+        self.n = len(toks)
+        self.stack: list[int] = []         # indices of open brackets
+        self.kinds: list[int] = []         # their kinds
+        self.conds: list[int] = []         # depth (len(stack)) at which each open cond started
+        self.cond_match: list[bool] = []   # whether that cond is a match subject
+        self.func_body = -1                # kind of the next `{` after a parameter list, or -1
+        self.elifs: list[int] = []         # depth of each open `else if` (each nests one level)
+
+    def run(self) -> tuple[_Defer | None, list[str]]:
+        T, toks, n = self.T, self.toks, self.n
+        LPAR, RPAR, LSQB, RSQB = T.LPAR, T.RPAR, T.LSQB, T.RSQB
+        LBRACE, RBRACE = T.LBRACE, T.RBRACE
+        RETURN, SEMI, MATCH = T.RETURN, T.SEMI, T.MATCH
+        MINUS, BANG, ELSE, IF = T.MINUS, T.BANG, T.ELSE, T.IF
+        value_end = T.value_end
+        cond_starters = T.cond_starters
+        stack, kinds, elifs = self.stack, self.kinds, self.elifs
+        prefix_run = 0                # consecutive prefix `-`/`!` (they nest like brackets)
+        prev = None                   # type of the previous token (after retyping)
+        prev2 = None
+        err = None
+        i = 0
+        while i < n:
+            t = toks[i]
+            ty = t.type
+            if ty == LBRACE:
+                ty = self.open_brace(i, t, prev, prev2)
+                err = self.too_deep(i, t, 0)
+            elif ty == LPAR or ty == LSQB or ty == ISTART:
+                stack.append(i)
+                kinds.append(_K_INDEX if ty == LSQB and prev in value_end else _K_PAREN)
+                err = self.too_deep(i, t, 0)
+            elif ty == RPAR or ty == RSQB or ty == RBRACE or ty == IEND:
+                if stack:
+                    ty = self.close(i, ty)
+            elif ty == ELSE and i + 1 < n and toks[i + 1].type == IF:
+                # `else if` nests the second if inside the first one's else branch (in the
+                # AST and the IR), so a long chain is as deep as that many nested blocks
+                elifs.append(len(stack))
+                err = self.too_deep(i, toks[i + 1], 0)
+            elif ty in cond_starters:
+                self.conds.append(len(stack))
+                self.cond_match.append(ty == MATCH)
+            elif ty == RETURN:
+                if i + 1 == n or toks[i + 1].type in (SEMI, RBRACE):
+                    ty = RETURN_BARE
+                    toks[i] = _retype(t, ty)
+            elif (ty == MINUS or ty == BANG) and prev not in value_end:
+                prefix_run += 1
+                err = self.too_deep(i, t, prefix_run)
+                if err is not None:
+                    break
+                prev2 = prev
+                prev = ty
+                i += 1
+                continue
+            if err is not None:
                 break
-        elif ty == LPAR or ty == LSQB or ty == ISTART:
-            stack.append(i)
-            kinds.append(_K_INDEX if ty == LSQB and prev in value_end else _K_PAREN)
-            if len(stack) + len(elifs) > MAX_NESTING:
-                err = _Defer("Nesting too deep", t.line, t.column)
-                del toks[i:]
-                break
-        elif ty == RPAR or ty == RSQB or ty == RBRACE or ty == IEND:
-            if stack:
-                j = stack.pop()
-                kind = kinds.pop()
-                if ty == RPAR:
-                    # the end of a parameter list: `func (` or `func NAME (`
-                    if j >= 1 and (toks[j - 1].type == FUNC
-                                   or (j >= 2 and toks[j - 1].type == NAME
-                                       and toks[j - 2].type == FUNC)):
-                        func_body = _K_CLOSURE if toks[j - 1].type == FUNC else _K_BLOCK
-                elif ty != IEND and i + 1 < n and (toks[i + 1].type == COLONEQ
-                                                   or toks[i + 1].type == EQ):
-                    o = toks[j]
-                    if o.type == LSQB and kind != _K_INDEX:
-                        toks[j] = _retype(o, PAT_LBRACKET)
-                    elif o.type == LBRACE and kind == _K_VALUE:
-                        toks[j] = _retype(o, PAT_LBRACE)
-                if ty == RBRACE and (kind == _K_BLOCK or kind == _K_MATCH):
-                    ty = _BLOCK_END
-                    # the end of an if statement ends its chain of `else if`s
-                    if elifs and elifs[-1] == len(stack) and not (
-                            i + 1 < n and toks[i + 1].type == ELSE):
-                        while elifs and elifs[-1] == len(stack):
-                            elifs.pop()
-        elif ty == ELSE and i + 1 < n and toks[i + 1].type == IF:
-            # `else if` nests the second if inside the first one's else branch (in the
-            # AST and the IR), so a long chain is as deep as that many nested blocks
-            elifs.append(len(stack))
-            if len(stack) + len(elifs) > MAX_NESTING:
-                err = _Defer("Nesting too deep", toks[i + 1].line, toks[i + 1].column)
-                del toks[i:]
-                break
-        elif ty in cond_starters:
-            conds.append(len(stack))
-            cond_match.append(ty == MATCH)
-        elif ty == RETURN:
-            if i + 1 == n or toks[i + 1].type in (SEMI, RBRACE):
-                ty = RETURN_BARE
-                toks[i] = t = _retype(t, ty)
-        elif (ty == MINUS or ty == BANG) and prev not in value_end:
-            prefix_run += 1
-            if prefix_run + len(stack) + len(elifs) > MAX_NESTING:
-                err = _Defer("Nesting too deep", t.line, t.column)
-                del toks[i:]
-                break
+            prefix_run = 0
             prev2 = prev
             prev = ty
             i += 1
-            continue
-        prefix_run = 0
-        prev2 = prev
-        prev = ty
-        i += 1
-    n = len(toks)
-    open_brackets = [T.closer.get(toks[j].type, "}") for j in stack if j < n]
-    return err, open_brackets
+        n = len(toks)
+        open_brackets = [T.closer.get(toks[j].type, "}") for j in stack if j < n]
+        return err, open_brackets
+
+    def too_deep(self, i: int, t: RuffToken, extra: int) -> _Defer | None:
+        """The nesting error at token `t` (cutting the tokens there), or None."""
+        if extra + len(self.stack) + len(self.elifs) <= MAX_NESTING:
+            return None
+        del self.toks[i:]
+        return _Defer("Nesting too deep", t.line, t.column)
+
+    def open_brace(self, i: int, t: RuffToken, prev: object, prev2: object) -> object:
+        """Classify and push the `{` at `i`; returns its (possibly new) token type."""
+        T, toks, n = self.T, self.toks, self.n
+        depth = len(self.stack)
+        conds, kinds = self.conds, self.kinds
+        ty = t.type
+        if self.func_body >= 0:
+            kind = self.func_body                             # body of func / closure
+            self.func_body = -1
+        elif conds and conds[-1] == depth and prev in T.value_end:
+            conds.pop()                                       # body of if/while/for/match
+            kind = _K_MATCH if self.cond_match.pop() else _K_BLOCK
+        elif prev in T.block_openers or (prev == T.COLON and kinds and kinds[-1] == _K_MATCH):
+            kind = _K_BLOCK                                   # else/try/loop, case bodies
+        elif prev == NAME and (prev2 == T.STRUCT or prev2 == T.EXCEPT):
+            kind = _K_BLOCK                                   # struct decl, except body
+        else:
+            kind = _K_VALUE
+            if (prev == NAME and i + 1 < n
+                    and (toks[i + 1].type == T.RBRACE
+                         or (toks[i + 1].type == NAME and i + 2 < n
+                             and toks[i + 2].type == T.COLON))):
+                ty = STRUCT_LBRACE
+                toks[i] = _retype(t, ty)
+        self.stack.append(i)
+        kinds.append(kind)
+        return ty
+
+    def close(self, i: int, ty: object) -> object:
+        """Pop the bracket closed at `i`: a parameter list announces a body, a closed
+        `[...]`/`{...}` before `:=`/`=` is a pattern, and a block's `}` becomes
+        `_BLOCK_END` (which ends the `else if` chain of an if statement)."""
+        T, toks, n = self.T, self.toks, self.n
+        j = self.stack.pop()
+        kind = self.kinds.pop()
+        if ty == T.RPAR:
+            # the end of a parameter list: `func (` or `func NAME (`
+            if j >= 1 and (toks[j - 1].type == T.FUNC
+                           or (j >= 2 and toks[j - 1].type == NAME
+                               and toks[j - 2].type == T.FUNC)):
+                self.func_body = _K_CLOSURE if toks[j - 1].type == T.FUNC else _K_BLOCK
+        elif ty != IEND and i + 1 < n and toks[i + 1].type in (T.COLONEQ, T.EQ):
+            o = toks[j]
+            if o.type == T.LSQB and kind != _K_INDEX:
+                toks[j] = _retype(o, PAT_LBRACKET)
+            elif o.type == T.LBRACE and kind == _K_VALUE:
+                toks[j] = _retype(o, PAT_LBRACE)
+        if ty == T.RBRACE and (kind == _K_BLOCK or kind == _K_MATCH):
+            ty = _BLOCK_END
+            elifs = self.elifs
+            depth = len(self.stack)
+            if elifs and elifs[-1] == depth and not (i + 1 < n and toks[i + 1].type == T.ELSE):
+                while elifs and elifs[-1] == depth:
+                    elifs.pop()
+        return ty
