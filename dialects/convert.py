@@ -20,6 +20,7 @@ What carries what:
 """
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -47,10 +48,11 @@ from xdsl.dialects.builtin import (
     UnknownLoc,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.parser import Parser
+from xdsl.parser import Parser, UnresolvedOperand
 from xdsl.printer import Printer
 from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import ParseError, VerifyException
+from xdsl.utils.lexer import Span
 from xdsl.utils.mlir_lexer import MLIRLexer
 
 from rufc.dialects import optable
@@ -373,9 +375,35 @@ def _describe(op: Operation) -> str:
     return f"in @{sym.data}: " if isinstance(sym, StringAttr) else ""
 
 
-def verify_xdsl(top: ModuleOp) -> None:
-    """Verify every op, raising VerifyException("<file:line:col | in @func>: <op>: <why>")
-    for the first that fails (the full IR, marked, is in the exception's notes)."""
+class LocatedVerifyException(VerifyException):
+    """A verifier error with where it happened: the op's own location (`loc(...)`) when
+    it has one, else where the op starts in the parsed text, else nowhere (line 0).
+    `message` is the bare reason; str() keeps the older one-line form."""
+
+    def __init__(self, where: tuple[str, int, int] | None, message: str, prefix: str = "") -> None:
+        super().__init__(prefix + message)
+        self.file, self.line, self.col = where if where else ("", 0, 0)
+        self.message = message
+
+
+#: op -> (file, line, col) where the parser found it (`_LocatingParser`).
+Positions = dict[int, tuple[str, int, int]]
+
+
+def op_position(op: Operation, positions: Positions | None = None) -> tuple[str, int, int] | None:
+    """Where to report `op`: its location when that has a line, else its place in the
+    parsed text (`positions`), else None."""
+    where = _file_line_col(op.location)
+    if where and (where[1] or where[2]):
+        return where
+    if positions is not None:
+        return positions.get(id(op))
+    return None
+
+
+def verify_xdsl(top: ModuleOp, positions: Positions | None = None) -> None:
+    """Verify every op, raising LocatedVerifyException for the first that fails (where:
+    `op_position`; its str() reads "<file:line:col | in @func>: <op>: <why>")."""
     with cached_symbols():   # verifying changes nothing: symbol tables built once
         for op in walk_ops(top):
             try:
@@ -384,14 +412,16 @@ def verify_xdsl(top: ModuleOp) -> None:
                 message = str(err)
                 if op.name not in message:
                     message = f"'{op.name}': {message}"
-                raise VerifyException(_describe(op) + message) from err
+                raise LocatedVerifyException(op_position(op, positions), message,
+                                             _describe(op)) from err
     for op in top.ops:
         if op.name not in MODULE_LEVEL:
-            raise VerifyException(f"{_describe(op)}only ruff.func and ruff.struct may appear "
-                                  f"at module level, not '{op.name}'")
+            raise LocatedVerifyException(
+                op_position(op, positions), f"only ruff.func and ruff.struct may appear "
+                f"at module level, not '{op.name}'", _describe(op))
     if not any(op.name == "ruff.func" and op.properties.get("sym_name") ==
                StringAttr(MAIN_SYMBOL) for op in top.ops):
-        raise VerifyException(f"the module has no @{MAIN_SYMBOL} function")
+        raise LocatedVerifyException(None, f"the module has no @{MAIN_SYMBOL} function")
 
 
 def verify(module: optable.Module) -> None:
@@ -525,6 +555,10 @@ class IRParseError(ParseError):
 def _reword(exc: ParseError, text: str) -> ParseError:
     """A clearer message for xDSL's misleading ones, at the same position."""
     msg = exc.msg
+    if msg.strip() == "in block definition":   # xDSL's message with its first half missing
+        at_end = not text[exc.span.start:].strip()
+        msg = ("unexpected end of input: expected an operation or '}'" if at_end
+               else "expected an operation or '}'")
     if msg.startswith("End of file reached before closing string literal"):
         start = exc.span.start
         if 0 <= start < len(text) and text[start] == '"':
@@ -534,14 +568,61 @@ def _reword(exc: ParseError, text: str) -> ParseError:
     return exc
 
 
-def _parse_xdsl(text: str, name: str) -> ModuleOp:
+class _LocatingParser(Parser):
+    """xDSL's parser, remembering where each op starts (for verifier errors about ops
+    without a `loc(...)`) and where each value is first used (a value used but never
+    defined is reported there, not at the end of the input)."""
+
+    def __init__(self, ctx: Context, text: str, name: str) -> None:
+        super().__init__(ctx, text, name)
+        self.positions: Positions = {}
+        self.first_use: dict[str, Span] = {}
+        self._line_starts: dict[int, list[int]] = {}
+
+    def parse_operation(self) -> Operation:
+        span = self._current_token.span
+        op = super().parse_operation()
+        self.positions[id(op)] = self._location(span)
+        return op
+
+    def _location(self, span: Span) -> tuple[str, int, int]:
+        """span.get_location(), which counts the newlines before the span, from a table
+        of line starts (counting made parsing a big file quadratic in its size)."""
+        inp = span.input
+        if inp.newline != "\n":   # pragma: no cover - xDSL's inputs use "\n"
+            loc = span.get_location()
+            return (loc.file, loc.line, int(loc.col))
+        starts = self._line_starts.get(id(inp))
+        if starts is None:
+            text = inp.content
+            starts = [0]
+            i = text.find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = text.find("\n", i + 1)
+            self._line_starts[id(inp)] = starts
+        line = bisect.bisect_right(starts, span.start)
+        return (inp.name, line + span.line_offset, span.start - starts[line - 1] + 1)
+
+    def resolve_operand(self, operand: UnresolvedOperand, type: Attribute) -> SSAValue:  # noqa: A002
+        if operand.operand_name not in self.ssa_values:
+            self.first_use.setdefault(operand.operand_name, operand.span)
+        return super().resolve_operand(operand, type)
+
+
+def _parse_xdsl(text: str, name: str) -> tuple[ModuleOp, Positions]:
     """xDSL's parser, with every failure turned into a ParseError at the position reached
     (xDSL lets some malformed input escape as other exceptions, e.g. `!ruff.value<1>`
-    as a ValueError from building the type)."""
-    parser = Parser(context(), text, name)
+    as a ValueError from building the type). Returns the module and where its ops are."""
+    parser = _LocatingParser(context(), text, name)
     try:
-        return parser.parse_module()
+        return parser.parse_module(), parser.positions
     except ParseError as exc:
+        if exc.msg.startswith("values used but not defined") and parser.forward_ssa_references:
+            names = list(parser.forward_ssa_references)
+            span = parser.first_use.get(names[0])
+            if span is not None:
+                raise IRParseError(span, f"use of undefined value %{names[0]}") from None
         raise _reword(exc, text) from None
     except Exception as exc:  # noqa: BLE001 - malformed input, see above
         span = parser._current_token.span  # noqa: SLF001 - the position reached
@@ -568,11 +649,11 @@ def parse_module(text: str, name: str) -> optable.Module:
     _check_nesting(text, name)
 
     def run() -> optable.Module:
-        top = _parse_xdsl(text, name)
+        top, positions = _parse_xdsl(text, name)
         for op in walk_ops(top):
             for prop, attr in op.properties.items():
                 op.properties[prop] = _utf8_strings(attr)
-        verify_xdsl(top)
+        verify_xdsl(top, positions)
         module = from_xdsl(top, name)
         optable.verify_module(module)
         return module

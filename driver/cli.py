@@ -1,6 +1,6 @@
 """The `rufc` command: argv in, stages out, one exit-code table.
 
-    rufc FILE|- [--emit=STAGE] [-o OUT] ...     (cmd_emit)
+    rufc FILE|- [--emit=STAGE] [-o OUT] ...     (rufc.compile_cmd)
     rufc run FILE|- [--no-jit] ...               (cmd_run)
     (every command and option: rufc.options)
 
@@ -21,7 +21,7 @@ import time
 import traceback
 from typing import Sequence
 
-from rufc.emit import HOT_STAGES
+from rufc import diag
 # The command line itself (commands, options, usage and --help) is defined once, in
 # rufc.options: add a command or an option there.
 from rufc.options import COMMANDS, COMPILE, UsageError, command_help, full_help, parser
@@ -68,28 +68,29 @@ def read_source(path: str) -> Source | tuple[str, int, int, str]:
 # ---------------------------------------------------------------- diagnostics
 
 
+# Every diagnostic has one format, source or IR (rufc.diag): file:line:col: error: ...,
+# then the line and a caret.
+
+
 def caret_lines(src: Source | None, line: int, col: int) -> str:
     if src is None or line <= 0:
         return ""
-    text = src.line(line)
-    start = 0
-    if len(text) > 120:  # show a window around the column of a very long line
-        start = max(0, col - 60)
-        text = text[start:start + 120]
-    prefix = "".join(c if c == "\t" else " " for c in text[: max(col - 1 - start, 0)])
-    return f"    {text}\n    {prefix}^\n"
+    return diag.caret(src.line(line), col)
 
 
 def report_syntax(src: Source | None, path: str, line: int, col: int, message: str) -> int:
-    where = f"{path}:{line}:{col}" if line > 0 else path
-    sys.stderr.write(f"{where}: error: {message}\n" + caret_lines(src, line, col))
+    sys.stderr.write(diag.format(path, line, col, message,
+                                 line_text=src.line(line) if src is not None else None))
     return EXIT_SYNTAX
 
 
 def report_invalid_ir(src: Source, exc: Exception) -> int:
-    text = str(exc).strip()
-    sys.stderr.write(text if text.startswith(src.path) else f"{src.path}: error: {text}")
-    sys.stderr.write("\n")
+    """An invalid .mlir input, at the op's location (or its place in the text)."""
+    def line_of(file: str, n: int) -> str | None:
+        where = source_of_locations(file, src)
+        return where.line(n) if where.text else None
+    cause = exc.cause if isinstance(exc, InvalidIR) else exc
+    sys.stderr.write(diag.report_ir(cause, src.path, line_of))
     return EXIT_SYNTAX
 
 
@@ -133,12 +134,17 @@ def load_module(src: Source):  # type: ignore[no-untyped-def]
         try:
             return parse_module(src.text, src.path)
         except (ParseError, VerifyException, IRError) as exc:
-            raise InvalidIR(str(exc)) from None
+            raise InvalidIR(exc) from None
     return lower_source(src)
 
 
 class InvalidIR(Exception):
-    """A .mlir input that is not a valid ruff module (reported like a syntax error)."""
+    """A .mlir input that is not a valid ruff module (reported like a syntax error);
+    `cause` is the parser's or verifier's exception (rufc.diag reads its position)."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def source_of_locations(file: str, src: Source) -> Source:
@@ -167,77 +173,6 @@ def with_big_stack_value(fn):  # type: ignore[no-untyped-def]
     return call_with_big_stack(deep)
 
 
-def cmd_emit(args: argparse.Namespace) -> int:
-    """Print a stage to standard output or, atomically, to -o OUT (rufc.outfile)."""
-    from rufc.outfile import open_output
-    out = open_output(args.output)
-    try:
-        code = _emit(args, out)
-    except BaseException:
-        out.discard()
-        raise
-    if code == EXIT_OK:
-        out.commit()
-    else:
-        out.discard()
-    return code
-
-
-def _emit(args: argparse.Namespace, out) -> int:  # type: ignore[no-untyped-def]
-    if args.file is None:
-        raise UsageError("rufc needs FILE or '-' (or a command: "
-                         + ", ".join(n for n in COMMANDS if n) + ")")
-    args.emit = args.emit or "ruff"
-    read = read_source(args.file)
-    if isinstance(read, tuple):
-        return report_syntax(None, *read)
-    src = read
-    from rufc.frontend.errors import RuffSyntaxError
-    if args.emit not in HOT_STAGES and (args.function or args.specialize
-                                        or args.print_ir_after_all):
-        raise UsageError("--function, --specialize and --print-ir-after-all apply to "
-                         "--emit=" + "|".join(HOT_STAGES))
-    try:
-        try:
-            if args.emit == "ast":
-                if src.path.endswith(".mlir"):
-                    raise UsageError("--emit=ast needs Ruff source, not IR")
-                from rufc.frontend.ast import dump
-                text = dump(with_big_stack_value(lambda: parse_source(src)))
-                out.write(text + ("\n" if text else ""))
-                return EXIT_OK
-            module = with_big_stack_value(lambda: load_module(src))
-            if args.emit == "py":
-                from rufc.emit import python_source
-                out.write(with_big_stack_value(lambda: python_source(module)))
-                return EXIT_OK
-            from rufc.dialects.convert import print_module
-            if args.emit in HOT_STAGES:
-                from rufc.emit import EmitError, emit
-                try:
-                    with_big_stack_value(lambda: emit(
-                        module, args.emit, out, args.function, args.specialize,
-                        args.print_ir_after_all, args.print_op_generic, args.print_debuginfo))
-                except EmitError as exc:
-                    raise UsageError(str(exc)) from None
-                return EXIT_OK
-            print_module(module, out, generic=args.print_op_generic,
-                         debuginfo=args.print_debuginfo)
-            return EXIT_OK
-        except RuffSyntaxError as exc:
-            return report_syntax(src, exc.loc.file, exc.loc.line, exc.loc.col, exc.message)
-        except InvalidIR as exc:
-            return report_invalid_ir(src, exc)
-        except Exception as exc:
-            codegen = sys.modules.get("rufc.runtime.codegen")  # --emit=py: code the VM refuses
-            if codegen is not None and isinstance(exc, codegen.CompileError):
-                return report_syntax(src, src.path, exc.line, exc.col, exc.message)
-            raise
-    finally:
-        if args.output:
-            out.close()
-
-
 def _env_int(name: str) -> int | None:
     v = os.environ.get(name)
     if v is None or v == "":
@@ -261,6 +196,29 @@ def _load_error(src: Source, exc: Exception) -> int | None:
     if isinstance(exc, InvalidIR):
         return report_invalid_ir(src, exc)
     return None
+
+
+def jit_settings(args: argparse.Namespace) -> tuple[bool, int, int | None]:
+    """(jit, threshold, max_depth) from the options of `rufc run` (or `rufc repl`) and
+    the environment; turns on DEBUG_JIT's log."""
+    jit = not args.no_jit and os.environ.get("RUFC_JIT", "1") != "0"
+    threshold = args.jit_threshold if args.jit_threshold is not None else _env_int("RUFC_JIT_THRESHOLD")
+    max_depth = args.max_depth if args.max_depth is not None else _env_int("RUFC_MAX_DEPTH")
+    if threshold is not None and threshold < 0:
+        raise UsageError("--jit-threshold must be >= 0")
+    if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH_LIMIT:
+        raise UsageError(f"--max-depth must be between 1 and {MAX_DEPTH_LIMIT}")
+    if os.environ.get("DEBUG_JIT", "") not in ("", "0"):
+        import logging
+        logging.basicConfig(stream=sys.stderr, format="[jit] %(message)s")
+        logging.getLogger("rufc.jit").setLevel(logging.DEBUG)
+    return jit, 100 if threshold is None else threshold, max_depth
+
+
+def cmd_repl(args: argparse.Namespace) -> int:
+    """`rufc repl` (and `rufc` alone on a terminal): rufc.repl."""
+    from rufc.repl import start
+    return start(args)
 
 
 _JIT_IMPORT_FRAMES = 2000   # Python frames importing and starting the JIT may take
@@ -291,29 +249,6 @@ def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
         finally:
             sys.setrecursionlimit(limit)
     return first_hot
-
-
-def jit_settings(args: argparse.Namespace) -> tuple[bool, int, int | None]:
-    """(jit, threshold, max_depth) from the options of `rufc run` (or `rufc repl`) and
-    the environment; turns on DEBUG_JIT's log."""
-    jit = not args.no_jit and os.environ.get("RUFC_JIT", "1") != "0"
-    threshold = args.jit_threshold if args.jit_threshold is not None else _env_int("RUFC_JIT_THRESHOLD")
-    max_depth = args.max_depth if args.max_depth is not None else _env_int("RUFC_MAX_DEPTH")
-    if threshold is not None and threshold < 0:
-        raise UsageError("--jit-threshold must be >= 0")
-    if max_depth is not None and not 1 <= max_depth <= MAX_DEPTH_LIMIT:
-        raise UsageError(f"--max-depth must be between 1 and {MAX_DEPTH_LIMIT}")
-    if os.environ.get("DEBUG_JIT", "") not in ("", "0"):
-        import logging
-        logging.basicConfig(stream=sys.stderr, format="[jit] %(message)s")
-        logging.getLogger("rufc.jit").setLevel(logging.DEBUG)
-    return jit, 100 if threshold is None else threshold, max_depth
-
-
-def cmd_repl(args: argparse.Namespace) -> int:
-    """`rufc repl` (and `rufc` alone on a terminal): rufc.repl."""
-    from rufc.repl import start
-    return start(args)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -372,8 +307,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         unwritten = exc
     if result.error is not None:
         src = source_of_locations(module.file, src)
-        sys.stderr.write(f"{src.path}:{result.line}:{result.col}: runtime error: {result.error}\n")
-        sys.stderr.write(caret_lines(src, result.line, result.col))
+        sys.stderr.write(diag.format(src.path, result.line, result.col, str(result.error),
+                                     "runtime error", src.line(result.line)))
         if result.stack:
             sys.stderr.write("traceback (innermost last):\n")
             frames = result.stack
@@ -459,6 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rufc.runtime.output import OutputError
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    diag.colour_from_argv(argv)
     saved_stderr = sys.stderr
     sys.stderr = _QuietStream(saved_stderr)
     try:
@@ -466,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         StdoutTarget().flush()
         return code
     except UsageError as exc:
-        sys.stderr.write(f"rufc: error: {exc}\n(see rufc --help)\n")
+        sys.stderr.write(diag.usage_error(str(exc)))
         return EXIT_USAGE
     except OutputError as exc:
         return _output_failed(exc, debug)

@@ -9,6 +9,9 @@ The ladder, in pipeline order (each stage is the one before it plus one step):
     llvm-opt      LLVM IR after LLVM's O2 pipeline
     asm           the host's machine code
 
+The ladder itself (LADDER) also names the stages before the hot tier: `ast` and `ruff`
+(rufc.compile_cmd prints those) and `py`, the cold tier's Python.
+
 Every function is shown as if it were hot, specialized for the argument kinds given
 with `--specialize 'NAME(int,float)'` (int for every parameter otherwise);
 `--function NAME` keeps only that function. A function that would stay in the VM is
@@ -107,59 +110,75 @@ def _requests(module: Any, function: str | None,
     return requests, by_name
 
 
-def emit(module: Any, stage: str, out: IO[str], function: str | None = None,
-         specialize: list[str] | None = None, print_after_all: bool = False,
-         generic: bool = False, debuginfo: bool = False) -> None:
-    """Print `stage` of the hot tier for `module` (a compact ruff Module)."""
-    from xdsl.dialects.builtin import ModuleOp
+def verify_ir(xmod: Any) -> None:
+    """xDSL's verifier on every op of `xmod` (ruff or LLVM dialect), raising
+    LocatedVerifyException at the first op that fails (--verify-each)."""
+    from xdsl.utils.exceptions import VerifyException
 
+    from rufc.dialects.convert import LocatedVerifyException, op_position, walk_ops
+    for op in walk_ops(xmod):
+        try:
+            op.verify(verify_nested_ops=False)
+        except VerifyException as err:
+            message = str(err) if op.name in str(err) else f"'{op.name}': {err}"
+            raise LocatedVerifyException(op_position(op), message) from err
+
+
+def emit(module: Any, stage: str, out: IO[str], function: str | None = None,
+         specialize: list[str] | None = None, instruments: Any = None) -> None:
+    """Print `stage` of the hot tier for `module` (a compact ruff Module), climbing the
+    ladder one step at a time through `instruments` (rufc.instrument: printing,
+    verifying and timing each step)."""
+    from xdsl.backend.llvm.convert import convert_module
+
+    from rufc.backend.engine import Engine
     from rufc.dialects.convert import to_xdsl
     from rufc.dialects.optable import Module
-    from rufc.passes.pipeline import run_lowering, run_ruff_passes
+    from rufc.instrument import Instruments
+    from rufc.passes.pipeline import LOWERING_STEP, ruff_steps
     from rufc.passes.program import ProgramInfo
     from rufc.passes.specialize import Specialization, builtin_result_kinds
     from rufc.runtime.builtins import BUILTINS
 
+    ins = instruments or Instruments()
     requests, _ = _requests(module, function, parse_specializations(specialize or []))
     info = ProgramInfo(module, builtin_result_kinds(BUILTINS))
     spec = Specialization(requests)
     funcs = module.funcs()
-    xmod = to_xdsl(Module(module.file, [funcs[s] for s in requests]))
+    xmod = ins.run("to-xdsl", lambda: to_xdsl(Module(module.file, [funcs[s] for s in requests])))
 
-    def show(after: str, op: ModuleOp) -> None:  # --print-ir-after-all, as mlir-opt
-        if print_after_all:
-            sys.stderr.write(f"// -----// IR Dump After {after} //----- //\n")
-            _print(op, sys.stderr, generic, debuginfo)
-            sys.stderr.write("\n")
+    def ir() -> Any:
+        return xmod
 
-    run_ruff_passes(xmod, info, spec, show)
+    def verify() -> None:
+        verify_ir(xmod)
+
+    for name, step in ruff_steps(info, spec):
+        ins.run(name, lambda step=step: step(xmod), ir, verify)
     for sym, why in spec.refused.items():
         sys.stderr.write(f"rufc: note: {funcs[sym].attrs['name']}"
                          f"({', '.join(requests[sym])}) stays in the VM: {why}\n")
     if stage == "ruff-opt":
-        _print(xmod, out, generic, debuginfo)
-        out.write("\n")
+        ins.print_ir(xmod, out)
         return
-    run_lowering(xmod, show)
+    name, lower = LOWERING_STEP
+    ins.run(name, lambda: lower(xmod), ir, verify)
     if stage == "llvm-dialect":
-        _print(xmod, out, generic, debuginfo)
-        out.write("\n")
+        ins.print_ir(xmod, out)
         return
-    from xdsl.backend.llvm.convert import convert_module
-
-    from rufc.backend.engine import Engine
-    engine = Engine()
-    llmod = convert_module(xmod, fallback_target_triple=engine.triple,
-                           data_layout=engine.data_layout)
+    engine = ins.run("llvm-init", Engine)
+    llmod = ins.run("translate-to-llvm-ir", lambda: convert_module(
+        xmod, fallback_target_triple=engine.triple, data_layout=engine.data_layout))
     if stage == "llvm":
-        out.write(str(llmod))
-    elif stage == "llvm-opt":
-        out.write(engine.optimized_ir(llmod))
-    else:
-        out.write(engine.assembly(llmod))
+        _write_text(out, str(llmod))
+        return
+    ref = ins.run("llvm-verify", lambda: engine.parse(llmod))
+    ins.run("llvm-optimize (O2)", lambda: engine.optimize(ref))
+    if stage == "llvm-opt":
+        _write_text(out, str(ref))
+        return
+    _write_text(out, ins.run("machine-code", lambda: str(engine.tm.emit_assembly(ref))))
 
 
-def _print(op: Any, out: IO[str], generic: bool, debuginfo: bool) -> None:
-    from xdsl.printer import Printer
-    Printer(stream=out, print_generic_format=generic, print_debuginfo=debuginfo).print_op(op)
-
+def _write_text(out: IO[str], text: str) -> None:
+    out.write(text if text.endswith("\n") else text + "\n")

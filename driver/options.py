@@ -68,18 +68,18 @@ COMMON = [
 
 _IR = "printing IR"
 _PASSES = "pass pipelines (the stages past `ruff`; see docs/inspecting-ir.md)"
-_MLIR = ".mlir input (as mlir-opt)"
+_MLIR = "testing diagnostics (as mlir-opt)"
 
 COMPILE = Command(
     "", "FILE|-", "print a stage of the compiler for FILE (.ruff source, or .mlir holding "
-    "a `ruff` module) and exit", "rufc.cli:cmd_emit", [
+    "a `ruff` module) and exit", "rufc.compile_cmd:cmd_emit", [
         Opt(("file",), "the input ('-' reads standard input)",
             kwargs=dict(nargs="?", metavar="FILE|-")),
         Opt(("--emit",), "the stage to print (see `stages` below; default: ruff)", _IR,
             dict(choices=STAGES, default=None, metavar="STAGE")),
         Opt(("-o",), "write the output to OUT (atomically) instead of standard output", _IR,
             dict(dest="output", metavar="OUT")),
-        Opt(("--function",), "only this function (stages py, ruff-opt and later)", _IR,
+        Opt(("--function",), "only this function (stages ruff-opt and later)", _IR,
             dict(metavar="NAME")),
         Opt(("--specialize",), "argument kinds for NAME in the hot stages (int, float, "
             "bool, array:int, array:float, other; default int for every parameter); "
@@ -88,8 +88,29 @@ COMPILE = Command(
             dict(action="store_true")),
         Opt(("--print-debuginfo",), "print the source location of every op", _IR,
             dict(action="store_true")),
+        Opt(("-p", "--passes"), "run this pipeline of named passes on the ruff IR and "
+            "print the result (xDSL's syntax: -p 'ruff-specialize{kinds=\"f:int\"},cse')",
+            _PASSES, dict(dest="passes", metavar="PIPELINE")),
+        Opt(("--list-passes",), "list the passes -p knows, with what each does, and exit",
+            _PASSES, dict(action="store_true")),
         Opt(("--print-ir-after-all",), "print the IR after every pass (stderr)", _PASSES,
             dict(action="store_true")),
+        Opt(("--print-ir-before",), "print the IR before PASS (stderr); may be repeated",
+            _PASSES, dict(action="append", default=[], metavar="PASS")),
+        Opt(("--print-ir-after",), "print the IR after PASS (stderr); may be repeated",
+            _PASSES, dict(action="append", default=[], metavar="PASS")),
+        Opt(("--verify-each",), "verify the IR after every pass", _PASSES,
+            dict(action="store_true")),
+        Opt(("--time-passes",), "print the wall time of every step, pass or not (parse, "
+            "irgen, codegen, LLVM's), as a table on stderr", _PASSES,
+            dict(action="store_true")),
+        Opt(("--split-input-file",), "compile each `// -----`-separated chunk of the input "
+            "on its own", _MLIR, dict(action="store_true")),
+        Opt(("--verify-diagnostics",), "check the errors against the input's "
+            "`// expected-error @+N {{...}}` comments instead of printing them (exit 3 on a "
+            "mismatch)", _MLIR, dict(action="store_true")),
+        Opt(("--version",), "print the versions of rufc, Python, xdsl, llvmlite and LLVM "
+            "and exit", "general", dict(action="store_true")),
     ])
 
 # how `rufc run` and `rufc repl` run code

@@ -20,25 +20,38 @@ from rufc.passes.specialize import Specialization, specialize_module
 After = Callable[[str, ModuleOp], None]
 
 
+Step = tuple[str, Callable[[ModuleOp], None]]
+
+
+def ruff_steps(info: ProgramInfo, spec: Specialization) -> list[Step]:
+    """The ruff passes as (name, apply) steps, in order: specialize, then the cleanups
+    (`rufc --emit` runs them one by one to print, verify and time each)."""
+    from rufc.dialects.convert import context
+    ctx = context()
+    steps: list[Step] = [("ruff-specialize", lambda m: specialize_module(m, info, spec))]
+    for p in cleanup_passes():
+        steps.append((p.name, lambda m, p=p: p.apply(ctx, m)))
+    return steps
+
+
+LOWERING_STEP: Step = ("convert-ruff-to-llvm", lower_module)
+
+
 def run_ruff_passes(xmod: ModuleOp, info: ProgramInfo, spec: Specialization,
                     after: After | None = None) -> None:
     """Specialize and clean up (the IR `--emit=ruff-opt` shows)."""
-    from rufc.dialects.convert import context
-    specialize_module(xmod, info, spec)
-    if after:
-        after("ruff-specialize", xmod)
-    ctx = context()
-    for p in cleanup_passes():
-        p.apply(ctx, xmod)
+    for name, step in ruff_steps(info, spec):
+        step(xmod)
         if after:
-            after(p.name, xmod)
+            after(name, xmod)
 
 
 def run_lowering(xmod: ModuleOp, after: After | None = None) -> None:
     """convert-ruff-to-llvm (the IR `--emit=llvm-dialect` shows)."""
-    lower_module(xmod)
+    name, step = LOWERING_STEP
+    step(xmod)
     if after:
-        after("convert-ruff-to-llvm", xmod)
+        after(name, xmod)
 
 
-__all__ = ["run_ruff_passes", "run_lowering", "Any"]
+__all__ = ["run_ruff_passes", "run_lowering", "ruff_steps", "LOWERING_STEP", "Any"]

@@ -9,6 +9,9 @@ ruff.func @f(a) name "f" slots ["a"] {
 ruff.func @__main__() name "__main__" slots [] {
 }
 
-// CHECK: {{^.*}}ir_bad_chain.mlir: error: in @f: 'ruff.load_var' chain: 'l1' refers past the 1 slots of @f
+// The op has no loc(...): it is reported where it stands in the input.
+// CHECK:      {{^.*}}ir_bad_chain.mlir:6:3: error: 'ruff.load_var' chain: 'l1' refers past the 1 slots of @f
+// CHECK-NEXT: {{^}}      %0 = ruff.load_var "b" chain ["l1"] : !ruff.value
+// CHECK-NEXT: {{^}}      ^
 // CHECK-NOT: internal error
 // CHECK-NOT: Traceback

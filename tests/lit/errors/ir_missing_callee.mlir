@@ -6,6 +6,8 @@ ruff.func @__main__() name "__main__" slots [] {
   %0 = ruff.make_function @nowhere : !ruff.value
 }
 
-// CHECK: {{^.*}}ir_missing_callee.mlir: error: in @__main__: 'ruff.make_function' callee: there is no ruff.func @nowhere
+// CHECK:      {{^.*}}ir_missing_callee.mlir:6:3: error: 'ruff.make_function' callee: there is no ruff.func @nowhere
+// CHECK-NEXT: {{^}}      %0 = ruff.make_function @nowhere : !ruff.value
+// CHECK-NEXT: {{^}}      ^
 // CHECK-NOT: internal error
 // CHECK-NOT: Traceback

@@ -12,8 +12,9 @@ ruff.func @__main__() name "__main__" slots [] {
   %3 = ruff.neg %2 : !ruff.value
 }
 
-// The error is reported at the end of the input.
-// CHECK:      {{^.*}}ir_use_before_def.mlir:{{[0-9]+}}:1
-// CHECK:      values used but not defined: [%2]
+// The error is reported at the first use of the value.
+// CHECK:      {{^.*}}ir_use_before_def.mlir:12:17: error: use of undefined value %2
+// CHECK-NEXT: {{^}}      %3 = ruff.neg %2 : !ruff.value
+// CHECK-NEXT: {{^}}                    ^
 // CHECK-NOT: internal error
 // CHECK-NOT: Traceback

@@ -8,7 +8,9 @@ ruff.func @__main__() name "__main__" slots [] {
   ruff.return(%0, %0)
 }
 
-// CHECK: {{^.*}}ir_verify_return_operands.mlir: error: in @__main__: 'ruff.return' takes at most one operand, got 2
+// CHECK:      {{^.*}}ir_verify_return_operands.mlir:8:3: error: 'ruff.return' takes at most one operand, got 2
+// CHECK-NEXT: {{^}}      ruff.return(%0, %0)
+// CHECK-NEXT: {{^}}      ^
 // CHECK-NOT: internal error
 // CHECK-NOT: Traceback
 
