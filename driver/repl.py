@@ -335,7 +335,8 @@ def loop(session: Session, reader: LineReader) -> int:
                 while True:
                     lines.append(reader.read(MORE if lines else PROMPT))
                     text = "\n".join(lines)
-                    if not text.strip():
+                    if not text.strip():   # still counted: lines run on (docs/repl.md)
+                        session.lines.extend(lines)
                         lines = []
                         continue
                     if not session.incomplete(text):
