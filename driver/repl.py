@@ -33,7 +33,8 @@ import threading
 import types
 from typing import Any, Callable
 
-from rufc.cli import EXIT_OK, Source, caret_lines, report_internal, with_big_stack_value
+from rufc import diag
+from rufc.cli import EXIT_OK, report_internal, with_big_stack_value
 
 REPL_FILE = "<repl>"
 PROMPT, MORE = "ruff> ", "...   "
@@ -89,13 +90,14 @@ class Session:
             return self.file, line
         return REPL_FILE, line - self.file_lines
 
-    def carets(self, line: int, col: int) -> str:
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return caret_lines(Source("", text), 1, col) if line > 0 else ""
+    def diagnostic(self, line: int, col: int, message: str, severity: str) -> str:
+        """The one format of diagnostics (rufc.diag), at a session line."""
+        path, ln = self.where(line)
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else None
+        return diag.format(path, ln, col, message, severity, text)
 
     def syntax_error(self, line: int, col: int, message: str) -> None:
-        path, ln = self.where(line)
-        sys.stderr.write(f"{path}:{ln}:{col}: error: {message}\n" + self.carets(line, col))
+        sys.stderr.write(self.diagnostic(line, col, message, "error"))
 
     # ------------------------------------------------------------ entries
 
@@ -234,9 +236,8 @@ class Session:
 
     def runtime_error(self, result: Any) -> None:
         """As `rufc run` reports it, with each position in its own file."""
-        path, ln = self.where(result.line)
-        sys.stderr.write(f"{path}:{ln}:{result.col}: runtime error: {result.error}\n")
-        sys.stderr.write(self.carets(result.line, result.col))
+        sys.stderr.write(self.diagnostic(result.line, result.col, str(result.error),
+                                         "runtime error"))
         frames = result.stack
         if not frames:
             return
