@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,6 @@ def test_ctrl_c_cancels_the_entry(tmp_path: Path) -> None:
     child.expect_exact(PROMPT)
     child.sendline("while true { i += 1 }")
     child.expect_exact("while true")
-    import time
     time.sleep(1.0)
     child.sendintr()
     child.expect_exact(PROMPT)
@@ -171,3 +171,22 @@ def test_entries_keep_file_semantics_for_declarations() -> None:
 def test_no_arguments_without_a_terminal_runs_standard_input() -> None:
     r = rufc(stdin="print(1 + 2)\n")
     assert (r.stdout, r.exit_code) == ("3\n", 0)
+
+
+def test_ctrl_c_stops_a_native_loop_and_the_jit_goes_on(tmp_path: Path) -> None:
+    child = spawn("repl", "--jit-threshold", "0", tmp_path=tmp_path)
+    child.expect_exact(PROMPT)
+    entry(child, "func spin(n) {", MORE)
+    entry(child, "    mut i := 0", MORE)
+    entry(child, "    while i < n { i += 1 }", MORE)
+    entry(child, "    return i", MORE)
+    entry(child, "}")
+    assert "10" in entry(child, "spin(10)")   # compiled at its first call
+    child.sendline("spin(100000000000)")
+    child.expect_exact("spin(100000000000)")
+    time.sleep(1.0)
+    child.sendintr()
+    child.expect_exact(PROMPT)
+    assert "interrupted" in child.before
+    assert "1000" in entry(child, "spin(1000)")
+    assert finish(child) == 0
