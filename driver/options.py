@@ -218,7 +218,7 @@ def full_help() -> str:
     for cmd in COMMANDS.values():
         # argparse's help is usage, description, then the sections: keep the sections
         sections = parser(cmd).format_help().split("\n\n", 2)[2]
-        lines += [textwrap.fill(f"{cmd.prog} {cmd.args}: {cmd.summary}", width=86), "",
+        lines += [textwrap.fill(f"{cmd.prog} {cmd.args}".rstrip() + f": {cmd.summary}", width=86), "",
                   sections.rstrip(), ""]
     lines += ["stages (rufc FILE --emit=STAGE; in pipeline order):", stage_help(), ""]
     return "\n".join(lines) + "\n" + EPILOG
