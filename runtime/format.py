@@ -8,7 +8,7 @@ array nested 100 000 deep prints instead of overflowing the Python stack.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .values import (
     INT_CODE, RArray, RBool, RDict, RErr, RNone, ROk, RSome, RStruct, RStructType, TRUE,
@@ -89,12 +89,19 @@ def to_string(v: Any) -> str:
     return _to_string_nested(v)
 
 
+_Emit = Callable[[str], None]     # appends text to the output
+_Push = Callable[[Any], None]     # pushes pending work (text or a value) on the stack
+_Pusher = Callable[[Any, _Emit, _Push], None]
+
+
 def _to_string_nested(root: Any) -> str:
     """Iterative formatter for containers and the rarer kinds of values.
 
     `stack` holds pending work, popped from the end: a `str` on it is emitted as is
     (string values print raw, so literal punctuation and Ruff strings are the same
-    kind of item), anything else is a value still to be formatted.
+    kind of item), anything else is a value still to be formatted: a leaf by
+    `_LEAVES`, a container by `_CONTAINERS` (which emits its opening and pushes its
+    elements and closing).
     """
     out: list[str] = []
     emit = out.append
@@ -106,72 +113,87 @@ def _to_string_nested(root: Any) -> str:
         t = type(v)
         if t is str:
             emit(v)
-        elif t is int:
-            emit(str(v))
-        elif t is float:
-            emit(format_float(v))
-        elif t is RBool:
-            emit("true" if v is TRUE else "false")
         elif v is None:
             emit("null")
-        elif t is RArray:
-            d = v.data
-            if type(d) is not list:
-                if d.typecode == INT_CODE:
-                    emit("[" + ", ".join(map(str, d)) + "]")
-                else:
-                    emit("[" + ", ".join(map(format_float, d)) + "]")
-                continue
-            if not d:
-                emit("[]")
-                continue
-            emit("[")
-            push("]")
-            for i in range(len(d) - 1, 0, -1):
-                push(d[i])
-                push(", ")
-            push(d[0])
-        elif t is RDict:
-            data = v.data
-            if not data:
-                emit("{}")
-                continue
-            keys = sorted(data)
-            emit("{")
-            push("}")
-            for i in range(len(keys) - 1, -1, -1):
-                k = keys[i]
-                push(data[k])
-                push('"' + k + '": ' if i == 0 else ', "' + k + '": ')
-        elif t is RStruct:
-            fields = v.fields
-            name = v.type.name
-            if not fields:
-                emit(name + " {}")
-                continue
-            keys = sorted(fields)
-            emit(name + " { ")
-            push(" }")
-            for i in range(len(keys) - 1, -1, -1):
-                k = keys[i]
-                push(fields[k])
-                push(k + ": " if i == 0 else ", " + k + ": ")
-        elif t is ROk:
-            emit("Ok(")
-            push(")")
-            push(v.value)
-        elif t is RErr:
-            emit("Err(")
-            push(")")
-            push(v.value)
-        elif t is RSome:
-            emit("Some(")
-            push(")")
-            push(v.value)
-        elif t is RNone:
-            emit("None")
-        elif t is RStructType:
-            emit(f"<struct {v.name}>")
         else:
-            emit(_function_text(v))
+            leaf = _LEAVES.get(t)
+            if leaf is not None:
+                emit(leaf(v))
+            else:
+                _CONTAINERS.get(t, _push_function)(v, emit, push)
     return "".join(out)
+
+
+def _push_array(v: RArray, emit: _Emit, push: _Push) -> None:
+    d = v.data
+    if type(d) is not list:
+        if d.typecode == INT_CODE:
+            emit("[" + ", ".join(map(str, d)) + "]")
+        else:
+            emit("[" + ", ".join(map(format_float, d)) + "]")
+        return
+    if not d:
+        emit("[]")
+        return
+    emit("[")
+    push("]")
+    for i in range(len(d) - 1, 0, -1):
+        push(d[i])
+        push(", ")
+    push(d[0])
+
+
+def _push_fields(fields: dict[str, Any], open_: str, close: str, quote: str,
+                 push: _Push) -> None:
+    """Push `open_ k: v, k: v close` (keys sorted, quoted with `quote`) in reverse."""
+    keys = sorted(fields)
+    push(close)
+    for i in range(len(keys) - 1, -1, -1):
+        k = keys[i]
+        push(fields[k])
+        push((open_ if i == 0 else ", ") + quote + k + quote + ": ")
+
+
+def _push_dict(v: RDict, emit: _Emit, push: _Push) -> None:
+    if not v.data:
+        emit("{}")
+    else:
+        _push_fields(v.data, "{", "}", '"', push)
+
+
+def _push_struct(v: RStruct, emit: _Emit, push: _Push) -> None:
+    name = v.type.name
+    if not v.fields:
+        emit(name + " {}")
+    else:
+        _push_fields(v.fields, name + " { ", " }", "", push)
+
+
+def _wrapper(label: str) -> _Pusher:
+    """`Ok(v)`, `Err(v)`, `Some(v)`: the label, then the payload, then `)`."""
+    def push_wrapped(v: Any, emit: _Emit, push: _Push) -> None:
+        emit(label + "(")
+        push(")")
+        push(v.value)
+    return push_wrapped
+
+
+def _push_function(v: Any, emit: _Emit, push: _Push) -> None:
+    emit(_function_text(v))
+
+
+_LEAVES: dict[type, Callable[[Any], str]] = {
+    int: str,
+    float: format_float,
+    RBool: lambda v: "true" if v is TRUE else "false",
+    RNone: lambda v: "None",
+    RStructType: lambda v: f"<struct {v.name}>",
+}
+_CONTAINERS: dict[type, _Pusher] = {
+    RArray: _push_array,
+    RDict: _push_dict,
+    RStruct: _push_struct,
+    ROk: _wrapper("Ok"),
+    RErr: _wrapper("Err"),
+    RSome: _wrapper("Some"),
+}
