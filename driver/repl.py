@@ -31,10 +31,13 @@ import os
 import sys
 import threading
 import types
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from rufc import diag
 from rufc.cli import EXIT_OK, report_internal, with_big_stack_value
+
+if TYPE_CHECKING:
+    from rufc.cli import Source
 
 REPL_FILE = "<repl>"
 PROMPT, MORE = "ruff> ", "...   "
@@ -162,7 +165,7 @@ class Session:
     def _load(self, module: Any) -> None:
         """Load an entry into the VM and tell the JIT about its functions."""
         from rufc.dialects.optable import MAIN_SYMBOL
-        from rufc.runtime.codegen import py_name
+        from rufc.runtime.names import py_name
         old_stable = self.writes.stable()
         self.writes.add(module)
         stable = self.writes.stable()
@@ -194,7 +197,8 @@ class Session:
         """An entry rebinds a global that compiled code calls directly: every function
         goes back to its counting VM code, and a new JIT starts from nothing."""
         import logging
-        from rufc.runtime.codegen import py_name
+
+        from rufc.runtime.names import py_name
         log = logging.getLogger("rufc.jit")
         if log.isEnabledFor(logging.DEBUG):
             log.debug("a global function compiled code calls directly is redefined: "
@@ -323,6 +327,21 @@ class LineReader:
             pass
 
 
+def read_entry(session: Session, reader: LineReader, lines: list[str]) -> str:
+    """Read lines into `lines` until they make a whole entry; return its text."""
+    while True:
+        lines.append(reader.read(MORE if lines else PROMPT))
+        text = "\n".join(lines)
+        if not text.strip():   # still counted: lines run on (docs/repl.md)
+            session.lines.extend(lines)
+            lines.clear()
+            continue
+        if not session.incomplete(text):
+            return text
+        if lines[-1].strip() == "" and not session.open_brackets(text):
+            return text   # an empty line ends an entry waiting for an operand
+
+
 def loop(session: Session, reader: LineReader) -> int:
     """Read, run, show, until end of input (Ctrl-D): exit 0."""
     from rufc.runtime.output import OUT
@@ -333,26 +352,17 @@ def loop(session: Session, reader: LineReader) -> int:
         while True:
             lines: list[str] = []
             try:
-                while True:
-                    lines.append(reader.read(MORE if lines else PROMPT))
-                    text = "\n".join(lines)
-                    if not text.strip():   # still counted: lines run on (docs/repl.md)
-                        session.lines.extend(lines)
-                        lines = []
-                        continue
-                    if not session.incomplete(text):
-                        break
-                    if lines[-1].strip() == "" and not session.open_brackets(text):
-                        break   # an empty line ends an entry waiting for an operand
+                text = read_entry(session, reader, lines)
             except KeyboardInterrupt:
                 sys.stdout.write("\n")
                 sys.stderr.write("(cancelled)\n")
                 continue
-            except EOFError:
+            except EOFError:   # an unfinished last entry runs (and reports its error)
                 if reader.interactive:
                     sys.stdout.write("\n")
-                if lines and "\n".join(lines).strip():
-                    session.execute("\n".join(lines))
+                text = "\n".join(lines)
+                if text.strip():
+                    session.execute(text)
                 return EXIT_OK
             if run_interruptibly(lambda: session.execute(text)) is None:
                 sys.stderr.write("interrupted\n")
