@@ -190,3 +190,19 @@ def test_ctrl_c_stops_a_native_loop_and_the_jit_goes_on(tmp_path: Path) -> None:
     assert "interrupted" in child.before
     assert "1000" in entry(child, "spin(1000)")
     assert finish(child) == 0
+
+
+def test_stable_globals_follow_the_last_top_level_binding() -> None:
+    """A global function is stable (native code may call it directly) while its one
+    binding is a top-level `func`: an earlier entry's top level has run and can bind
+    nothing any more, a function body can rebind it at any time."""
+    from rufc.repl import Session
+    s = Session(jit=False, threshold=100, max_depth=None)
+    assert s.execute("func f(x) { return x }")
+    assert s.writes.stable() == {"f": "f"}
+    assert s.execute("f = 3")
+    assert "f" not in s.writes.stable()
+    assert s.execute("func f(x) { return x + 1 }")
+    assert s.writes.stable() == {"f": "f_2"}
+    assert s.execute("func g() { f = 1 }")
+    assert "f" not in s.writes.stable() and s.writes.stable()["g"] == "g"
