@@ -14,7 +14,7 @@ Fast cases come first: int/int, then float/float, then the mixed and rare cases.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .errors import RuffError
 from .values import (
@@ -204,72 +204,93 @@ def ne(a: Any, b: Any) -> bool:
 
 def _eq_deep(a: Any, b: Any) -> bool:
     """Structural equality of two values of the same Python type, with an explicit
-    stack of pairs still to compare (so deeply nested values cannot overflow)."""
+    stack of pairs still to compare (so deeply nested values cannot overflow).
+    Containers compare their shapes in `_SHAPE_EQ`, which pushes their children."""
     stack: list[tuple[Any, Any]] = [(a, b)]
     pop = stack.pop
     push = stack.append
     while stack:
         x, y = pop()
         tx = type(x)
-        ty = type(y)
-        if tx is not ty:
-            if tx is int and ty is float:
-                if not _float_eq(float(x), y):
-                    return False
-                continue
-            if tx is float and ty is int:
-                if not _float_eq(x, float(y)):
-                    return False
-                continue
-            return False
-        if tx is int or tx is str:
+        if tx is not type(y):
+            if not _mixed_eq(x, y):
+                return False
+        elif tx is int or tx is str:
             if x != y:
                 return False
         elif tx is float:
             if not _float_eq(x, y):
                 return False
-        elif tx is RArray:
-            dx = x.data
-            dy = y.data
-            if len(dx) != len(dy):
-                return False
-            if type(dx) is not list and type(dy) is not list and dx.typecode == dy.typecode:
-                if dx.typecode == INT_CODE:
-                    if dx != dy:
-                        return False
-                    continue
-                if dx == dy:
-                    continue
-            for i in range(len(dx) - 1, -1, -1):
-                push((dx[i], dy[i]))
-        elif tx is RDict:
-            mx = x.data
-            my = y.data
-            if len(mx) != len(my):
-                return False
-            for k, v in mx.items():
-                if k not in my:
+        else:
+            shape_eq = _SHAPE_EQ.get(tx)
+            if shape_eq is not None:
+                if not shape_eq(x, y, push):
                     return False
-                push((v, my[k]))
-        elif tx is RStruct:
-            if x.type is not y.type and x.type.name != y.type.name:
+            elif x is not y:
+                # RBool, None, NONE, functions, struct types: identity. (No identity
+                # shortcut above: a float NaN, or a container holding one, is not equal
+                # to itself.)
                 return False
-            fx = x.fields
-            fy = y.fields
-            if len(fx) != len(fy):
-                return False
-            for k, v in fx.items():
-                if k not in fy:
-                    return False
-                push((v, fy[k]))
-        elif tx is ROk or tx is RErr or tx is RSome:
-            push((x.value, y.value))
-        elif x is not y:
-            # RBool, None, NONE, functions, struct types: identity. (No identity
-            # shortcut above: a float NaN, or a container holding one, is not equal
-            # to itself.)
-            return False
     return True
+
+
+_PushPair = Callable[[tuple[Any, Any]], None]
+
+
+def _mixed_eq(x: Any, y: Any) -> bool:
+    """Values of different types are equal only as an int and a float of equal value."""
+    tx, ty = type(x), type(y)
+    if tx is int and ty is float:
+        return _float_eq(float(x), y)
+    if tx is float and ty is int:
+        return _float_eq(x, float(y))
+    return False
+
+
+def _array_shape_eq(x: RArray, y: RArray, push: _PushPair) -> bool:
+    dx = x.data
+    dy = y.data
+    if len(dx) != len(dy):
+        return False
+    if type(dx) is not list and type(dy) is not list and dx.typecode == dy.typecode:
+        if dx.typecode == INT_CODE:
+            return bool(dx == dy)
+        if dx == dy:
+            return True        # else element by element: the float `==` has a tolerance
+    for i in range(len(dx) - 1, -1, -1):
+        push((dx[i], dy[i]))
+    return True
+
+
+def _mapping_shape_eq(mx: dict[str, Any], my: dict[str, Any], push: _PushPair) -> bool:
+    if len(mx) != len(my):
+        return False
+    for k, v in mx.items():
+        if k not in my:
+            return False
+        push((v, my[k]))
+    return True
+
+
+def _struct_shape_eq(x: RStruct, y: RStruct, push: _PushPair) -> bool:
+    if x.type is not y.type and x.type.name != y.type.name:
+        return False
+    return _mapping_shape_eq(x.fields, y.fields, push)
+
+
+def _wrapped_shape_eq(x: Any, y: Any, push: _PushPair) -> bool:
+    push((x.value, y.value))
+    return True
+
+
+_SHAPE_EQ: dict[type, Callable[[Any, Any, _PushPair], bool]] = {
+    RArray: _array_shape_eq,
+    RDict: lambda x, y, push: _mapping_shape_eq(x.data, y.data, push),
+    RStruct: _struct_shape_eq,
+    ROk: _wrapped_shape_eq,
+    RErr: _wrapped_shape_eq,
+    RSome: _wrapped_shape_eq,
+}
 
 
 # ---------------------------------------------------------------- ordering
