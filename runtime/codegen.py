@@ -886,10 +886,31 @@ class FuncGen:
     def op_yield(self, op: Op) -> None:  # handled by _region_with_yield
         raise AssertionError("ruff.yield outside ruff.if")
 
+    def osr_loop(self, op: Op) -> bool:
+        """Does this loop count towards on-stack replacement (rufc.runtime.osr)? Only
+        the loops of a function body's own region can hand over to native code (the
+        JIT compiles the function's continuation from there, see
+        rufc.passes.outline_loop); other loops have no counter at all."""
+        if not self.counting or not self.mod.options.loop_counters:
+            return False
+        if self.sym == MAIN_SYMBOL or self.free or self.cells:
+            return False
+        return any(o is op for o in self.func.regions[0].ops)
+
+    def osr_check(self, op: Op, rng: str) -> None:
+        """The hand-over to native code: ON_HOT_LOOP returns (result,) when native code
+        ran the rest of the function, () when the loop stays in the VM."""
+        # While native code runs, its frames stand for this one (a traceback, e.stack):
+        # the line that calls it has no Ruff position of its own (vm.SKIP).
+        self.out.append(("    " * self.depth
+                         + f"jr = ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col}, "
+                         f"{rng}, locals())", -1, -1))
+        self.line("if jr: return jr[0]", op)
+
     def loop_entry_count(self, op: Op, iterable: str) -> str:
         """For counted loops: report a hot loop at entry from its trip count (no cost per
         iteration). Returns the expression to iterate over."""
-        if not self.counting or not self.mod.options.loop_counters:
+        if not self.osr_loop(op):
             return iterable
         self.loop_id += 1
         r = f"r{self.loop_id}"
@@ -897,13 +918,15 @@ class FuncGen:
         # r[k-1:k] is non-empty iff r has k elements (len() of a range past 2**63 - 1
         # elements overflows; a slice does not)
         t = self.mod.loop_threshold
-        self.line(f"if {r}[{t - 1}:{t}]: "
-                  f"ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col})", op)
+        self.line(f"if {r}[{t - 1}:{t}]:", op)
+        self.depth += 1
+        self.osr_check(op, r)
+        self.depth -= 1
         return r
 
     def loop_iteration_count(self, op: Op) -> str | None:
-        """For while/loop: a back-edge counter local to this activation."""
-        if not self.counting or not self.mod.options.loop_counters:
+        """For while/loop: a counter of the loop's heads, local to this activation."""
+        if not self.osr_loop(op):
             return None
         self.loop_id += 1
         n = f"n{self.loop_id}"
@@ -911,11 +934,14 @@ class FuncGen:
         return n
 
     def count_iteration(self, n: str | None, op: Op) -> None:
-        self.stats_iteration(op)
+        """At the loop's head (before its condition): count, and at the threshold try
+        to continue in native code from here."""
         if n is not None:
             self.line(f"{n} += 1", op)
-            self.line(f"if {n} == {self.mod.loop_threshold}: "
-                      f"ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col})", op)
+            self.line(f"if {n} == {self.mod.loop_threshold}:", op)
+            self.depth += 1
+            self.osr_check(op, "None")
+            self.depth -= 1
 
     def stats_iteration(self, op: Op) -> None:
         """--stats: count one iteration of this loop (rufc.runtime.stats)."""
@@ -934,7 +960,7 @@ class FuncGen:
         cond_ops = op.regions[0].ops
         pre = cond_ops[:-1]
         cond_v = cond_ops[-1].operands[0]
-        simple = all(o.name in ("ruff.const", "ruff.truthy") or
+        simple = counter is None and all(o.name in ("ruff.const", "ruff.truthy") or
                      (o.name == "ruff.load_var" and len(o.attrs["chain"]) == 1 and  # type: ignore[arg-type]
                       not o.attrs["chain"][0].endswith("?") and o.attrs["chain"][0].startswith("l"))  # type: ignore[index,union-attr]
                      or (o.name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.eq", "ruff.ne")) for o in pre)
@@ -948,13 +974,15 @@ class FuncGen:
         if simple:
             self.line(f"while {self.cond(cond_v)}:", op)
             self.depth += 1
-        else:
+            self.count_iteration(counter, op)
+        else:   # a counted while counts at its head, before the condition
             self.line("while True:", op)
             self.depth += 1
+            self.count_iteration(counter, op)
             for o in pre:
                 self.op(o)
             self.line(f"if not ({self.cond(cond_v)}): break", cond_ops[-1])
-        self.count_iteration(counter, op)
+        self.stats_iteration(op)
         self.region(op.regions[1])
         self.depth -= 1
         self.blocks -= 1
@@ -965,6 +993,7 @@ class FuncGen:
         self.line("while True:", op)
         self.depth += 1
         self.count_iteration(counter, op)
+        self.stats_iteration(op)
         self.region(op.regions[0])
         self.depth -= 1
         self.blocks -= 1

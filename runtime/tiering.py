@@ -408,9 +408,10 @@ class JIT:
             st.no_more = len(st.natives) >= MAX_SPECIALIZATIONS
             self.install(st)
 
-    def check_error(self) -> None:
+    def check_error(self, frame: types.FrameType | None = None) -> None:
         """After a native entry returned the sentinel: raise the pending error, if any,
-        with the native frames it unwound (VM.ruff_frames shows them)."""
+        with the native frames it unwound (VM.ruff_frames shows them where `frame`,
+        by default the caller's, stands: runtime/osr.py passes the loop's VM frame)."""
         st = self.state
         assert st is not None
         m = st.mem
@@ -426,7 +427,7 @@ class JIT:
         if table is None:
             table = {}
             exc.ruff_native = table  # type: ignore[attr-defined]
-        table[sys._getframe(1)] = frames
+        table[frame or sys._getframe(1)] = frames
         raise exc
 
     # ------------------------------------------------------------ frames

@@ -92,7 +92,7 @@ class VMOptions:
     threshold: int = 100
     max_depth: int = DEFAULT_MAX_DEPTH
     compile_hook: Callable[[Any, tuple[Any, ...]], bool] | None = None
-    loop_counters: bool = False   # see GenOptions.loop_counters
+    loop_counters: bool | None = None   # GenOptions.loop_counters; None: with the JIT
     stats: bool = False           # count calls and iterations (rufc.runtime.stats)
 
 
@@ -114,6 +114,8 @@ class VM:
 
     def __init__(self, options: VMOptions | None = None) -> None:
         self.options = options or VMOptions()
+        if self.options.loop_counters is None:   # hot loops go native (runtime/osr.py)
+            self.options.loop_counters = self.options.jit
         self.generated: GeneratedModule | None = None
         self.filename = "<ruff>"
         self.ns: dict[str, Any] = {}
@@ -158,6 +160,7 @@ class VM:
         return next(c for c in code.co_consts if isinstance(c, types.CodeType))
 
     def load(self, module: Module) -> None:
+        self._module = module   # the JIT of a hot loop is made from it (runtime/osr.py)
         gm = self.generated = self.generate(module)
         self.filename = f"<ruff {module.file}>"
         ns = self.ns = self._namespace(module, gm)
@@ -306,17 +309,23 @@ class VM:
             fn.__code__ = plain
         return False
 
-    def on_hot_loop(self, fn: Any, line: int, col: int) -> None:
-        """A loop ran past the back-edge threshold (the place on-stack replacement
-        will hook into)."""
+    def on_hot_loop(self, fn: Any, line: int, col: int, rng: Any = None,
+                    frame: dict[str, Any] | None = None) -> tuple[Any, ...]:
+        """A loop of a function body ran past the threshold (`rng`: a counted loop's
+        range; `frame`: the VM frame's locals). Returns (result,) when native code ran
+        the rest of the function (on-stack replacement, rufc.runtime.osr), () when the
+        loop stays in the VM."""
         key = (getattr(fn, "ruff_sym", "?"), line, col)
+        if self.options.compile_hook is not None and frame is not None:
+            from rufc.runtime.osr import on_hot_loop
+            return on_hot_loop(self, fn, line, col, rng, frame)
         if key in self.hot_loops:
-            return
+            return ()
         self.hot_loops.add(key)
         if (log := _jit_log()) is not None:
-            log.debug("loop at %d:%d in %s is hot: stays in the VM (loops are compiled only "
-                      "as part of a hot function)",
+            log.debug("loop at %d:%d in %s is hot: no JIT in this run, it stays in the VM",
                       line, col, getattr(fn, "ruff_name", "?"))
+        return ()
 
     # ------------------------------------------------------------ errors
 

@@ -1,0 +1,160 @@
+"""On-stack replacement, compiler side: a function's *continuation* from a hot loop.
+
+When a loop of a function running in the VM gets hot, the JIT compiles the rest of
+the function from that loop on (the loop and every op after it in the function's
+body) as a synthetic `ruff.func`, and the VM frame hands its live variables to it
+and returns what it returns (see docs/jit.md, "Hot loops"). The native code finishes
+the function: no variable has to be written back to the VM frame, a `return` inside
+the loop is an ordinary return, and `break`/`continue` stay inside the loop.
+
+Only loops in the function body's own region (not nested in an `if`, a `try` or
+another loop) have a continuation; a hot inner loop is compiled as part of the
+outermost loop around it (its counter is that loop's).
+
+The continuation (compact IR only, no xDSL):
+
+* its parameters are the slots the continuation references that are bound when the
+  VM hands over (the VM passes their values, whose kinds are the specialization),
+  and for `for i in range(a, b, s)` the range's start, stop and step (the VM has
+  evaluated them; the loop restarts from `start`, so the VM enters it before its
+  first iteration);
+* its slots are the function's, renumbered so that parameters come first (slot
+  attributes are untouched, so `let`/`const` rules stay as they were);
+* its name is the function's (tracebacks show the function) and its symbol is
+  `osr.<sym>.<line>.<col>`.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from rufc.dialects.optable import Op, Region, renumber
+from rufc.runtime.analysis import walk
+
+LOOPS = ("ruff.for_range", "ruff.while", "ruff.loop")
+RANGE_PARAMS = ("<start>", "<stop>", "<step>")
+
+
+class NoContinuation(Exception):
+    """The loop has no continuation the JIT can compile (the reason is the message)."""
+
+
+@dataclass
+class Continuation:
+    """A synthetic function and how the VM's frame maps onto its parameters."""
+    func: Op
+    slots: tuple[int, ...]   # the original slots passed as parameters, in order
+    is_range: bool           # the range's start, stop, step follow the slots
+
+
+def osr_symbol(sym: str, line: int, col: int) -> str:
+    return f"osr.{sym}.{line}.{col}"
+
+
+def top_loops(func: Op) -> list[Op]:
+    """The loops that can hand over to native code: those of the body's own region."""
+    return [op for op in func.regions[0].ops if op.name in LOOPS]
+
+
+def _slot_refs(op: Op) -> list[int]:
+    """The local slots an op names (reads, writes, scope entries)."""
+    out = []
+    a = op.attrs
+    for key in ("chain",):
+        for ref in a.get(key, ()) or ():   # type: ignore[union-attr]
+            if isinstance(ref, str) and ref.startswith("l"):
+                out.append(int(ref.rstrip("?")[1:]))
+    for key in ("create", "target"):
+        ref = a.get(key)
+        if isinstance(ref, str) and ref.startswith("l"):
+            out.append(int(ref.rstrip("?")[1:]))
+    if op.name == "ruff.scope_enter":
+        out.extend(a["slots"])   # type: ignore[arg-type]
+    return out
+
+
+def referenced_slots(func: Op, line: int, col: int) -> tuple[int, list[Op]]:
+    """(index of the loop in the body, the ops of the continuation)."""
+    body = func.regions[0].ops
+    for i, op in enumerate(body):
+        if op.name in LOOPS and op.line == line and op.col == col:
+            return i, body[i:]
+    raise NoContinuation(f"no loop at {line}:{col} in the function's body")
+
+
+def slots_used(ops: list[Op]) -> set[int]:
+    used: set[int] = set()
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            used.update(_slot_refs(op))
+    return used
+
+
+def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation:
+    """The continuation of `func` from its loop at line:col, with the slots in `bound`
+    bound in the VM frame. Raises NoContinuation with the reason."""
+    if func.attrs["free"] or func.attrs["cells"]:
+        raise NoContinuation("the function is a closure or captures variables")
+    index, ops = referenced_slots(func, line, col)
+    ops = copy.deepcopy(ops)
+    loop = ops[0]
+    defined: set[int] = set()
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            defined.update(op.results)
+            for r in op.regions:
+                defined.update(r.args)
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            if op is loop:
+                continue
+            for v in op.operands:
+                if v not in defined:
+                    raise NoContinuation(f"a value computed before the loop is used at "
+                                         f"{op.line}:{op.col}")
+    used = slots_used(ops)
+    params = sorted(used & bound)
+    slot_names: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
+    extra = list(RANGE_PARAMS) if loop.name == "ruff.for_range" else []
+    others = [s for s in range(len(slot_names)) if s not in params]
+    # parameters first: the bound slots, then the range's start, stop and step
+    new_of = {old: i for i, old in enumerate(params)}
+    new_of.update({old: len(params) + len(extra) + j for j, old in enumerate(others)})
+    names = (tuple(slot_names[s] for s in params) + tuple(extra)
+             + tuple(slot_names[s] for s in others))
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            _remap(op, new_of)
+    pre: list[Op] = []
+    if extra:
+        nxt = max(defined | set(loop.operands), default=0) + 1
+        pre = [Op("ruff.load_var", results=(nxt + k,),
+                  attrs={"name": name, "chain": (f"l{len(params) + k}",)},
+                  line=loop.line, col=loop.col) for k, name in enumerate(extra)]
+        loop.operands = tuple(ld.results[0] for ld in pre)
+    param_names = tuple(slot_names[s].split(":")[0] for s in params) + tuple(extra)
+    sym = osr_symbol(func.attrs["sym_name"], line, col)  # type: ignore[arg-type]
+    new = Op("ruff.func", attrs={"sym_name": sym, "name": func.attrs["name"],
+                                 "params": param_names, "slots": names,
+                                 "cells": (), "free": ()},
+             regions=(Region(ops=pre + ops),), line=func.line, col=func.col)
+    renumber(new)
+    return Continuation(new, tuple(params), bool(extra))
+
+
+def _remap(op: Op, new_of: dict[int, int]) -> None:
+    """Rename the slot references of `op` ("lN" / "lN?") through `new_of`."""
+    def ref(r: object) -> object:
+        if isinstance(r, str) and r.startswith("l") and r[1:].rstrip("?").isdigit():
+            q = "?" if r.endswith("?") else ""
+            return f"l{new_of[int(r.rstrip('?')[1:])]}{q}"
+        return r
+    a = dict(op.attrs)
+    if "chain" in a:
+        a["chain"] = tuple(ref(r) for r in a["chain"])  # type: ignore[union-attr]
+    for key in ("create", "target"):
+        if key in a:
+            a[key] = ref(a[key])
+    if op.name == "ruff.scope_enter":
+        a["slots"] = tuple(new_of[s] for s in a["slots"])  # type: ignore[union-attr]
+    op.attrs = a

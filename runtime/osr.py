@@ -1,0 +1,233 @@
+"""On-stack replacement, VM side: a hot loop continues in native code.
+
+The cold tier counts the loops of every function body's own region (runtime/codegen:
+a counted loop by its trip count at entry, a `while`/`loop` by the heads it runs) and
+at the threshold calls `VM.on_hot_loop`, which lands here with the VM frame's locals.
+The JIT then compiles the function's *continuation* from that loop
+(rufc.passes.outline_loop: the loop and the rest of the function, a synthetic
+function whose parameters are the live variables) for the kinds of the values the
+frame holds, calls it with those values, and the VM frame returns what it returns:
+native code finishes the function. A counted loop hands over before its first
+iteration (its range restarts from `start`), a `while`/`loop` at the head of an
+iteration, before the condition: nothing runs twice.
+
+A loop whose continuation cannot compile (a reason is logged once) stays in the VM
+for good; other loops are not affected. Errors raised in native code carry the
+native frames, which stand where the VM frame stands in the traceback
+(`JIT.check_error`), so message, line and traceback are the VM's.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from array import array
+
+from rufc.runtime.values import FALSE, FLOAT_CODE, INT_CODE, TRUE, UNBOUND, RArray
+
+log = logging.getLogger("rufc.jit")
+
+# Python frames between the VM frame of the loop and the ctypes call of the native
+# code: VM.on_hot_loop, on_hot_loop, LoopOSR.enter, LoopOSR._call. The recursion
+# limit is raised by as many while native code runs, so the Ruff call-depth limit
+# falls where the VM's does (see docs/jit.md, "Call depth").
+OSR_FRAMES = 4
+SCALAR_RESULTS = ("int", "float", "bool", "null")
+COMPILER_FRAMES = 5000   # as JIT.on_hot: room for the compiler deep in a recursion
+
+
+@dataclass
+class LoopState:
+    """What the JIT knows about one loop (function symbol, line, col)."""
+    name: str
+    refused: str | None = None
+    # (slots bound in the frame, kinds of their values) -> (Continuation, Native)
+    natives: dict[tuple[tuple[int, ...], tuple[str, ...]], Any] = field(default_factory=dict)
+    entries: int = 0
+
+
+class LoopOSR:
+    """The hot loops of one program (one JIT)."""
+
+    def __init__(self, jit: Any) -> None:
+        self.jit = jit
+        self.loops: dict[tuple[str, int, int], LoopState] = {}
+        self.debug = log.isEnabledFor(logging.DEBUG)
+
+    def enter(self, fn: Any, line: int, col: int, rng: Any,
+              frame: dict[str, Any]) -> tuple[Any, ...]:
+        """Run the rest of `fn` natively from its loop at line:col, if it compiles.
+        (result,) when native code ran it, () when the VM goes on."""
+        sym: str = getattr(fn, "ruff_sym", "?")
+        key = (sym, line, col)
+        st = self.loops.get(key)
+        if st is None:
+            name = getattr(fn, "ruff_name", sym)
+            st = self.loops[key] = LoopState(name)
+            if self.debug:
+                log.debug("%s: loop at %d:%d is hot", name, line, col)
+        if st.refused is not None:
+            return ()
+        if rng is not None and type(rng) is not range:   # a range past 2**63 - 1 elements
+            return self._refuse(st, line, col, "its range has more than 2**63 - 1 elements")
+        func = self.jit.funcs.get(sym)
+        if func is None:
+            return self._refuse(st, line, col, "its function is not part of the program")
+        nslots = len(func.attrs["slots"])
+        bound = tuple(i for i in range(nslots)
+                      if frame.get(f"v{i}", UNBOUND) is not UNBOUND)
+        values = [frame[f"v{i}"] for i in bound]
+        from rufc.passes.program import kind_of_value
+        all_kinds = tuple(kind_of_value(v) for v in values)
+        pair = st.natives.get((bound, all_kinds))
+        if pair is None:
+            pair = self._compile(st, func, sym, line, col, bound, values)
+            if pair is None:
+                return ()
+            st.natives[(bound, all_kinds)] = pair
+        cont, native = pair
+        args = [frame[f"v{i}"] for i in cont.slots]
+        if cont.is_range:
+            args += [rng.start, rng.stop, rng.step]
+        return self._call(st, native, args, line, col)
+
+    # ------------------------------------------------------------ compiling
+
+    def _refuse(self, st: LoopState, line: int, col: int, reason: str) -> tuple[Any, ...]:
+        st.refused = " ".join(reason.split())
+        if self.debug:
+            log.debug("%s: loop at %d:%d stays in the VM: %s", st.name, line, col, st.refused)
+        return ()
+
+    def _compile(self, st: LoopState, func: Any, sym: str, line: int, col: int,
+                 bound: tuple[int, ...], values: list[Any]) -> Any:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + COMPILER_FRAMES)
+        try:
+            return self._compile_now(st, func, sym, line, col, bound, values)
+        finally:
+            sys.setrecursionlimit(limit)
+
+    def _compile_now(self, st: LoopState, func: Any, sym: str, line: int, col: int,
+                     bound: tuple[int, ...], values: list[Any]) -> Any:
+        from rufc.passes.outline_loop import NoContinuation, continuation
+        from rufc.passes.program import kind_of_value
+        jit = self.jit
+        try:
+            cont = continuation(func, line, col, set(bound))
+            cont.func.attrs["sym_name"] += "" if not st.natives else f".{len(st.natives)}"
+            jit._load_compiler()
+        except NoContinuation as exc:
+            self._refuse(st, line, col, str(exc))
+            return None
+        except Exception as exc:  # noqa: BLE001 - the JIT never breaks a program
+            self._refuse(st, line, col, f"the compiler failed: {type(exc).__name__}: {exc}")
+            return None
+        csym = cont.func.attrs["sym_name"]
+        jit.funcs[csym] = cont.func
+        jit.info.funcs[csym] = cont.func
+        by_slot = dict(zip(bound, values))
+        kinds = tuple(kind_of_value(by_slot[s]) for s in cont.slots)
+        if cont.is_range:
+            kinds += ("int", "int", "int")
+        if "other" in kinds:   # empty arrays: typed by what the continuation stores
+            kinds = self._empty_array_kinds(cont, kinds, [by_slot[s] for s in cont.slots])
+        fst = jit.func_state(csym)
+        fst.name = f"{st.name} from the loop at {line}:{col}"
+        if self.debug:
+            params = ", ".join(f"{p}: {k}" for p, k in zip(cont.func.attrs["params"], kinds))
+            log.debug("%s: loop at %d:%d: compiling the rest of %s from the loop (%s)",
+                      st.name, line, col, st.name, params)
+        rk = jit.info.result_kind(csym, kinds)
+        if rk not in SCALAR_RESULTS:   # the VM frame returns what native code returns
+            self._refuse(st, line, col, f"the function's result is not always an int, "
+                         f"float, bool or null ({rk})")
+            return None
+        native = jit.specialize(fst, kinds)
+        if native is not None and native.result not in SCALAR_RESULTS:
+            self._refuse(st, line, col, f"the continuation returns a {native.result}")
+            return None
+        if native is None:
+            self._refuse(st, line, col, fst.refused.get(kinds, "it does not compile"))
+            return None
+        return cont, native
+
+    def _empty_array_kinds(self, cont: Any, kinds: tuple[str, ...],
+                           values: list[Any]) -> tuple[str, ...]:
+        """An empty array has no element kind yet (`flags := []` before a loop that
+        pushes onto it): try it as an int array, then as a float array, and keep the
+        first the continuation compiles with (the entry gives it that storage)."""
+        empty = [i for i, v in enumerate(values)
+                 if type(v) is RArray and v.et is None and not len(v)]
+        if not empty:
+            return kinds
+        for et in ("array:int", "array:float"):
+            trial = tuple(et if i in empty else k for i, k in enumerate(kinds))
+            if self.jit.info.check(cont.func.attrs["sym_name"], trial) is None:
+                return trial
+        return kinds
+
+    # ------------------------------------------------------------ entering native code
+
+    def _call(self, st: LoopState, native: Any, args: list[Any], line: int,
+              col: int) -> tuple[Any, ...]:
+        jit = self.jit
+        state = jit.state
+        if state.remaining.value <= OSR_FRAMES + 2:   # at the depth limit: the VM fails there
+            return ()
+        st.entries += 1
+        native.entries[0] += 1
+        if self.debug:
+            log.debug("%s: entering the compiled loop at %d:%d", st.name, line, col)
+        for a, k in zip(args, native.kinds):
+            if k.startswith("array:") and a.et is None:   # empty (see _empty_array_kinds)
+                if len(a):
+                    return ()
+                a.__init__(array(INT_CODE if k == "array:int" else FLOAT_CODE))
+        args = [a is TRUE if k == "bool" else a for a, k in zip(args, native.kinds)]
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + OSR_FRAMES)
+        try:
+            r = native.entry(*args)
+        finally:
+            sys.setrecursionlimit(limit)
+        from rufc.passes.ruff_to_llvm import INT_SENTINEL
+        if (r != r) if native.result == "float" else (r == INT_SENTINEL):
+            jit.check_error(sys._getframe(OSR_FRAMES))   # the VM frame of the loop
+        if native.result == "bool":
+            return (TRUE if r else FALSE,)
+        if native.result == "null":
+            return (None,)
+        return (r,)
+
+
+def on_hot_loop(vm: Any, fn: Any, line: int, col: int, rng: Any,
+                frame: dict[str, Any]) -> tuple[Any, ...]:
+    """VM.on_hot_loop with a JIT in this run: make the JIT if nothing made it yet."""
+    jit = vm.native
+    if jit is None:
+        if vm.entries:   # a REPL makes its own JIT
+            return ()
+        jit = _make_jit(vm)
+    osr = getattr(jit, "osr", None)
+    if osr is None:
+        osr = jit.osr = LoopOSR(jit)
+    return osr.enter(fn, line, col, rng, frame)
+
+
+def _make_jit(vm: Any) -> Any:
+    """The JIT, made by the first hot loop (as the driver's compile hook makes it for the
+    first hot function)."""
+    from rufc.runtime.tiering import JIT
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + COMPILER_FRAMES)
+    try:
+        vm.native = JIT(vm, vm._module)
+    finally:
+        sys.setrecursionlimit(limit)
+    vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
+    vm.options.compile_hook = vm.native.on_hot
+    return vm.native
