@@ -76,7 +76,7 @@ def _binary(mnemonic: str, symbol: str, pure: bool = False) -> OpSpec:
     return OpSpec(f"ruff.{mnemonic}", f"r := a {symbol} b", operands=2, results=1, pure=pure)
 
 
-CHAIN = ("chain", "strs")
+CHAIN: tuple[str, AttrKind] = ("chain", "strs")
 
 OPS: Final[tuple[OpSpec, ...]] = (
     # ---- module level
@@ -208,10 +208,10 @@ class Module:
     ops: list[Op] = field(default_factory=list)
 
     def funcs(self) -> dict[str, Op]:
-        return {op.attrs["sym_name"]: op for op in self.ops if op.name == "ruff.func"}
+        return {str(op.attrs["sym_name"]): op for op in self.ops if op.name == "ruff.func"}
 
     def structs(self) -> dict[str, Op]:
-        return {op.attrs["sym_name"]: op for op in self.ops if op.name == "ruff.struct"}
+        return {str(op.attrs["sym_name"]): op for op in self.ops if op.name == "ruff.struct"}
 
 
 MAIN_SYMBOL: Final = "__main__"

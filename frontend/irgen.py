@@ -638,7 +638,7 @@ class IRGen:
                     break
                 spine.append((e, mode))
                 callee = e.callee  # type: ignore[union-attr]
-                e = callee.obj if mode == "method" else callee
+                e = callee.obj if mode == "method" else callee  # type: ignore[union-attr]
             else:
                 break
         v = getattr(self, "expr_" + type(e).__name__)(e)

@@ -880,6 +880,7 @@ _SPECS: list[tuple[str, int, Optional[int], Callable[..., Any], ResultType]] = [
 
 def _tagged(name: str, impl: Callable[..., Any], lo: int, hi: Optional[int]) -> Callable[..., Any]:
     """A function object of its own for builtin `name` (aliases share code, not objects)."""
+    f: Callable[..., Any]
     if hasattr(impl, "ruff_name"):
         f = types.FunctionType(impl.__code__, impl.__globals__, name, impl.__defaults__,
                                impl.__closure__)

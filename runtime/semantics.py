@@ -423,9 +423,10 @@ def set_index(c: Any, i: Any, v: Any) -> None:
         if type(i) is int:
             idx = i
         else:
-            idx = _array_index(i)
-            if idx is None:
+            found = _array_index(i)
+            if found is None:
                 raise RuffError("Invalid index operation")
+            idx = found
         if not -len(d) <= idx < len(d):
             raise RuffError(f"Index out of bounds: {idx}")
         if type(d) is not list:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from types import FrameType
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -45,7 +46,7 @@ def python_depth() -> int:
     """How many Python frames are on the stack, the caller's included (what CPython's
     recursion limit is compared with)."""
     depth = 0
-    f = sys._getframe(1)
+    f: FrameType | None = sys._getframe(1)
     while f is not None:
         depth += 1
         f = f.f_back

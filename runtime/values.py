@@ -85,8 +85,11 @@ class RArray:
     __slots__ = ("data", "et")
 
     def __init__(self, data: "list[Any] | array[Any]") -> None:
-        self.data = data
-        self.et = None if type(data) is list else (int if data.typecode == INT_CODE else float)
+        # Typed as Any: hot paths pick the storage by exact type tests
+        # (`type(d) is list`), which mypy does not narrow on.
+        self.data: Any = data
+        self.et = None if isinstance(data, list) else (int if data.typecode == INT_CODE
+                                                       else float)
 
     @staticmethod
     def of(items: list[Any]) -> "RArray":
@@ -99,7 +102,7 @@ class RArray:
         d = self.data
         if type(d) is list:
             t = best_storage(d)
-            if t is d:
+            if isinstance(t, list):
                 return False
             self.data, self.et = t, (int if t.typecode == INT_CODE else float)
         return True

@@ -42,50 +42,41 @@ def where(e: RuffSyntaxError) -> tuple[int, int]:
 
 def sx(e) -> str:
     """A compact, fully parenthesized rendering of an expression."""
-    if isinstance(e, A.Binary):
-        return f"({sx(e.left)} {e.op} {sx(e.right)})"
-    if isinstance(e, A.Unary):
-        return f"({e.op}{sx(e.operand)})"
-    if isinstance(e, A.Pipe):
-        return f"({sx(e.left)} |> {sx(e.right)})"
-    if isinstance(e, A.Name):
-        return e.name
-    if isinstance(e, (A.IntLit, A.FloatLit)):
-        return repr(e.value)
-    if isinstance(e, A.StrLit):
-        return repr(e.value)
-    if isinstance(e, A.BoolLit):
-        return "true" if e.value else "false"
-    if isinstance(e, A.NullLit):
-        return "null"
-    if isinstance(e, A.NoneLit):
-        return "None"
-    if isinstance(e, A.Call):
-        return f"{sx(e.callee)}({', '.join(sx(a) for a in e.args)})"
-    if isinstance(e, A.Index):
-        return f"{sx(e.obj)}[{sx(e.index)}]"
-    if isinstance(e, A.Field):
-        return f"{sx(e.obj)}{'?.' if e.safe else '.'}{e.name}"
-    if isinstance(e, A.TryOp):
-        return f"{sx(e.expr)}?"
-    if isinstance(e, A.Spread):
-        return f"...{sx(e.expr)}"
-    if isinstance(e, A.ArrayLit):
-        return f"[{', '.join(sx(i) for i in e.items)}]"
-    if isinstance(e, A.DictEntry):
-        return f"{sx(e.key)}: {sx(e.value)}"
-    if isinstance(e, A.DictLit):
-        return "{" + ", ".join(sx(i) for i in e.entries) + "}"
-    if isinstance(e, A.Variant):
-        return f"{e.tag}({sx(e.value)})"
-    if isinstance(e, A.StructLit):
-        return f"{e.name} {{" + ", ".join(f"{k}: {sx(v)}" for k, v in e.fields) + "}"
-    if isinstance(e, A.FuncExpr):
-        return f"func({', '.join(e.params)})"
-    if isinstance(e, A.InterpStr):
-        return "`" + "".join(p if isinstance(p, str) else "${" + sx(p) + "}"
-                             for p in e.parts) + "`"
-    raise AssertionError(f"unexpected node {e!r}")
+    render = _SX.get(type(e))
+    if render is None:
+        raise AssertionError(f"unexpected node {e!r}")
+    return render(e)
+
+
+def _sx_all(items) -> str:
+    return ", ".join(sx(i) for i in items)
+
+
+_SX = {
+    A.Binary: lambda e: f"({sx(e.left)} {e.op} {sx(e.right)})",
+    A.Unary: lambda e: f"({e.op}{sx(e.operand)})",
+    A.Pipe: lambda e: f"({sx(e.left)} |> {sx(e.right)})",
+    A.Name: lambda e: e.name,
+    A.IntLit: lambda e: repr(e.value),
+    A.FloatLit: lambda e: repr(e.value),
+    A.StrLit: lambda e: repr(e.value),
+    A.BoolLit: lambda e: "true" if e.value else "false",
+    A.NullLit: lambda e: "null",
+    A.NoneLit: lambda e: "None",
+    A.Call: lambda e: f"{sx(e.callee)}({_sx_all(e.args)})",
+    A.Index: lambda e: f"{sx(e.obj)}[{sx(e.index)}]",
+    A.Field: lambda e: f"{sx(e.obj)}{'?.' if e.safe else '.'}{e.name}",
+    A.TryOp: lambda e: f"{sx(e.expr)}?",
+    A.Spread: lambda e: f"...{sx(e.expr)}",
+    A.ArrayLit: lambda e: f"[{_sx_all(e.items)}]",
+    A.DictEntry: lambda e: f"{sx(e.key)}: {sx(e.value)}",
+    A.DictLit: lambda e: "{" + _sx_all(e.entries) + "}",
+    A.Variant: lambda e: f"{e.tag}({sx(e.value)})",
+    A.StructLit: lambda e: f"{e.name} {{" + ", ".join(f"{k}: {sx(v)}" for k, v in e.fields) + "}",
+    A.FuncExpr: lambda e: f"func({', '.join(e.params)})",
+    A.InterpStr: lambda e: "`" + "".join(p if isinstance(p, str) else "${" + sx(p) + "}"
+                                         for p in e.parts) + "`",
+}
 
 
 # ---------------------------------------------------------------- conformance programs
