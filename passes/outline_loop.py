@@ -15,9 +15,9 @@ The continuation (compact IR only, no xDSL):
 
 * its parameters are the slots the continuation references that are bound when the
   VM hands over (the VM passes their values, whose kinds are the specialization),
-  and for `for i in range(a, b, s)` the range's start, stop and step (the VM has
-  evaluated them; the loop restarts from `start`, so the VM enters it before its
-  first iteration);
+  and for `for i in range(a, b, s)` the range's start, stop and step that are not
+  int constants (the VM has evaluated them; the loop restarts from `start`, so the
+  VM enters it before its first iteration);
 * its slots are the function's, renumbered so that parameters come first (slot
   attributes are untouched, so `let`/`const` rules stay as they were);
 * its name is the function's (tracebacks show the function) and its symbol is
@@ -44,7 +44,7 @@ class Continuation:
     """A synthetic function and how the VM's frame maps onto its parameters."""
     func: Op
     slots: tuple[int, ...]   # the original slots passed as parameters, in order
-    is_range: bool           # the range's start, stop, step follow the slots
+    range_params: tuple[int, ...]   # then these of the range's (start, stop, step)
 
 
 def osr_symbol(sym: str, line: int, col: int) -> str:
@@ -115,31 +115,56 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
     used = slots_used(ops)
     params = sorted(used & bound)
     slot_names: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
-    extra = list(RANGE_PARAMS) if loop.name == "ruff.for_range" else []
+    # a range's int constants (the start and step of `range(n)`) stay constants, so
+    # LLVM knows the loop's direction; its other bounds are parameters
+    consts: list[int | None] = []
+    range_params: tuple[int, ...] = ()
+    if loop.name == "ruff.for_range":
+        defs = defs_of(func)
+        consts = [_int_const(defs.get(v)) for v in loop.operands]
+        range_params = tuple(k for k in range(3) if consts[k] is None)
+    extra = [RANGE_PARAMS[k] for k in range_params]
+    # parameters first: the bound slots, then the range's bounds; then the rest
     others = [s for s in range(len(slot_names)) if s not in params]
-    # parameters first: the bound slots, then the range's start, stop and step
     new_of = {old: i for i, old in enumerate(params)}
     new_of.update({old: len(params) + len(extra) + j for j, old in enumerate(others)})
     names = (tuple(slot_names[s] for s in params) + tuple(extra)
              + tuple(slot_names[s] for s in others))
+    pre: list[Op] = []
+    if consts:
+        nxt = max(defined | set(loop.operands), default=0) + 1
+        for k in range(3):
+            if consts[k] is not None:
+                pre.append(Op("ruff.const", results=(nxt + k,), attrs={"value": consts[k]},
+                              line=loop.line, col=loop.col))
+            else:
+                slot = len(params) + range_params.index(k)
+                pre.append(Op("ruff.load_var", results=(nxt + k,),
+                              attrs={"name": RANGE_PARAMS[k], "chain": (f"l{slot}",)},
+                              line=loop.line, col=loop.col))
+        loop.operands = tuple(op.results[0] for op in pre)
+    param_names = tuple(slot_names[s].split(":")[0] for s in params) + tuple(extra)
     for top in ops:
         for op in walk(Region(ops=[top])):
             _remap(op, new_of)
-    pre: list[Op] = []
-    if extra:
-        nxt = max(defined | set(loop.operands), default=0) + 1
-        pre = [Op("ruff.load_var", results=(nxt + k,),
-                  attrs={"name": name, "chain": (f"l{len(params) + k}",)},
-                  line=loop.line, col=loop.col) for k, name in enumerate(extra)]
-        loop.operands = tuple(ld.results[0] for ld in pre)
-    param_names = tuple(slot_names[s].split(":")[0] for s in params) + tuple(extra)
     sym = osr_symbol(func.attrs["sym_name"], line, col)  # type: ignore[arg-type]
     new = Op("ruff.func", attrs={"sym_name": sym, "name": func.attrs["name"],
                                  "params": param_names, "slots": names,
                                  "cells": (), "free": ()},
              regions=(Region(ops=pre + ops),), line=func.line, col=func.col)
     renumber(new)
-    return Continuation(new, tuple(params), bool(extra))
+    return Continuation(new, tuple(params), range_params)
+
+
+def defs_of(func: Op) -> dict[int, Op]:
+    from rufc.runtime.analysis import defs
+    return defs(func)
+
+
+def _int_const(op: Op | None) -> int | None:
+    if op is not None and op.name == "ruff.const" and type(op.attrs["value"]) is int:
+        return op.attrs["value"]  # type: ignore[return-value]
+    return None
 
 
 def _remap(op: Op, new_of: dict[int, int]) -> None:

@@ -90,8 +90,9 @@ class LoopOSR:
             st.natives[(bound, all_kinds)] = pair
         cont, native = pair
         args = [frame[f"v{i}"] for i in cont.slots]
-        if cont.is_range:
-            args += [rng.start, rng.stop, rng.step]
+        if cont.range_params:
+            bounds = (rng.start, rng.stop, rng.step)
+            args += [bounds[k] for k in cont.range_params]
         return self._call(st, native, args, line, col)
 
     # ------------------------------------------------------------ compiling
@@ -131,8 +132,7 @@ class LoopOSR:
         jit.info.funcs[csym] = cont.func
         by_slot = dict(zip(bound, values))
         kinds = tuple(kind_of_value(by_slot[s]) for s in cont.slots)
-        if cont.is_range:
-            kinds += ("int", "int", "int")
+        kinds += ("int",) * len(cont.range_params)
         if "other" in kinds:   # empty arrays: typed by what the continuation stores
             kinds = self._empty_array_kinds(cont, kinds, [by_slot[s] for s in cont.slots])
         fst = jit.func_state(csym)

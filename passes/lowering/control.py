@@ -4,7 +4,7 @@ break, continue, return; native loops poll for signals.
 from __future__ import annotations
 
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import DenseArrayBase, i1, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, i1, i64
 from xdsl.ir import Operation, Region, SSAValue
 
 from rufc.runtime import helpers as H
@@ -138,20 +138,26 @@ class ControlLowering(CallLowering):
         counter's increment cannot overflow silently: overflowing means the loop is done
         (it would have passed stop)."""
         start, stop, step = (self.val(v) for v in op.operands)
-        zero = self.v(llvm.ICmpOp(step, self.const(0, "int"), icmp_pred("eq")))
-        self.fail_if(zero, op, "range", step, step, ("int",), nargs=0)
+        unit = _unit_step(op.operands[2])   # +1 / -1: known direction, no overflow
+        if unit is None:
+            zero = self.v(llvm.ICmpOp(step, self.const(0, "int"), icmp_pred("eq")))
+            self.fail_if(zero, op, "range", step, step, ("int",), nargs=0)
         counter = self.alloca(i64)
         self.emit(llvm.StoreOp(start, counter))
-        up = self.v(llvm.ICmpOp(step, self.const(0, "int"), icmp_pred("sgt")))
+        if unit is None:
+            up = self.v(llvm.ICmpOp(step, self.const(0, "int"), icmp_pred("sgt")))
         head = self.new_block()
         self.br(head)
         self.goto(head)
         self.poll()
         body, latch, exit_ = (self.new_block() for _ in range(3))
         i = self.v(llvm.LoadOp(counter, i64))
-        below = self.v(llvm.ICmpOp(i, stop, icmp_pred("slt")))
-        above = self.v(llvm.ICmpOp(i, stop, icmp_pred("sgt")))
-        go = self.v(llvm.SelectOp(up, below, above))
+        if unit is None:
+            below = self.v(llvm.ICmpOp(i, stop, icmp_pred("slt")))
+            above = self.v(llvm.ICmpOp(i, stop, icmp_pred("sgt")))
+            go = self.v(llvm.SelectOp(up, below, above))
+        else:
+            go = self.v(llvm.ICmpOp(i, stop, icmp_pred("slt" if unit > 0 else "sgt")))
         self.emit(llvm.CondBrOp(go, body, [], exit_, []))
         self.goto(body)
         self.loops.append(LoopTargets(latch, exit_))
@@ -164,6 +170,13 @@ class ControlLowering(CallLowering):
         self.br(latch)
         self.goto(latch)
         cur = self.v(llvm.LoadOp(counter, i64))
+        if unit is not None:
+            # i < stop <= MAX (i > stop >= MIN): i + 1 (i - 1) cannot overflow
+            nxt = self.v(llvm.AddOp(cur, step, overflow=llvm.OverflowAttr([llvm.OverflowFlag.NO_SIGNED_WRAP])))
+            self.emit(llvm.StoreOp(nxt, counter))
+            self.emit(llvm.BrOp(head))
+            self.goto(exit_)
+            return
         pair = llvm.LLVMStructType.from_type_list([i64, i1])
         r = self.v(llvm.CallIntrinsicOp("llvm.sadd.with.overflow.i64", [cur, step], [pair]))
         nxt = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), r, i64))
@@ -177,3 +190,14 @@ class ControlLowering(CallLowering):
 
     def op_continue(self, op: Operation) -> None:
         self.emit(llvm.BrOp(self.loops[-1].next))
+
+
+def _unit_step(v: SSAValue) -> int | None:
+    """+1 or -1 if the step of a range is that int constant, else None."""
+    owner = v.owner
+    if isinstance(owner, Operation) and owner.name == "ruff.const":
+        value = owner.properties.get("value")
+        if isinstance(value, IntegerAttr) and value.value.data in (1, -1) \
+                and value.type == i64:
+            return value.value.data
+    return None

@@ -54,11 +54,12 @@ def test_continuation_passes_live_slots_and_the_range() -> None:
     (loop,) = top_loops(f)
     cont = continuation(f, loop.line, loop.col, bound={0, 1, 2})
     # n is read only by the range (evaluated by the VM), unused not at all
-    assert cont.func.attrs["params"] == ("total", "<start>", "<stop>", "<step>")
-    assert cont.is_range and len(cont.slots) == 1
+    # range(n): start 0 and step 1 stay constants, the stop is a parameter
+    assert cont.func.attrs["params"] == ("total", "<stop>")
+    assert cont.range_params == (1,) and len(cont.slots) == 1
     assert cont.func.attrs["name"] == "main"    # tracebacks show the function
     ops = [op.name for op in cont.func.regions[0].ops]
-    assert ops[:4] == ["ruff.load_var"] * 3 + ["ruff.for_range"]
+    assert ops[:4] == ["ruff.const", "ruff.load_var", "ruff.const", "ruff.for_range"]
     assert "ruff.call_builtin" in ops            # the rest of the function follows
     # every slot reference was renumbered into the continuation's slots
     nslots = len(cont.func.attrs["slots"])
@@ -99,7 +100,7 @@ def test_hot_loop_enters_native_code_and_logs_each_entry(tmp_path: Path) -> None
     lines = jit_lines(r.stderr)
     assert "[jit] main: loop at 5:19 is hot" in lines
     assert any(ln.startswith("[jit] main: loop at 5:19: compiling the rest of main from the "
-                             "loop (total: int, <start>: int, <stop>: int, <step>: int)")
+                             "loop (total: int, <stop>: int)")
                for ln in lines)
     entries = [ln for ln in lines if ln == "[jit] main: entering the compiled loop at 5:19"]
     assert len(entries) == r.stdout.count("\n") >= 2   # each call of main enters once
