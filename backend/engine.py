@@ -69,6 +69,10 @@ class Engine:
         self.modules: list[Any] = []             # keep the ModuleRefs alive
         self.last = Timings()
         self.inject: str | None = None           # fault injection (tests): "codegen"
+        # Object code MCJIT made for each module, by module name (the native-code cache
+        # and the compiling worker hand it to another engine: `add_object`).
+        self.objects: dict[str, bytes] = {}
+        self.engine.set_object_cache(self._notify)
 
     def register_symbol(self, name: str, address: int) -> None:
         """Make `name` resolve to `address` in modules added from now on."""
@@ -106,10 +110,13 @@ class Engine:
             if gv.is_declaration and gv.name not in self.symbols:
                 raise BackendError(f"unknown global '{gv.name}' (no helper registered)")
 
-    def add_module(self, module: ir.Module) -> Any:
-        """Verify, optimize and compile a module; returns its ModuleRef."""
+    def add_module(self, module: ir.Module, name: str | None = None) -> Any:
+        """Verify, optimize and compile a module; returns its ModuleRef. With a `name`,
+        its object code is kept for `take_object`."""
         t0 = time.perf_counter()
         ref = self.parse(module)
+        if name is not None:
+            ref.name = name
         self.check_symbols(ref)
         t1 = time.perf_counter()
         self.optimize(ref)
@@ -129,6 +136,43 @@ class Engine:
                 self.defined.add(fn.name)
         self.modules.append(ref)
         return ref
+
+    def _notify(self, module: Any, data: bytes) -> None:
+        self.objects[module.name] = bytes(data)
+
+    def take_object(self, ref: Any) -> bytes | None:
+        """The object code MCJIT made for `ref` (added by `add_module`), once."""
+        return self.objects.pop(ref.name, None)
+
+    def add_object(self, data: bytes, needs: list[str], defines: list[str]) -> None:
+        """Load object code made by `add_module` (this run, an earlier one, or a worker
+        process): no IR, no optimizer. `needs` are the outside symbols it refers to
+        (each must be registered or defined by code added before: RuntimeDyld aborts
+        the process on a symbol it cannot resolve), `defines` the functions it defines.
+        Helpers and `ruff_rt_state` are referenced by name, so they resolve to this
+        process's addresses."""
+        for name in needs:
+            if (name not in self.symbols and name not in self.defined
+                    and not llvm.address_of_symbol(name)):
+                raise BackendError(f"unknown symbol '{name}' in cached object code")
+        clash = [name for name in defines if name in self.defined]
+        if clash:
+            raise BackendError(f"object code defines '{clash[0]}' again")
+        t0 = time.perf_counter()
+        try:
+            self.engine.add_object_file(llvm.ObjectFileRef.from_data(data))
+            self.engine.finalize_object()
+        except RuntimeError as exc:
+            raise BackendError(f"LLVM object loading: {str(exc).strip()}") from None
+        self.last = Timings(codegen=(time.perf_counter() - t0) * 1e3)
+        self.defined.update(defines)
+
+    @staticmethod
+    def outside_symbols(ref: Any) -> list[str]:
+        """The symbols an (optimized) module refers to but does not define."""
+        out = [fn.name for fn in ref.functions
+               if fn.is_declaration and not fn.name.startswith("llvm.")]
+        return out + [gv.name for gv in ref.global_variables if gv.is_declaration]
 
     def address(self, name: str) -> int:
         return int(self.engine.get_function_address(name))

@@ -232,6 +232,8 @@ def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
         from rufc.runtime.tiering import JIT
         vm.native = JIT(vm, module)
         vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
+        from rufc.runtime.units import setup   # native-code cache, background compiling
+        setup(vm.native, sync=getattr(vm.options, "jit_sync", False))
         vm.options.compile_hook = vm.native.on_hot
         return vm.native.on_hot
 
@@ -272,6 +274,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rufc.runtime.vm import VM, VMOptions
 
     options = VMOptions(jit=jit, threshold=threshold, stats=args.stats)
+    options.jit_sync = bool(getattr(args, "jit_sync", False))  # type: ignore[attr-defined]
     if max_depth is not None:
         options.max_depth = max_depth
     vm = VM(options)

@@ -121,6 +121,9 @@ _TIERING = [
         "0 = at the first call; default 100)", "running", dict(type=int, metavar="N")),
     Opt(("--max-depth",), "Ruff call depth limit (RUFC_MAX_DEPTH; default 10000)",
         "running", dict(type=int, metavar="N")),
+    Opt(("--jit-sync",), "compile a hot function at once, in the program's thread, instead "
+        "of in the background (RUFC_JIT_SYNC=1): deterministic compile events",
+        "running", dict(action="store_true")),
 ]
 
 RUN = Command(

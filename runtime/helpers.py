@@ -85,6 +85,10 @@ POLL_EVERY: Final = 1 << 20
 # still running in the VM's thread stops at its next poll.
 INTERRUPTED: Final = threading.Event()
 
+# What an entry function returns when an error is pending (Python then checks the
+# error flag; a genuine result equal to the sentinel costs only that check).
+INT_SENTINEL: Final = -0x7A5C_0DE5_0000_0001
+
 # Before the first native entry; every entry sets the limit of its own segment.
 PROVISIONAL: Final = 64
 
@@ -152,12 +156,40 @@ class Site:
     result: str = "null"          # expected result kind
 
 
-SITES: list[Site] = [Site("none", "?", 0, 0)]
+# Site ids are baked into native code as constants. Code compiled as a *unit* (see
+# rufc.runtime.native_cache) numbers its sites from a base derived from the unit's
+# cache key, so the ids mean the same in every process that loads that code (a later
+# run, or the parent of a compiling worker); `unit_sites` gives the table to rebuild.
+SITES: dict[int, Site] = {0: Site("none", "?", 0, 0)}
+_next_site = [1]
 
 
 def add_site(site: Site) -> int:
-    SITES.append(site)
-    return len(SITES) - 1
+    i = _next_site[0]
+    while i in SITES:
+        i += 1
+    SITES[i] = site
+    _next_site[0] = i + 1
+    return i
+
+
+class unit_sites:
+    """`with unit_sites(base) as ids:` sites added inside get ids from `base` on;
+    `ids` lists them (the unit's part of the table)."""
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.ids: list[int] = []
+
+    def __enter__(self) -> list[int]:
+        self.saved = _next_site[0]
+        self.before = set(SITES)
+        _next_site[0] = self.base
+        return self.ids
+
+    def __exit__(self, *exc: object) -> None:
+        self.ids.extend(i for i in SITES if i not in self.before)
+        _next_site[0] = self.saved
 
 
 # ---------------------------------------------------------------- value coding

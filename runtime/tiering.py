@@ -98,6 +98,10 @@ class JIT:
         self.native_time = [0.0, 0]   # seconds in native entries, nesting depth
         self.fail_next: str | None = None   # fault injection for tests (_inject_llvm)
         self.entry_codes = 0
+        # Compiled units (rufc.runtime.native_cache): the native-code cache and
+        # background compilation (rufc.runtime.background); set up by the driver.
+        self.units: Any = None
+        self.bound_log: dict[str, bool] = {}   # every is_bound answer the compiler got
 
     # ------------------------------------------------------------ the hook
 
@@ -127,8 +131,8 @@ class JIT:
             self._refuse(st, kinds, "it is a closure (closures stay in the VM)")
             return False
         native = self.specialize(st, kinds)
-        if native is None:
-            return False
+        if native is None:   # True: a worker compiles it, the function has waiting code
+            return self.units is not None and self.units.is_waiting(st.sym)
         self.install(st)
         return True
 
@@ -178,6 +182,10 @@ class JIT:
             return self.compiled[key]
         if kinds in st.refused:
             return None
+        if self.units is not None:
+            done = self.units.before_compile(st, kinds)   # a cache hit, or a worker
+            if done is not None:
+                return self.compiled.get(key) if done else None
         try:
             self._load_compiler()
             reason = self.info.check(st.sym, kinds)
@@ -188,31 +196,52 @@ class JIT:
             self._refuse(st, kinds, reason)
             return None
         try:
-            self.compile_group(st.sym, kinds)
+            unit = self.compile_group(st.sym, kinds,
+                                      self.units.key(st.sym, kinds) if self.units else None)
         except Exception as exc:  # noqa: BLE001 - any failure leaves it in the VM
             self._refuse(st, kinds, f"compilation failed: {type(exc).__name__}: {exc}")
             return None
+        if unit is not None:
+            self.units.store_unit(unit)
         return self.compiled.get(key)
 
     def _load_compiler(self) -> None:
         """Import xdsl and llvmlite, start the engine, register the helpers (once)."""
+        if self.info is not None:
+            return
+        t0 = time.perf_counter()
+        self.load_runtime()
+        from rufc.passes.program import ProgramInfo
+        from rufc.passes.specialize import builtin_result_kinds
+        from rufc.runtime.builtins import BUILTINS
+        self.info = ProgramInfo(self.module, builtin_result_kinds(BUILTINS),
+                                is_bound=self._is_bound, stable=self.stable)
+        self.load_ms += (time.perf_counter() - t0) * 1e3
+        if self.debug:
+            log.debug("compiler loaded in %.1f ms (xdsl, llvmlite, LLVM engine)", self.load_ms)
+
+    def _is_bound(self, name: str) -> bool:
+        """Is global `name` bound now? (Recorded: a compiled unit is reused only where
+        every answer is still the same, rufc.runtime.native_cache.)"""
+        bound = "G_" + self.py_name(name) in self.ns
+        self.bound_log[name] = bound
+        return bound
+
+    def load_runtime(self) -> None:
+        """What running native code needs, without the compiler (no xdsl): llvmlite's
+        engine, the native state, the helpers registered by name (once)."""
         if self.engine is not None:
             return
         t0 = time.perf_counter()
         from rufc.backend.engine import Engine
-        from rufc.passes.program import ProgramInfo
-        from rufc.passes.specialize import builtin_result_kinds
         from rufc.runtime.builtins import BUILTINS
         from rufc.runtime import faults
-        from rufc.runtime.codegen import py_name
+        from rufc.runtime.names import py_name
         self.py_name = py_name
         self.builtins = {n: b.impl for n, b in BUILTINS.items()}
         self.state = H.NativeState(self.vm.options.max_depth)
         self.engine = Engine()
         ns = self.ns
-        self.info = ProgramInfo(self.module, builtin_result_kinds(BUILTINS),
-                                is_bound=lambda name: "G_" + py_name(name) in ns,
-                                stable=self.stable)
         self.engine.register_symbol("ruff_rt_state", self.state.address)
         for name in H.C_FUNCTIONS:
             self.engine.register_symbol(name, H.c_function_address(name))
@@ -225,23 +254,75 @@ class JIT:
             self.engine.register_symbol(h.name, ctypes.cast(cb, ctypes.c_void_p).value or 0)
         ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE, JRArray=RArray,
                   JREM=self.state.remaining)
-        self.load_ms = (time.perf_counter() - t0) * 1e3
+        self.load_ms += (time.perf_counter() - t0) * 1e3
         ns.update(JCLK=time.perf_counter, JNT=self.native_time)
-        if self.debug:
-            log.debug("compiler loaded in %.1f ms (xdsl, llvmlite, LLVM engine)", self.load_ms)
 
-    def compile_group(self, sym: str, kinds: tuple[str, ...]) -> None:
+    def compile_group(self, sym: str, kinds: tuple[str, ...], key: str | None = None,
+                      engine: Any = None) -> Any:
         """Compile (sym, kinds) and every specialization it calls natively that is not
-        compiled yet, as one LLVM module."""
+        compiled yet, as one LLVM module. With a unit `key`: its sites are numbered
+        from the key's base and the result is returned as a `native_cache.Unit` (object
+        code and all) for the cache or the parent of a compiling worker. With an
+        `engine` (a worker's own), the code is not adopted here."""
         from xdsl.backend.llvm.convert import convert_module
         from xdsl.dialects.builtin import ModuleOp
 
+        from rufc.runtime import native_cache as NC
+        t0 = time.perf_counter()
+        sites = H.unit_sites(NC.site_base(key) if key is not None else H._next_site[0])
+        with sites:
+            group, lowered, by_symbol = self._lower_group(sym, kinds)
+        t1 = time.perf_counter()
+        merged = _merge(lowered, ModuleOp)
+        eng = engine or self.engine
+        llmod = convert_module(merged, fallback_target_triple=eng.triple,
+                               data_layout=eng.data_layout)
+        if self.fail_next is not None:
+            _inject_llvm(self.fail_next, llmod, eng)
+        t2 = time.perf_counter()
+        ref = eng.add_module(llmod, name=key)
+        t3 = time.perf_counter()
+        members = [NC.Member(s, k, symbol, self.info.result_kind(s, k) or "null",
+                             *by_symbol[symbol]) for symbol, (s, k) in group.items()]
+        if engine is None:
+            self.adopt(members)
+        ms = (t3 - t0) * 1e3
+        self.compile_ms += ms
+        self.func_state(sym).compile_ms += ms
+        # The compiler leaves many long-lived objects (xDSL, llvmlite): keep the cyclic
+        # GC from walking them again at every full collection of the program's objects.
+        gc.freeze()
+        last = eng.last
+        timings = {"ruff": (t1 - t0) * 1e3, "llvmlite": (t2 - t1) * 1e3,
+                   "verify": last.verify, "O2": last.optimize, "codegen": last.codegen}
+        if self.debug:
+            names = ", ".join(_sig(self.func_state(s).name, k) for s, k in group.values())
+            log.debug("compiled %s in %.1f ms (ruff passes %.1f, llvm dialect -> llvmlite %.1f, "
+                      "LLVM %.1f: verify %.1f, O2 %.1f, machine code %.1f)", names, ms,
+                      (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3,
+                      last.verify, last.optimize, last.codegen)
+            for symbol, (s, k) in group.items():
+                log.debug("%s: %d direct native call site(s), %d helper call site(s)",
+                          _sig(self.func_state(s).name, k), *by_symbol[symbol])
+        if key is None:
+            return None
+        obj = eng.take_object(ref)
+        if obj is None:
+            raise RuntimeError("MCJIT kept no object code for the module")
+        return NC.Unit(key, members, {i: H.SITES[i] for i in sites.ids},
+                       eng.outside_symbols(ref),
+                       [f.name for f in ref.functions if not f.is_declaration],
+                       dict(self.bound_log), obj, timings)
+
+    def _lower_group(self, sym: str, kinds: tuple[str, ...]) -> tuple[dict, list, dict]:
+        """The ruff passes and the lowering of (sym, kinds) and of every specialization
+        it calls natively that is not compiled yet: (symbol -> (sym, kinds), LLVM-dialect
+        modules, symbol -> (direct calls, helper calls))."""
         from rufc.dialects.convert import to_xdsl
         from rufc.passes.program import mangle
         from rufc.passes.pipeline import run_lowering, run_ruff_passes
         from rufc.passes.specialize import Specialization
 
-        t0 = time.perf_counter()
         todo = [(sym, kinds)]
         group: dict[str, tuple[str, tuple[str, ...]]] = {}
         lowered: list[Any] = []
@@ -262,41 +343,20 @@ class JIT:
             lowered.append(xmod)
             by_symbol[symbol] = (len(calls), _helper_sites(xmod, symbol))
             todo.extend(calls)
-        t1 = time.perf_counter()
-        merged = _merge(lowered, ModuleOp)
-        llmod = convert_module(merged, fallback_target_triple=self.engine.triple,
-                               data_layout=self.engine.data_layout)
-        if self.fail_next is not None:
-            _inject_llvm(self.fail_next, llmod, self.engine)
-        t2 = time.perf_counter()
-        self.engine.add_module(llmod)
-        t3 = time.perf_counter()
-        for symbol, (s, k) in group.items():
-            rk = self.info.result_kind(s, k) or "null"
-            n = Native(s, k, symbol, rk)
-            ret = ctypes.c_double if rk == "float" else ctypes.c_int64
-            n.entry = ctypes.PYFUNCTYPE(ret, *(_CTYPE["bool" if x == "i1" else x] for x in k))(
-                self.engine.address("re_" + symbol[3:]))
-            n.direct_calls, n.helper_calls = by_symbol[symbol]
-            self.compiled[(s, k)] = n
-            st = self.func_state(s)
-            st.natives.append(n)
-        ms = (t3 - t0) * 1e3
-        self.compile_ms += ms
-        self.func_state(sym).compile_ms += ms
-        # The compiler leaves many long-lived objects (xDSL, llvmlite): keep the cyclic
-        # GC from walking them again at every full collection of the program's objects.
-        gc.freeze()
-        if self.debug:
-            names = ", ".join(_sig(self.func_state(s).name, k) for s, k in group.values())
-            log.debug("compiled %s in %.1f ms (ruff passes %.1f, llvm dialect -> llvmlite %.1f, "
-                      "LLVM %.1f: verify %.1f, O2 %.1f, machine code %.1f)", names, ms,
-                      (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3,
-                      self.engine.last.verify, self.engine.last.optimize,
-                      self.engine.last.codegen)
-            for symbol, (s, k) in group.items():
-                log.debug("%s: %d direct native call site(s), %d helper call site(s)",
-                          _sig(self.func_state(s).name, k), *by_symbol[symbol])
+        return group, lowered, by_symbol
+
+    def adopt(self, members: list[Any]) -> None:
+        """Make the specializations of a unit that is in the engine callable (native
+        entries for the VM; the entry code is installed by `install`)."""
+        for m in members:
+            n = Native(m.sym, m.kinds, m.symbol, m.result)
+            ret = (ctypes.c_double if m.result == "float" else ctypes.py_object
+                   if _boxed_result(m.result) else ctypes.c_int64)
+            n.entry = ctypes.PYFUNCTYPE(ret, *(_CTYPE["bool" if x == "i1" else x] for x in m.kinds))(
+                self.engine.address("re_" + m.symbol[3:]))
+            n.direct_calls, n.helper_calls = m.direct_calls, m.helper_calls
+            self.compiled[(m.sym, m.kinds)] = n
+            self.func_state(m.sym).natives.append(n)
 
     def _after_pass(self, name: str, xmod: Any) -> None:
         if self.fail_next == "pass":
@@ -343,7 +403,7 @@ class JIT:
         call at the very depth limit (calling native code is a C call, which CPython
         counts as one more level; `JREM` reads how many remain without a call): the
         VM code then fails exactly where the VM fails."""
-        from rufc.passes.ruff_to_llvm import INT_SENTINEL
+        INT_SENTINEL = H.INT_SENTINEL
         n = fn.__code__.co_argcount
         params = [f"v{i}" for i in range(n)]
         pro: list[tuple[str, bool]] = [("    if JREM.value > 1:", False)]
@@ -386,6 +446,8 @@ class JIT:
             limit = sys.getrecursionlimit()
             sys.setrecursionlimit(limit + COMPILER_FRAMES)
             try:
+                if self.units is not None:
+                    self.units.poll()   # background compilations that finished
                 self._missed(st, args, threshold)
             finally:
                 sys.setrecursionlimit(limit)

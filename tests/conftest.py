@@ -18,6 +18,10 @@ _CACHE_DIR = tempfile.mkdtemp(prefix="rufc-test-cache-")
 os.environ["RUFC_CACHE_DIR"] = _CACHE_DIR
 os.environ.pop("RUFC_NO_CACHE", None)
 atexit.register(shutil.rmtree, _CACHE_DIR, True)
+# Hot functions compile at the call that makes them hot (--jit-sync), so that tests see
+# the same compile events on every run; test_native_cache.py runs the background
+# compilation against it.
+os.environ["RUFC_JIT_SYNC"] = "1"
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -17,9 +17,7 @@ EPSILON = 2.220446049250313e-16
 ARRAYS = ("array:int", "array:float")
 MATH = {"sqrt": 1, "abs": 1, "floor": 1, "ceil": 1, "min": 2, "max": 2}   # name -> arity
 I64_MIN = -(1 << 63)
-# What an entry function returns when an error is pending (Python then checks the
-# error flag; a genuine result equal to the sentinel costs only that check).
-INT_SENTINEL = -0x7A5C_0DE5_0000_0001
+from rufc.runtime.helpers import INT_SENTINEL  # noqa: E402 - the entry's error result
 FLOAT_SENTINEL_BITS = 0x7FF8_DEAD_0000_0001   # a quiet NaN with a payload
 
 

@@ -44,6 +44,10 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 def debug_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUFC_", "DEBUG_JIT"))}
     env["DEBUG_JIT"] = "1"
+    # compile events in a fixed order, each compiled here (no native-code cache):
+    # tests/unit/test_native_cache.py covers the cache and background compilation
+    env["RUFC_JIT_SYNC"] = "1"
+    env["RUFC_NATIVE_CACHE"] = "0"
     env.update(extra)
     return env
 
