@@ -350,8 +350,7 @@ class JIT:
         entries for the VM; the entry code is installed by `install`)."""
         for m in members:
             n = Native(m.sym, m.kinds, m.symbol, m.result)
-            ret = (ctypes.c_double if m.result == "float" else ctypes.py_object
-                   if _boxed_result(m.result) else ctypes.c_int64)
+            ret = ctypes.c_double if m.result == "float" else ctypes.c_int64
             n.entry = ctypes.PYFUNCTYPE(ret, *(_CTYPE["bool" if x == "i1" else x] for x in m.kinds))(
                 self.engine.address("re_" + m.symbol[3:]))
             n.direct_calls, n.helper_calls = m.direct_calls, m.helper_calls
