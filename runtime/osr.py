@@ -55,6 +55,7 @@ class LoopOSR:
     def __init__(self, jit: Any) -> None:
         self.jit = jit
         self.loops: dict[tuple[str, int, int], LoopState] = {}
+        self.info: Any = None   # ProgramInfo before the compiler is loaded (program_info)
         self.debug = log.isEnabledFor(logging.DEBUG)
 
     def enter(self, fn: Any, line: int, col: int, rng: Any,
@@ -119,43 +120,69 @@ class LoopOSR:
         jit = self.jit
         try:
             cont = continuation(func, line, col, set(bound))
-            cont.func.attrs["sym_name"] += "" if not st.natives else f".{len(st.natives)}"
-            jit._load_compiler()
         except NoContinuation as exc:
             self._refuse(st, line, col, str(exc))
             return None
-        except Exception as exc:  # noqa: BLE001 - the JIT never breaks a program
-            self._refuse(st, line, col, f"the compiler failed: {type(exc).__name__}: {exc}")
-            return None
+        cont.func.attrs["sym_name"] += "" if not st.natives else f".{len(st.natives)}"
         csym = cont.func.attrs["sym_name"]
-        jit.funcs[csym] = cont.func
-        jit.info.funcs[csym] = cont.func
+        info = self.program_info()
+        info.funcs[csym] = cont.func
         by_slot = dict(zip(bound, values))
         kinds = tuple(kind_of_value(by_slot[s]) for s in cont.slots)
         kinds += ("int",) * len(cont.range_params)
         if "other" in kinds:   # empty arrays: typed by what the continuation stores
-            kinds = self._empty_array_kinds(cont, kinds, [by_slot[s] for s in cont.slots])
-        fst = jit.func_state(csym)
-        fst.name = f"{st.name} from the loop at {line}:{col}"
+            kinds = self._empty_array_kinds(info, csym, kinds, [by_slot[s] for s in cont.slots])
         if self.debug:
             params = ", ".join(f"{p}: {k}" for p, k in zip(cont.func.attrs["params"], kinds))
             log.debug("%s: loop at %d:%d: compiling the rest of %s from the loop (%s)",
                       st.name, line, col, st.name, params)
-        rk = jit.info.result_kind(csym, kinds)
-        if rk not in SCALAR_RESULTS:   # the VM frame returns what native code returns
-            self._refuse(st, line, col, f"the function's result is not always an int, "
-                         f"float, bool or null ({rk})")
+        # decided without xdsl and llvmlite: a loop that stays in the VM loads neither
+        reason = info.check(csym, kinds)
+        if reason is None and info.result_kind(csym, kinds) not in SCALAR_RESULTS:
+            # the VM frame returns what native code returns
+            reason = (f"the function's result is not always an int, float, bool or null "
+                      f"({info.result_kind(csym, kinds)})")
+        if reason is not None:
+            self._refuse(st, line, col, reason)
             return None
+        try:
+            jit._load_compiler()
+        except Exception as exc:  # noqa: BLE001 - the JIT never breaks a program
+            self._refuse(st, line, col, f"the compiler failed: {type(exc).__name__}: {exc}")
+            return None
+        jit.funcs[csym] = cont.func
+        jit.info.funcs[csym] = cont.func
+        fst = jit.func_state(csym)
+        fst.name = f"{st.name} from the loop at {line}:{col}"
         native = jit.specialize(fst, kinds)
-        if native is not None and native.result not in SCALAR_RESULTS:
-            self._refuse(st, line, col, f"the continuation returns a {native.result}")
-            return None
         if native is None:
             self._refuse(st, line, col, fst.refused.get(kinds, "it does not compile"))
             return None
+        if native.result not in SCALAR_RESULTS:
+            self._refuse(st, line, col, f"the continuation returns a {native.result}")
+            return None
         return cont, native
 
-    def _empty_array_kinds(self, cont: Any, kinds: tuple[str, ...],
+    def program_info(self) -> Any:
+        """The JIT's ProgramInfo, or before the compiler is loaded one of our own: the
+        same facts (passes/program.py needs no xdsl) with the cold tier's builtin
+        kinds."""
+        if self.jit.info is not None:
+            return self.jit.info
+        if self.info is None:
+            from rufc.passes.program import ProgramInfo
+            from rufc.runtime.builtins import BUILTINS
+            from rufc.runtime.names import py_name
+            table = {"int": "int", "float": "float", "bool": "bool", "string": "str",
+                     "null": "null"}
+            ns = self.jit.ns
+            self.info = ProgramInfo(self.jit.module,
+                                    {n: table.get(b.result, "any") for n, b in BUILTINS.items()},
+                                    is_bound=lambda name: "G_" + py_name(name) in ns,
+                                    stable=self.jit.stable)
+        return self.info
+
+    def _empty_array_kinds(self, info: Any, csym: str, kinds: tuple[str, ...],
                            values: list[Any]) -> tuple[str, ...]:
         """An empty array has no element kind yet (`flags := []` before a loop that
         pushes onto it): try it as an int array, then as a float array, and keep the
@@ -166,7 +193,7 @@ class LoopOSR:
             return kinds
         for et in ("array:int", "array:float"):
             trial = tuple(et if i in empty else k for i, k in enumerate(kinds))
-            if self.jit.info.check(cont.func.attrs["sym_name"], trial) is None:
+            if info.check(csym, trial) is None:
                 return trial
         return kinds
 
