@@ -129,3 +129,14 @@ def test_no_loop_counters_without_the_jit(tmp_path: Path) -> None:
     r = rufc("run", "--no-jit", str(p), env=debug_env())
     assert r.exit_code == 0 and r.stdout == f"{sum(i % 7 for i in range(3000))}\n"
     assert not any("loop" in ln for ln in jit_lines(r.stderr))
+
+
+def test_a_loop_that_stays_in_the_vm_loads_no_compiler(tmp_path: Path) -> None:
+    p = tmp_path / "strings.ruff"
+    p.write_text("func main() {\n s := \"a\"\n i := 0\n while i < 5000 { i = i + 1 }\n"
+                 " print(s, i)\n}\nmain()\n")
+    r = rufc("run", str(p), env=debug_env())
+    assert r.exit_code == 0 and r.stdout == "a 5000\n"
+    lines = jit_lines(r.stderr)
+    assert any(ln.startswith("[jit] main: loop at 4:2 stays in the VM: ") for ln in lines)
+    assert not any("compiler loaded" in ln for ln in lines)
