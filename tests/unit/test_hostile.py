@@ -4,7 +4,8 @@ with an internal error (exit 70), a Python traceback or a hang.
 
 Each row of CASES is one input: a Ruff program (`ruff`), an `.mlir` file (`mlir`) or a
 shell command (`shell`), the arguments, the expected exit code, a text expected in stdout
-or stderr, and a time bound enforced as a subprocess timeout. Big inputs are generated,
+or stderr, and a time bound enforced as a subprocess timeout. Rows made with `slow=True`
+(a minute or a gigabyte each) run only with RUFC_SLOW_TESTS=1. Big inputs are generated,
 and sized so that each case takes a few seconds at most. Rows marked xfail are known
 failures of the cold tier's code generator (runtime/codegen.py), kept here so that they
 flip when it is fixed.
@@ -40,7 +41,13 @@ class Case:
     marks: tuple = field(default=())
 
 
-def ruff(text: Text, exit: int, expect: str, *args: str, timeout: float = 30, **kw) -> Case:
+def ruff(text: Text, exit: int, expect: str, *args: str, timeout: float = 30,
+         slow: bool = False, **kw) -> Case:
+    """A Ruff program. `slow`: a case that needs a minute or a gigabyte; it runs only
+    with RUFC_SLOW_TESTS=1, which keeps the table under a minute in CI."""
+    if slow:
+        kw["marks"] = (pytest.mark.skipif(not os.environ.get("RUFC_SLOW_TESTS"),
+                                          reason="slow: set RUFC_SLOW_TESTS=1"),)
     return Case("ruff", text, exit, expect, args or ("run", "{src}"), timeout, **kw)
 
 
@@ -119,7 +126,7 @@ PRINTS = "for i in 100000 { print(i) }\n"
 
 CASES: dict[str, Case] = {
     # ---- item 1: long left-nested chains (no recursion over their length)
-    "chain + 100k, run": ruff(chain(100_000, "1", "+"), 0, "100000", timeout=90),
+    "chain + 100k, run": ruff(chain(100_000, "1", "+"), 0, "100000", timeout=90, slow=True),
     "chain + 100k, --emit=ast": ruff(chain(100_000, "1", "+"), 0, "[200001] right:",
                                      "{src}", "--emit=ast", timeout=90),
     "postfix chains 5k, --emit=ruff": ruff(
@@ -245,6 +252,81 @@ CASES: dict[str, Case] = {
                       "Index out of bounds: -9223372036854775808"),
     "index assignment MAX": ruff(f"a := [1]\na[{MAX}] := 2\n", 4, f"Index out of bounds: {MAX}"),
     "index -len and len-1": ruff('a := [1, 2, 3]\nprint(a[-3], a[2], "abc"[-3])\n', 0, "1 3 a"),
+    # ---- more of the issue's list (second part)
+    "10 MB of ;": ruff(lambda: ";" * 10_000_000, 0, "", timeout=60),
+    "10 MB of ; and newlines": ruff(lambda: ";\n" * 5_000_000 + "print(y)\n", 4,
+                                    "5000001:7: runtime error: Undefined variable: y", timeout=60),
+    "10 MB comment": ruff(lambda: "// " + "x" * 10_000_000 + "\nprint(1)\n", 0, "1"),
+    "10 MB unterminated string": ruff(lambda: 'print("' + "x" * 10_000_000, 3,
+                                      "1:7: error: Unterminated string literal"),
+    "10 MB unterminated block comment": ruff(lambda: "/* " + "x" * 10_000_000, 3,
+                                             "1:1: error: Unterminated block comment"),
+    "10 MB string literal": ruff(lambda: 'print("' + "x" * 10_000_000 + '")\n', 3,
+                                 "String literal too long"),
+    "dicts 100k deep": ruff(nested(100_000, '{"a": ', "1", "}", "print(", ")"), 3,
+                            "Nesting too deep"),
+    "calls 100k deep": ruff(nested(100_000, "f(", "1", ")", "func f(x) { return x }\nprint(", ")"),
+                            3, "Nesting too deep"),
+    "whiles 100k deep": ruff(nested(100_000, "while false { ", "print(1)", " }"), 3,
+                             "Nesting too deep"),
+    "fors 100k deep": ruff(nested(100_000, "for i in 1 { ", "print(1)", " }"), 3,
+                           "Nesting too deep"),
+    "funcs 100k deep": ruff(nested(100_000, "func f() { ", "return 1", " }"), 3,
+                            "Nesting too deep"),
+    "function literals 100k deep": ruff(nested(100_000, "func() { return ", "1", " }", "f := "),
+                                        3, "Nesting too deep"),
+    "trys 100k deep": ruff(nested(100_000, "try { ", "print(1)", " } except e { }"), 3,
+                           "Nesting too deep"),
+    "blocks 100k deep": ruff(nested(100_000, "{ ", "x := 1", " }"), 3, "Nesting too deep"),
+    "nots 100k": ruff(nested(100_000, "!", "true", "", "print(", ")"), 3, "Nesting too deep"),
+    "matches 100k deep": ruff(nested(100_000, "match Some(1) { case Some(v): { ", "print(v)",
+                                     " } default: {} }"), 3, "Nesting too deep"),
+    "interpolations 100k deep": ruff(nested(100_000, '"${', "1", '}"', "print(", ")"), 3,
+                                     "Nesting too deep", slow=True),
+    "float literal 5000 digits": ruff(lambda: "print(" + "1" * 5000 + ".5)\n", 0, "inf"),
+    "float literal 5000 decimals": ruff(lambda: "print(0." + "1" * 5000 + ")\n", 0,
+                                        "0.1111111111111111"),
+    "array literal 20k": ruff(lambda: "a := [" + ", ".join(["7"] * 20_000) + "]\nprint(len(a))\n",
+                              0, "20000", timeout=60),
+    "array literal 1M": ruff(lambda: "a := [" + ", ".join(["7"] * 1_000_000) + "]\n"
+                             "print(len(a))\n", 0, "1000000", timeout=300, slow=True),
+    "index 2^63 literal": ruff("a := [1]\nprint(a[9223372036854775808])\n", 3,
+                               "2:9: error: Numeric literal overflow: 9223372036854775808"),
+    "index -len-1 of a string": ruff('print("abc"[-4])\n', 4, "Index out of bounds: -4"),
+    "index assignment -len-1": ruff("a := [1, 2]\na[-3] := 1\n", 4, "Index out of bounds: -3"),
+    "index assignment MIN": ruff(f"a := [1]\na[{MIN}] := 2\n", 4,
+                                 "Index out of bounds: -9223372036854775808"),
+    "comparisons at the edges": ruff(f"print({MAX} < {MIN}, {MIN} <= {MIN}, {MAX} == {MAX}, "
+                                     f"{MIN} != {MAX}, {MAX} >= {MIN})\n", 0,
+                                     "false true true true true"),
+    "MIN * -1": ruff(f"print({MIN} * (0 - 1))\n", 4,
+                     "Integer overflow: -9223372036854775808 * -1"),
+    "MIN / 1 and MIN % 1": ruff(f"print({MIN} / 1, {MIN} % 1, {MAX} % {MIN}, {MIN} % {MAX})\n",
+                                0, f"-9223372036854775808 0 {MAX} -1"),
+    "MAX += 1": ruff(f"mut x := {MAX}\nx += 1\n", 4, f"Integer overflow: {MAX} + 1"),
+    "MIN -= 1 in a function": ruff(f"func f(x) {{ return x - 1 }}\nprint(f({MIN}))\n", 4,
+                                   "Integer overflow: -9223372036854775808 - 1"),
+    "to_int past MAX": ruff(f'print(to_int("{MAX}"))\nprint(to_int("9223372036854775808"))\n',
+                            4, "Cannot convert '9223372036854775808' to int"),
+    "to_int of 1e19": ruff('print(to_int(parse_float("1e19")))\n', 4, "Cannot convert"),
+    "recursion 1M deep, default limit": ruff(
+        "func d(n) { if n == 0 { return 0 } return d(n - 1) + 1 }\nprint(d(1000000))\n", 4,
+        "Maximum call stack depth of 10000 exceeded", timeout=60),
+    "recursion 1M deep, --max-depth 1000000": ruff(
+        "func d(n) { if n == 0 { return 0 } return d(n - 1) + 1 }\nprint(d(999999))\n", 0,
+        "999999", "run", "--max-depth", "1000000", "{src}", timeout=120),
+    "a string past 2^31 characters": ruff(f'print(len(repeat("ab", {MAX})))\n', 4,
+                                          "at most 2147483648"),
+    "a gigabyte string": ruff('s := repeat("x", 1073741824)\nprint(len(s))\n', 0,
+                              "1073741824", timeout=120, slow=True),
+    "IR truncated": mlir(lambda: CLOSURE_IR[: len(CLOSURE_IR) // 2], 3, "error"),
+    "IR empty": mlir("", 3, "error"),
+    "IR NUL byte": mlir(b"builtin.module {\0}\n", 3, "error"),
+    "IR non-UTF-8": mlir(b"builtin.module {\xff}\n", 3, "error"),
+    "IR op swapped": mlir(closure_ir("ruff.add %0, %1", "ruff.call %0(%1)"), 4,
+                          "runtime error: Cannot call non-function: int"),
+    "IR operand of another region": mlir(closure_ir("ruff.return(%3)", "ruff.return(%9)"), 3,
+                                         "error"),
 }
 
 
