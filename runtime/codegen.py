@@ -80,6 +80,8 @@ MAX_EXPR: Final = 800        # characters of a nested expression (~130 levels at
 MAX_INDENT: Final = 92           # Python indentation levels generated code may use (<100)
 MAX_RUFF_NESTING: Final = 80     # Ruff block nesting that always fits in MAX_INDENT
 MAX_BLOCKS: Final = 18
+# loops whose continuation native code can run (rufc.passes.outline_loop.LOOPS)
+OSR_LOOPS: Final = frozenset({"ruff.for_range", "ruff.while", "ruff.loop"})
 
 
 @dataclass
@@ -893,7 +895,7 @@ class FuncGen:
         rufc.passes.outline_loop); other loops have no counter at all."""
         if not self.counting or not self.mod.options.loop_counters:
             return False
-        if self.sym == MAIN_SYMBOL or self.free or self.cells:
+        if self.sym == MAIN_SYMBOL or self.free or self.cells or op.name not in OSR_LOOPS:
             return False
         return any(o is op for o in self.func.regions[0].ops)
 

@@ -140,3 +140,10 @@ def test_a_loop_that_stays_in_the_vm_loads_no_compiler(tmp_path: Path) -> None:
     lines = jit_lines(r.stderr)
     assert any(ln.startswith("[jit] main: loop at 4:2 stays in the VM: ") for ln in lines)
     assert not any("compiler loaded" in ln for ln in lines)
+
+
+def test_for_each_loops_have_no_counter() -> None:
+    from rufc.runtime.vm import VM, VMOptions
+    src = "func f(a) {\n s := 0\n for x in a { s = s + x }\n return s\n}\nprint(f([1]))\n"
+    module = lower_program(parse(src, "t.ruff"), NAMES)
+    assert "ON_HOT_LOOP" not in VM(VMOptions(jit=True)).generate(module).source
