@@ -1,0 +1,196 @@
+"""The helpers native code calls for boxed values (issue 15), and its constant table.
+
+A *boxed* value in native code is a PyObject* of the VM's own value (str, RDict,
+RStruct, RArray of anything, ROk, None, ...): whatever the kind inference cannot pin
+to an int, float, bool or typed array. Native code does nothing with one itself but
+pass it on: every operation on boxed operands is one call of `ruff_rt_op(site, argv)`,
+whose site names the ruff op, and this module runs that op with the VM's own
+implementation (`rufc.runtime.semantics`, `rufc.runtime.support`, the builtin table):
+one definition of every rule. Arguments and results travel as in every other helper
+(`rufc.runtime.helpers.site_args`/`encode`): a boxed argument is a borrowed address,
+a boxed result a new reference native code owns (the ownership rule, docs/jit.md).
+
+Constants (strings, null, true/false as Ruff values) live in `ruff_rt_consts`, an
+array of object addresses native code reads; `CONST_OBJS` keeps each object alive for
+the whole process, so native code borrows them and never counts their references.
+"""
+from __future__ import annotations
+
+import ctypes
+import sys
+from typing import Any, Callable, Final
+
+from rufc.runtime import semantics, support
+from rufc.runtime.errors import RuffError
+from rufc.runtime.format import to_string
+from rufc.runtime.values import FALSE, NONE, TRUE, RErr, ROk, RSome
+
+# ---------------------------------------------------------------- constants
+
+CONST_CAPACITY: Final = 8
+CONSTS: Final = (ctypes.c_int64 * CONST_CAPACITY)()
+CONST_OBJS: list[Any] = []
+_CONST_INDEX: dict[int, int] = {}
+
+
+class _Sentinel:
+    """What a native entry with a boxed result returns when an error is pending."""
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<native error>"
+
+
+SENTINEL: Final = _Sentinel()
+
+
+def const_slot(value: Any) -> int:
+    """The index of a singleton (null, true, false, the error sentinel) in
+    `ruff_rt_consts`: fixed, so machine code that uses it means the same in every
+    process (a cached unit). Other constants (strings) travel in call sites."""
+    return _CONST_INDEX[id(value)]
+
+
+for _obj in (None, TRUE, FALSE, SENTINEL):
+    _CONST_INDEX[id(_obj)] = len(CONST_OBJS)
+    CONSTS[len(CONST_OBJS)] = id(_obj)
+    CONST_OBJS.append(_obj)
+
+
+def take(address: int) -> Any:
+    """The object of a new reference returned by native code, as a Python value (the
+    native reference is dropped: the caller now holds the object)."""
+    obj = ctypes.cast(ctypes.c_void_p(address), ctypes.py_object).value
+    ctypes.pythonapi.Py_DecRef(ctypes.py_object(obj))
+    return obj
+
+
+# ---------------------------------------------------------------- the operations
+
+_VARIANTS: Final = {"Ok": ROk, "Err": RErr, "Some": RSome}
+
+
+def _global(rt: Any, name: str) -> Any:
+    try:
+        return rt.ns["G_" + rt.py_name(name)]
+    except KeyError:
+        raise RuffError(f"Undefined variable: {name}") from None
+
+
+def _store_global(rt: Any, name: str, value: Any) -> None:
+    imm = rt.ns.get("IMM")
+    if imm is not None and name in imm:
+        raise support.immutable("reassign", imm[name], name)
+    rt.ns["G_" + rt.py_name(name)] = value
+
+
+def _declare_global(rt: Any, extra: tuple[str, str, bool], value: Any) -> None:
+    name, kind, check = extra
+    rt.ns["GDECLARE"](name, value, kind, check)
+
+
+def _match_tag(tag: str, x: Any) -> bool:
+    return x is NONE if tag == "None" else type(x) is _VARIANTS[tag]
+
+
+def _try_unwrap(x: Any) -> int:
+    """1: Ok/Some (take its payload); 0: Err/None (the function returns it)."""
+    t = type(x)
+    if t is ROk or t is RSome:
+        return 1
+    if t is RErr or x is NONE:
+        return 0
+    raise RuffError("Try operator requires Result or Option")
+
+
+def _call_value(rt: Any, f: Any, *args: Any) -> Any:
+    try:
+        return semantics.call(f, args)
+    except TypeError as exc:   # as the VM's call: a wrong call of a Python builtin
+        support.call_failed(f, len(args), exc)
+        raise
+
+
+# op name -> implementation(rt, extra, *operands)
+OPS: Final[dict[str, Callable[..., Any]]] = {
+    "ruff.add": lambda rt, x, a, b: semantics.add(a, b),
+    "ruff.sub": lambda rt, x, a, b: semantics.sub(a, b),
+    "ruff.mul": lambda rt, x, a, b: semantics.mul(a, b),
+    "ruff.div": lambda rt, x, a, b: semantics.div(a, b),
+    "ruff.mod": lambda rt, x, a, b: semantics.mod(a, b),
+    "ruff.eq": lambda rt, x, a, b: semantics.eq(a, b),
+    "ruff.ne": lambda rt, x, a, b: not semantics.eq(a, b),
+    "ruff.lt": lambda rt, x, a, b: semantics.lt(a, b),
+    "ruff.le": lambda rt, x, a, b: semantics.le(a, b),
+    "ruff.gt": lambda rt, x, a, b: semantics.gt(a, b),
+    "ruff.ge": lambda rt, x, a, b: semantics.ge(a, b),
+    "ruff.neg": lambda rt, x, a: semantics.neg(a),
+    "ruff.not": lambda rt, x, a: semantics.not_(a),
+    "ruff.truthy": lambda rt, x, a: semantics.truthy(a),
+    "ruff.get_index": lambda rt, x, a, i: support.index(a, i),
+    "ruff.get_field": lambda rt, x, a: semantics.get_field(a, x),
+    "ruff.interpolate": lambda rt, x, *parts: "".join(
+        p if type(p) is str else to_string(p) for p in parts),
+    "ruff.make_array": lambda rt, x, *items: (support.make_array(list(items)) if not any(x)
+                                              else support.make_array_spread(list(items), x)),
+    "ruff.make_dict": lambda rt, x, *items: support.make_dict(list(items), x),
+    "ruff.make_struct": lambda rt, x, t, *items: support.make_struct(t, x, list(items)),
+    "ruff.get_struct": lambda rt, x: rt.ns["S_" + rt.py_name(x)],
+    "ruff.make_variant": lambda rt, x, *v: NONE if x == "None" else _VARIANTS[x](v[0]),
+    "ruff.match_tag": lambda rt, x, a: _match_tag(x, a),
+    "ruff.payload": lambda rt, x, a: support.payload(a),
+    "ruff.try_unwrap": lambda rt, x, a: _try_unwrap(a),
+    "ruff.call_method": lambda rt, x, recv, *args: support.call_method(recv, x, args),
+    "ruff.call_value": lambda rt, x, f, *args: _call_value(rt, f, *args),
+    "ruff.const": lambda rt, x, v: v,
+    "ruff.load_global": lambda rt, x: _global(rt, x),
+    "ruff.make_function": lambda rt, x: rt.ns["F_" + rt.py_name(x)],
+    "ruff.store_global": lambda rt, x, v: _store_global(rt, x, v),
+    "ruff.declare_global": lambda rt, x, v: _declare_global(rt, x, v),
+}
+
+
+def op(rt: Any, site_id: int, argv: Any) -> int:
+    """`ruff_rt_op(site, argv)`: the site's op on its operands, by the VM's rules.
+    Ops that may run Ruff code in the VM (method calls, calls of function values) get
+    the recursion limit of a VM call at this depth (as `ruff_rt_call`)."""
+    from rufc.runtime import helpers as H
+    m = rt.state.mem
+    _top = m[H.DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
+    limit = sys.getrecursionlimit()
+    try:
+        site = H.SITES[site_id]
+        args = H.site_args(site, argv)
+        sys.setrecursionlimit(limit - (m[H.DEPTH] - m[H.SEGMENT]) + 5)
+        return H.encode(site.result, OPS[site.name](rt, site.extra, *args))
+    except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
+        rt.state.fail(H._depth_error(exc))
+        return 0
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def unpack(rt: Any, site_id: int, argv: Any) -> int:
+    """`ruff_rt_unpack(site, argv)`: destructuring (`unpack_array`/`unpack_dict`):
+    argv[0] holds the value; the results are written back into argv[0..n-1], each
+    encoded for its kind in `site.extra[1]`."""
+    from rufc.runtime import helpers as H
+    try:
+        site = H.SITES[site_id]
+        v = H.decode(site.arg_kinds[0], argv[0])
+        name, kinds, attrs = site.extra
+        if name == "ruff.unpack_array":
+            outs = support.unpack_array(v, *attrs)
+        else:
+            outs = support.unpack_dict(v, *attrs)
+        encoded = [H.encode(k, x) for k, x in zip(kinds, outs)]
+        for i, e in enumerate(encoded):
+            argv[i] = e
+        return 0
+    except BaseException as exc:  # noqa: BLE001
+        rt.state.fail(exc)
+        return 0
+
+
+__all__ = ["CONSTS", "CONST_OBJS", "SENTINEL", "const_slot", "take", "op", "unpack",
+           "TRUE", "FALSE"]
