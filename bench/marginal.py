@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import io
 import json
 import math
 import os
-import io
 import platform
 import re
 import shlex
@@ -46,9 +46,9 @@ import threading
 import time
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 BENCH_DIR = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("BENCH_SHARED", BENCH_DIR.parent.parent / "shared" / "bench"))
@@ -568,7 +568,8 @@ def measure_all(plan: Plan, cols: list[Column], runs: int, timeout: float,
                         cell.rss_kib.append(run.maxrss_kib)
                         cell.cpu.append(run.cpu)
                         cell.outputs.append(run.stdout.strip())
-                    shown = f"{run.wall:.3f}s {run.maxrss_kib / 1024:.0f}MiB" if cell.status == "ok" else cell.status
+                    shown = (f"{run.wall:.3f}s {run.maxrss_kib / 1024:.0f}MiB"
+                             if cell.status == "ok" else cell.status)
                     log(f"[{r + 1}/{runs}] {name:8s} {size:2s} {col.label:14s} {shown}")
     return res
 
@@ -586,7 +587,7 @@ def check_outputs(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str]
         for size in ("N", "2N"):
             cells = {c.key: res[(name, c.key, size)] for c in cols if (name, c.key, size) in res}
             done = {k: c for k, c in cells.items() if c.status == "ok"}
-            for k, c in done.items():
+            for c in done.values():
                 if len(set(c.outputs)) > 1:
                     c.status = "wrong"
                     c.detail = f"output varies between runs: {sorted(set(c.outputs))}"
@@ -702,7 +703,8 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
         L.append(f"- **rufc changed during the run** ({args.rufc_changed}): its columns mix two "
                  "builds; rerun for figures of one build.")
     if args.quick:
-        L.append("- **--quick**: sizes about a tenth of the shared ones; outputs checked across columns only.")
+        L.append("- **--quick**: sizes about a tenth of the shared ones; "
+                 "outputs checked across columns only.")
     missing = [c for c in cols if not c.available]
     if missing:
         L.append("- Not run: " + ", ".join(f"{c.label} ({c.note})" for c in missing) +
@@ -870,10 +872,11 @@ def machine_info() -> str:
     except OSError:
         pass
     try:
-        load = "load {:.2f} at start".format(os.getloadavg()[0])
+        load = f"load {os.getloadavg()[0]:.2f} at start"
     except OSError:
         load = ""
-    return f"{cpu or platform.processor() or '?'}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {load}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu or platform.processor() or '?'}, {os.cpu_count()} cores, {system}, {load}"
 
 
 # ------------------------------------------------------------------ main
@@ -960,7 +963,7 @@ def main(argv: list[str]) -> int:
                        if timer_bin else
                        "os.wait4 ru_maxrss (no GNU time): includes this runner's own RSS, "
                        f"~{resource_self_mib():.0f} MiB, as a floor")
-    started = _dt.datetime.now(_dt.timezone.utc)
+    started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rufc-marginal-") as td:
         work = Path(td)

@@ -13,7 +13,6 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +50,7 @@ class StrLit:
 @dataclass(slots=True)
 class InterpStr:
     """`"a ${e} b"`: parts are decoded text pieces and embedded expressions, in order."""
-    parts: list[Union[str, "Expr"]]
+    parts: list[str | Expr]
     loc: Loc
 
 
@@ -82,8 +81,8 @@ class Name:
 class Binary:
     """`left op right` for + - * / % == != < <= > >= && || ??."""
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     loc: Loc
 
 
@@ -91,36 +90,36 @@ class Binary:
 class Unary:
     """`-x` or `!x`."""
     op: str
-    operand: "Expr"
+    operand: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class Call:
-    callee: "Expr"
-    args: list["Expr"]
+    callee: Expr
+    args: list[Expr]
     loc: Loc
 
 
 @dataclass(slots=True)
 class Pipe:
     """`left |> right`: `right` is a Call (left becomes its first argument) or any callee."""
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class Index:
-    obj: "Expr"
-    index: "Expr"
+    obj: Expr
+    index: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class Field:
     """`obj.name`, or `obj?.name` when `safe`."""
-    obj: "Expr"
+    obj: Expr
     name: str
     safe: bool
     loc: Loc
@@ -129,33 +128,33 @@ class Field:
 @dataclass(slots=True)
 class TryOp:
     """Postfix `expr?`: unwrap Ok/Some or return the Err/None."""
-    expr: "Expr"
+    expr: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class Spread:
     """`...expr` inside an array or dict literal."""
-    expr: "Expr"
+    expr: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class ArrayLit:
-    items: list[Union["Expr", Spread]]
+    items: list[Expr | Spread]
     loc: Loc
 
 
 @dataclass(slots=True)
 class DictEntry:
-    key: "Expr"
-    value: "Expr"
+    key: Expr
+    value: Expr
     loc: Loc
 
 
 @dataclass(slots=True)
 class DictLit:
-    entries: list[Union[DictEntry, Spread]]
+    entries: list[DictEntry | Spread]
     loc: Loc
 
 
@@ -163,7 +162,7 @@ class DictLit:
 class FuncExpr:
     """An anonymous function `func(a, b) { ... }`."""
     params: list[str]
-    body: "Block"
+    body: Block
     loc: Loc
 
 
@@ -171,7 +170,7 @@ class FuncExpr:
 class StructLit:
     """`Name { f: e, ... }`; `fields` keeps source order."""
     name: str
-    fields: list[tuple[str, "Expr"]]
+    fields: list[tuple[str, Expr]]
     loc: Loc
 
 
@@ -179,13 +178,13 @@ class StructLit:
 class Variant:
     """`Ok(e)`, `Err(e)` or `Some(e)`."""
     tag: str
-    value: "Expr"
+    value: Expr
     loc: Loc
 
 
-Expr = Union[IntLit, FloatLit, StrLit, InterpStr, BoolLit, NullLit, NoneLit, Name, Binary,
-             Unary, Call, Pipe, Index, Field, TryOp, ArrayLit, DictLit, FuncExpr, StructLit,
-             Variant]
+Expr = (IntLit | FloatLit | StrLit | InterpStr | BoolLit | NullLit | NoneLit | Name | Binary
+        | Unary | Call | Pipe | Index | Field | TryOp | ArrayLit | DictLit | FuncExpr
+        | StructLit | Variant)
 
 
 # ---------------------------------------------------------------- patterns
@@ -210,7 +209,7 @@ class PatRest:
 
 @dataclass(slots=True)
 class ArrayPattern:
-    items: list[Union[PatName, PatWildcard, PatRest]]
+    items: list[PatName | PatWildcard | PatRest]
     loc: Loc
 
 
@@ -222,14 +221,14 @@ class DictPattern:
     loc: Loc
 
 
-Pattern = Union[ArrayPattern, DictPattern]
+Pattern = ArrayPattern | DictPattern
 
 
 # ---------------------------------------------------------------- statements
 
 @dataclass(slots=True)
 class Block:
-    stmts: list["Stmt"]
+    stmts: list[Stmt]
     loc: Loc
 
 
@@ -267,7 +266,7 @@ class FieldStep:
 class Assign:
     """`name{[e]|.f} op value` with op one of = := += -= *= /= %= (= and := are the same)."""
     name: str
-    path: list[Union[IndexStep, FieldStep]]
+    path: list[IndexStep | FieldStep]
     op: str
     value: Expr
     loc: Loc
@@ -300,7 +299,7 @@ class StructDecl:
 class If:
     cond: Expr
     then: Block
-    else_: Union[Block, "If", None]
+    else_: Block | If | None
     loc: Loc
 
 
@@ -361,8 +360,8 @@ class Return:
     loc: Loc
 
 
-Stmt = Union[Decl, DestructDecl, Assign, ExprStmt, FuncDecl, StructDecl, If, While, For,
-             Match, Try, Break, Continue, Return]
+Stmt = (Decl | DestructDecl | Assign | ExprStmt | FuncDecl | StructDecl | If | While | For
+        | Match | Try | Break | Continue | Return)
 
 
 @dataclass(slots=True)

@@ -18,8 +18,8 @@ Everything else is a direct translation; `rufc.frontend.ast` documents the nodes
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region, renumber
 from rufc.frontend import ast as A
@@ -46,7 +46,7 @@ class Scope:
 @dataclass
 class FuncCtx:
     """The function being lowered."""
-    parent: "FuncCtx | None"
+    parent: FuncCtx | None
     sym: str
     name: str
     params: list[str]
@@ -130,7 +130,8 @@ class _Walker:
             slots = getattr(type(n), "__slots__", ())
             for attr in slots:
                 v = getattr(n, attr, None)
-                if isinstance(v, (list, tuple)) or hasattr(type(v), "__slots__") and not isinstance(v, (str, A.Loc)):
+                if isinstance(v, (list, tuple)) or (hasattr(type(v), "__slots__")
+                                                    and not isinstance(v, (str, A.Loc))):
                     stack.append(v)
 
 
@@ -138,7 +139,7 @@ class IRGen:
     """Lowers one Program to a Module. Use `lower(program)`."""
 
     def __init__(self, program: A.Program, builtins: frozenset[str],
-                 session: "Session | None" = None) -> None:
+                 session: Session | None = None) -> None:
         self.program = program
         self.builtins = builtins
         facts = _Walker(program)
@@ -846,7 +847,7 @@ class Session:
     globals: set[str] = field(default_factory=set)
     syms: set[str] = field(default_factory=set)
 
-    def add(self, gen: "IRGen") -> None:
+    def add(self, gen: IRGen) -> None:
         self.globals |= gen.globals
         self.syms |= gen.sym_names
 

@@ -13,11 +13,11 @@ is returned (the IR's `Op` compares by value, so two equal ops are still two ops
 """
 from __future__ import annotations
 
-from typing import Final, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Final, NamedTuple
 
 from rufc.dialects.optable import Op, Region
 from rufc.runtime.types import slot_of
-
 
 # ---------------------------------------------------------------- traversal
 

@@ -11,14 +11,24 @@ owners, our parameter and its own argument, so "unique" is `owners + 2`.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rufc.runtime import semantics
 from rufc.runtime.errors import RuffError
 from rufc.runtime.stack import HelperFrames
 from rufc.runtime.values import (
-    NONE, RArray, RDict, RErr, ROk, RSome, RStruct, RStructType, UNBOUND,
-    is_function, type_name,
+    NONE,
+    UNBOUND,
+    RArray,
+    RDict,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+    RStructType,
+    is_function,
+    type_name,
 )
 
 GRC = sys.getrefcount
@@ -119,7 +129,7 @@ def payload(v: Any) -> Any:
 
 
 def make_array(items: list[Any]) -> RArray:
-    return RArray((items))
+    return RArray(items)
 
 
 def make_array_spread(items: list[Any], spread: tuple[int, ...]) -> RArray:
@@ -131,7 +141,7 @@ def make_array_spread(items: list[Any], spread: tuple[int, ...]) -> RArray:
             out.extend(v.items())
         else:
             out.append(v)
-    return RArray((out))
+    return RArray(out)
 
 
 def _dict_key(k: Any) -> str:
@@ -207,7 +217,7 @@ def unpack_array(v: Any, count: int, rest: bool) -> tuple[Any, ...]:
     if (len(items) != count) if not rest else (len(items) < count):
         raise RuffError("Destructuring pattern does not match")
     if rest:
-        return (*items[:count], RArray((items[count:])))
+        return (*items[:count], RArray(items[count:]))
     return tuple(items)
 
 

@@ -8,7 +8,8 @@ only ever holds ints is known to be an int and its arithmetic needs no type guar
 """
 from __future__ import annotations
 
-from typing import Callable, Final
+from collections.abc import Callable
+from typing import Final
 
 from rufc.dialects.optable import Op, Region
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import CONFORMANCE, TIERS, rufc
 
 CASES = sorted(CONFORMANCE.rglob("*.ruff")) if CONFORMANCE.is_dir() else []

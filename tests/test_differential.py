@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import CONFORMANCE, REPO, rufc
 
 PROGRAMS = sorted(

@@ -69,65 +69,99 @@ class Gen:
         r = self.r
         if depth >= self.max_depth:
             return self.literal() if r.random() < 0.6 else self.name()
-        d = depth + 1
         k = r.randrange(30)
-        if k < 4:
-            return self.literal()
-        if k < 7:
-            return self.name()
-        if k < 11:
-            return f"{self.expr(d)} {r.choice(BINOPS)} {self.expr(d)}"
-        if k == 11:
-            return f"{r.choice(['-', '!', '--', '-!'])}{self.expr(d)}"
-        if k == 12:
-            return f"({self.expr(d)})"
-        if k == 13:
-            items = [self.expr(d) if r.random() < 0.8 else "..." + self.expr(d)
-                     for _ in range(r.randrange(4))]
-            return "[" + ", ".join(items) + "]"
-        if k == 14:
-            items = []
-            for _ in range(r.randrange(3)):
-                if r.random() < 0.2:
-                    items.append("..." + self.expr(d))
-                else:
-                    key = r.choice(['"a"', '"b"', '"k"', "1", '""', self.expr(d)])
-                    items.append(f"{key}: {self.expr(d)}")
-            return "{" + ", ".join(items) + "}"
-        if k == 15:
-            return f"{self.expr(d)}[{self.expr(d)}]"
-        if k == 16:
-            return f"{r.choice(BUILTIN1)}({self.expr(d)})"
-        if k == 17:
-            return f"{r.choice(BUILTIN2)}({self.expr(d)}, {self.expr(d)})"
-        if k == 18:
-            return f"{r.choice(BUILTIN3)}({self.expr(d)}, {self.expr(d)}, {self.expr(d)})"
-        if k == 19:
-            params = r.sample(["p", "q", "w"], r.randrange(3))
-            body = self.block(d, in_func=True, in_loop=False)
-            return f"func({', '.join(params)}) {body}"
-        if k == 20 and self.funcs:
-            fname, n = r.choice(self.funcs)
-            n = n if r.random() < 0.9 else r.randrange(4)
-            return f"{fname}({', '.join(self.expr(d) for _ in range(n))})"
-        if k == 21:
-            return f"{r.choice(['Ok', 'Err', 'Some'])}({self.expr(d)})"
-        if k == 22:
-            return f"{self.expr(d)}{r.choice(['.a', '?.a', '.message', '.x', '?.x'])}"
-        if k == 23:
-            return f"{self.expr(d)} |> {r.choice(BUILTIN1 + ['push(1)', 'f', 'g'])}"
-        if k == 24 and self.structs:
-            sname, fields = r.choice(self.structs)
-            return sname + " { " + ", ".join(f"{fl}: {self.expr(d)}" for fl in fields) + " }"
-        if k == 25:
-            return f"{self.name()}({', '.join(self.expr(d) for _ in range(r.randrange(3)))})"
-        if k == 26:
-            return f'"{r.choice(["", "v=", "a b "])}${{{self.expr(d)}}}{r.choice(["", "!", " end"])}"'
-        if k == 27 and self.structs:
-            return f"{self.expr(d)}.{r.choice(['m', 'get', 'len'])}({self.expr(d)})"
-        if k == 28:
-            return f"({self.expr(d)}?)"
+        made = _EXPR_RULES[k](self, depth + 1) if k < len(_EXPR_RULES) else None
+        return made if made is not None else self.literal()
+
+    # Each production takes the depth of its subexpressions and returns the text, or
+    # None when it does not apply (a literal is used instead).
+
+    def e_literal(self, d: int) -> str:
         return self.literal()
+
+    def e_name(self, d: int) -> str:
+        return self.name()
+
+    def e_binary(self, d: int) -> str:
+        return f"{self.expr(d)} {self.r.choice(BINOPS)} {self.expr(d)}"
+
+    def e_unary(self, d: int) -> str:
+        return f"{self.r.choice(['-', '!', '--', '-!'])}{self.expr(d)}"
+
+    def e_paren(self, d: int) -> str:
+        return f"({self.expr(d)})"
+
+    def e_array(self, d: int) -> str:
+        r = self.r
+        items = [self.expr(d) if r.random() < 0.8 else "..." + self.expr(d)
+                 for _ in range(r.randrange(4))]
+        return "[" + ", ".join(items) + "]"
+
+    def e_dict(self, d: int) -> str:
+        r = self.r
+        items = []
+        for _ in range(r.randrange(3)):
+            if r.random() < 0.2:
+                items.append("..." + self.expr(d))
+            else:
+                key = r.choice(['"a"', '"b"', '"k"', "1", '""', self.expr(d)])
+                items.append(f"{key}: {self.expr(d)}")
+        return "{" + ", ".join(items) + "}"
+
+    def e_index(self, d: int) -> str:
+        return f"{self.expr(d)}[{self.expr(d)}]"
+
+    def e_builtin1(self, d: int) -> str:
+        return f"{self.r.choice(BUILTIN1)}({self.expr(d)})"
+
+    def e_builtin2(self, d: int) -> str:
+        return f"{self.r.choice(BUILTIN2)}({self.expr(d)}, {self.expr(d)})"
+
+    def e_builtin3(self, d: int) -> str:
+        return f"{self.r.choice(BUILTIN3)}({self.expr(d)}, {self.expr(d)}, {self.expr(d)})"
+
+    def e_closure(self, d: int) -> str:
+        params = self.r.sample(["p", "q", "w"], self.r.randrange(3))
+        body = self.block(d, in_func=True, in_loop=False)
+        return f"func({', '.join(params)}) {body}"
+
+    def e_call(self, d: int) -> str | None:
+        r = self.r
+        if not self.funcs:
+            return None
+        fname, n = r.choice(self.funcs)
+        n = n if r.random() < 0.9 else r.randrange(4)
+        return f"{fname}({', '.join(self.expr(d) for _ in range(n))})"
+
+    def e_variant(self, d: int) -> str:
+        return f"{self.r.choice(['Ok', 'Err', 'Some'])}({self.expr(d)})"
+
+    def e_field(self, d: int) -> str:
+        return f"{self.expr(d)}{self.r.choice(['.a', '?.a', '.message', '.x', '?.x'])}"
+
+    def e_pipe(self, d: int) -> str:
+        return f"{self.expr(d)} |> {self.r.choice(BUILTIN1 + ['push(1)', 'f', 'g'])}"
+
+    def e_struct(self, d: int) -> str | None:
+        if not self.structs:
+            return None
+        sname, fields = self.r.choice(self.structs)
+        return sname + " { " + ", ".join(f"{fl}: {self.expr(d)}" for fl in fields) + " }"
+
+    def e_call_name(self, d: int) -> str:
+        return f"{self.name()}({', '.join(self.expr(d) for _ in range(self.r.randrange(3)))})"
+
+    def e_interp(self, d: int) -> str:
+        r = self.r
+        return f'"{r.choice(["", "v=", "a b "])}${{{self.expr(d)}}}{r.choice(["", "!", " end"])}"'
+
+    def e_method(self, d: int) -> str | None:
+        if not self.structs:
+            return None
+        return f"{self.expr(d)}.{self.r.choice(['m', 'get', 'len'])}({self.expr(d)})"
+
+    def e_try(self, d: int) -> str:
+        return f"({self.expr(d)}?)"
 
     def cond(self, depth: int) -> str:
         e = self.expr(depth + 1)
@@ -148,82 +182,111 @@ class Gen:
         return "{ " + "; ".join(stmts) + " }"
 
     def stmt(self, depth: int, in_func: bool = False, in_loop: bool = False) -> str:
-        r = self.r
         if depth >= self.max_depth:
             return f"{self.name()} := {self.expr(depth)}"
-        d = depth
-        k = r.randrange(26)
-        if k < 4:
-            kw = r.choice(["", "", "mut ", "let ", "const "])
-            return f"{kw}{self.name()} := {self.expr(d)}"
-        if k < 6:
-            return f"{self.target(d)} {r.choice([':=', '=', '+=', '-=', '*=', '/=', '%='])} {self.expr(d)}"
-        if k == 6:
-            return f"print({', '.join(self.expr(d) for _ in range(r.randrange(1, 4)))})"
-        if k == 7:
-            s = f"if {self.cond(d)} {self.block(d, in_func, in_loop)}"
-            if r.random() < 0.5:
-                s += f" else {self.block(d, in_func, in_loop)}"
-            return s
-        if k == 8:
-            v = self.fresh("i")
-            it = r.choice(ITERABLES + [self.expr(d + 1)])
-            return f"for {v} in {it} {self.block(d, in_func, True)}"
-        if k == 9:
-            c = self.fresh("c")
-            return (f"mut {c} := 0; while {c} < {r.randrange(5)} {{ {c} += 1; "
-                    f"{self.stmt(d + 1, in_func, True)}; {self.stmt(d + 1, in_func, True)} }}")
-        if k == 10:
-            c = self.fresh("c")
-            return (f"mut {c} := 0; loop {{ {c} += 1; if {c} > {r.randrange(4)} {{ break }}; "
-                    f"{self.stmt(d + 1, in_func, True)} }}")
-        if k == 11:
-            return f"try {self.block(d, in_func, in_loop)} except e {{ print(e.message); {self.stmt(d + 1, in_func, in_loop)} }}"
-        if k == 12:
-            return r.choice(["break", "continue"]) if (in_loop or r.random() < 0.1) else "print(0)"
-        if k == 13:
-            if in_func or r.random() < 0.05:
-                return "return" + (" " + self.expr(d) if r.random() < 0.8 else "")
-            return "print(1)"
-        if k == 14:
-            fname = self.fresh("fn")
-            params = r.sample(["p", "q", "w", "x"], r.randrange(4))
-            self.funcs.append((fname, len(params)))
-            guard = f"depth_guard := depth_guard + 1; if depth_guard > 50 {{ return null }}; "
-            body = self.block(d, True, False)
-            return f"func {fname}({', '.join(params)}) {{ {guard}{body[2:]}"
-        if k == 15:
-            sname = self.fresh("S")
-            fields = r.sample(["x", "y", "a", "name"], r.randrange(1, 4))
-            self.structs.append((sname, fields))
-            meth = ""
-            if r.random() < 0.6:
-                meth = f" func m(self, v) {{ return {r.choice(['self.' + fields[0], 'v', 'self', self.expr(d + 1)])} }}"
-            return f"struct {sname} {{ {', '.join(fields)}{meth} }}"
-        if k == 16:
-            arms = []
-            for _ in range(r.randrange(1, 4)):
-                pat = r.choice(["Ok(v)", "Err(v)", "Some(v)", "None", "Ok", "Err"])
-                arms.append(f"case {pat}: {self.block(d, in_func, in_loop)}")
-            if r.random() < 0.5:
-                arms.append(f"default: {self.block(d, in_func, in_loop)}")
-            return f"match {self.cond(d)} {{ {' '.join(arms)} }}"
-        if k == 17:
-            kw = r.choice(["", "let ", "mut "])
-            pats = ["[a, b]", "[a, ...b]", "[_, a]", "{a, b}", "{a, ...b}", "[]", "{x}"]
-            if "empty_array_pattern" in self.avoid:
-                pats.remove("[]")
-            pat = r.choice(pats)
-            return f"{kw}{pat} := {self.expr(d)}"
-        if k == 18:
-            return self.expr(d)
-        if k == 19:
-            return f"loop while ({self.cond(d)}) && depth_guard < 1 {{ depth_guard := depth_guard + 1; {self.stmt(d + 1, in_func, True)} }}"
-        if k == 20:
-            return f"arr := push(arr, {self.expr(d)})"
-        if k == 21:
-            return f"d[{r.choice(DKEYS)}] := {self.expr(d)}"
-        return f"{self.name()} := {self.expr(d)}"
+        k = self.r.randrange(26)
+        if k < len(_STMT_RULES):
+            return _STMT_RULES[k](self, depth, in_func, in_loop)
+        return f"{self.name()} := {self.expr(depth)}"
+
+    # Each statement production takes (depth, in a function?, in a loop?).
+
+    def s_decl(self, d: int, in_func: bool, in_loop: bool) -> str:
+        kw = self.r.choice(["", "", "mut ", "let ", "const "])
+        return f"{kw}{self.name()} := {self.expr(d)}"
+
+    def s_assign(self, d: int, in_func: bool, in_loop: bool) -> str:
+        target = self.target(d)
+        op = self.r.choice([':=', '=', '+=', '-=', '*=', '/=', '%='])
+        return f"{target} {op} {self.expr(d)}"
+
+    def s_print(self, d: int, in_func: bool, in_loop: bool) -> str:
+        return f"print({', '.join(self.expr(d) for _ in range(self.r.randrange(1, 4)))})"
+
+    def s_if(self, d: int, in_func: bool, in_loop: bool) -> str:
+        s = f"if {self.cond(d)} {self.block(d, in_func, in_loop)}"
+        if self.r.random() < 0.5:
+            s += f" else {self.block(d, in_func, in_loop)}"
+        return s
+
+    def s_for(self, d: int, in_func: bool, in_loop: bool) -> str:
+        v = self.fresh("i")
+        it = self.r.choice(ITERABLES + [self.expr(d + 1)])
+        return f"for {v} in {it} {self.block(d, in_func, True)}"
+
+    def s_while(self, d: int, in_func: bool, in_loop: bool) -> str:
+        c = self.fresh("c")
+        return (f"mut {c} := 0; while {c} < {self.r.randrange(5)} {{ {c} += 1; "
+                f"{self.stmt(d + 1, in_func, True)}; {self.stmt(d + 1, in_func, True)} }}")
+
+    def s_loop(self, d: int, in_func: bool, in_loop: bool) -> str:
+        c = self.fresh("c")
+        return (f"mut {c} := 0; loop {{ {c} += 1; if {c} > {self.r.randrange(4)} {{ break }}; "
+                f"{self.stmt(d + 1, in_func, True)} }}")
+
+    def s_try(self, d: int, in_func: bool, in_loop: bool) -> str:
+        return (f"try {self.block(d, in_func, in_loop)} except e {{ print(e.message); "
+                f"{self.stmt(d + 1, in_func, in_loop)} }}")
+
+    def s_jump(self, d: int, in_func: bool, in_loop: bool) -> str:
+        r = self.r
+        return r.choice(["break", "continue"]) if (in_loop or r.random() < 0.1) else "print(0)"
+
+    def s_return(self, d: int, in_func: bool, in_loop: bool) -> str:
+        r = self.r
+        if in_func or r.random() < 0.05:
+            return "return" + (" " + self.expr(d) if r.random() < 0.8 else "")
+        return "print(1)"
+
+    def s_func(self, d: int, in_func: bool, in_loop: bool) -> str:
+        fname = self.fresh("fn")
+        params = self.r.sample(["p", "q", "w", "x"], self.r.randrange(4))
+        self.funcs.append((fname, len(params)))
+        guard = "depth_guard := depth_guard + 1; if depth_guard > 50 { return null }; "
+        body = self.block(d, True, False)
+        return f"func {fname}({', '.join(params)}) {{ {guard}{body[2:]}"
+
+    def s_struct(self, d: int, in_func: bool, in_loop: bool) -> str:
+        r = self.r
+        sname = self.fresh("S")
+        fields = r.sample(["x", "y", "a", "name"], r.randrange(1, 4))
+        self.structs.append((sname, fields))
+        meth = ""
+        if r.random() < 0.6:
+            ret = r.choice(['self.' + fields[0], 'v', 'self', self.expr(d + 1)])
+            meth = f" func m(self, v) {{ return {ret} }}"
+        return f"struct {sname} {{ {', '.join(fields)}{meth} }}"
+
+    def s_match(self, d: int, in_func: bool, in_loop: bool) -> str:
+        r = self.r
+        arms = []
+        for _ in range(r.randrange(1, 4)):
+            pat = r.choice(["Ok(v)", "Err(v)", "Some(v)", "None", "Ok", "Err"])
+            arms.append(f"case {pat}: {self.block(d, in_func, in_loop)}")
+        if r.random() < 0.5:
+            arms.append(f"default: {self.block(d, in_func, in_loop)}")
+        return f"match {self.cond(d)} {{ {' '.join(arms)} }}"
+
+    def s_destructure(self, d: int, in_func: bool, in_loop: bool) -> str:
+        kw = self.r.choice(["", "let ", "mut "])
+        pats = ["[a, b]", "[a, ...b]", "[_, a]", "{a, b}", "{a, ...b}", "[]", "{x}"]
+        if "empty_array_pattern" in self.avoid:
+            pats.remove("[]")
+        pat = self.r.choice(pats)
+        return f"{kw}{pat} := {self.expr(d)}"
+
+    def s_expr(self, d: int, in_func: bool, in_loop: bool) -> str:
+        return self.expr(d)
+
+    def s_loop_while(self, d: int, in_func: bool, in_loop: bool) -> str:
+        return (f"loop while ({self.cond(d)}) && depth_guard < 1 {{ "
+                f"depth_guard := depth_guard + 1; {self.stmt(d + 1, in_func, True)} }}")
+
+    def s_push(self, d: int, in_func: bool, in_loop: bool) -> str:
+        return f"arr := push(arr, {self.expr(d)})"
+
+    def s_dict_store(self, d: int, in_func: bool, in_loop: bool) -> str:
+        return f"d[{self.r.choice(DKEYS)}] := {self.expr(d)}"
 
     def program(self, n_stmts: int | None = None) -> str:
         r = self.r
@@ -242,9 +305,23 @@ class Gen:
                 fname, n = r.choice(self.funcs)
                 args = ", ".join(self.expr(2) for _ in range(n))
                 body.append(f"for hot in range({r.choice([3, 120])}) {{ depth_guard := 0; "
-                            f"try {{ acc := {fname}({args}) }} except e {{ acc := e.message }} }}; print(acc)")
+                            f"try {{ acc := {fname}({args}) }} "
+                            "except e { acc := e.message } }; print(acc)")
         sep = r.choice(["\n", "\n", "; ", "\n;\n"])
         return sep.join(pre + body) + "\n"
+
+
+# production k of expr (k = randrange(30); past the table: a literal) and of stmt
+_EXPR_RULES = ([Gen.e_literal] * 4 + [Gen.e_name] * 3 + [Gen.e_binary] * 4
+               + [Gen.e_unary, Gen.e_paren, Gen.e_array, Gen.e_dict, Gen.e_index, Gen.e_builtin1,
+                  Gen.e_builtin2, Gen.e_builtin3, Gen.e_closure, Gen.e_call, Gen.e_variant,
+                  Gen.e_field, Gen.e_pipe, Gen.e_struct, Gen.e_call_name, Gen.e_interp,
+                  Gen.e_method, Gen.e_try])
+_STMT_RULES = ([Gen.s_decl] * 4 + [Gen.s_assign] * 2
+               + [Gen.s_print, Gen.s_if, Gen.s_for, Gen.s_while, Gen.s_loop, Gen.s_try,
+                  Gen.s_jump, Gen.s_return, Gen.s_func, Gen.s_struct, Gen.s_match,
+                  Gen.s_destructure, Gen.s_expr, Gen.s_loop_while, Gen.s_push,
+                  Gen.s_dict_store])
 
 
 def generate(seed: int, max_depth: int | None = None, avoid: frozenset = frozenset()) -> str:

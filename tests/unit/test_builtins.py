@@ -13,8 +13,20 @@ from rufc.runtime.errors import RuffError
 from rufc.runtime.format import to_string
 from rufc.runtime.output import OUT
 from rufc.runtime.values import (
-    ERROR_TYPE, FALSE, I64_MAX, I64_MIN, NONE, TRUE, RArray, RDict, RErr, ROk, RSome, RStruct,
-    RStructType, type_name,
+    ERROR_TYPE,
+    FALSE,
+    I64_MAX,
+    I64_MIN,
+    NONE,
+    TRUE,
+    RArray,
+    RDict,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+    RStructType,
+    type_name,
 )
 
 INF = math.inf

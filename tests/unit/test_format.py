@@ -9,9 +9,18 @@ from hypothesis import strategies as st
 
 from rufc.runtime.format import format_float, to_string
 from rufc.runtime.values import (
-    ERROR_TYPE, FALSE, NONE, TRUE, RArray, RDict, RErr, ROk, RSome, RStruct, RStructType,
+    ERROR_TYPE,
+    FALSE,
+    NONE,
+    TRUE,
+    RArray,
+    RDict,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+    RStructType,
 )
-
 
 # ---------------------------------------------------------------- format_float
 

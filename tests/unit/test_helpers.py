@@ -9,14 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import CONFORMANCE
+
 from rufc.frontend.errors import RuffSyntaxError
 from rufc.frontend.irgen import lower_program
 from rufc.frontend.parser import parse
 from rufc.runtime import semantics
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
-from rufc.runtime.codegen import H, CompileError
+from rufc.runtime.codegen import CompileError, H
 from rufc.runtime.helpers import OPERATOR_HELPERS, VM_HELPERS
 from rufc.runtime.vm import VM, VMOptions
 
@@ -30,9 +30,9 @@ def test_accessor_returns_table_names_and_refuses_others() -> None:
     assert H.INDEX == "INDEX"
     assert getattr(H, OPERATOR_HELPERS["ruff.add"]) == "ADD"
     with pytest.raises(AttributeError, match="VM_HELPERS"):
-        H.INDX  # noqa: B018 - a typo must fail when the code is generated
+        _ = H.INDX   # a typo must fail when the code is generated
     with pytest.raises(AttributeError):
-        getattr(H, "TRUE")   # bound by the VM, but not a helper
+        _ = H.TRUE   # bound by the VM, but not a helper
 
 
 def test_operator_helpers_are_rows_of_the_table() -> None:

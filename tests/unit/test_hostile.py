@@ -15,19 +15,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Union
 
 import pytest
-
 from conftest import REPO
 
 RUFC = [sys.executable, "-m", "rufc"]
 MAX = "9223372036854775807"
 MIN = "(0 - 9223372036854775807 - 1)"
 
-Text = Union[str, bytes, Callable[[], Union[str, bytes]]]
+Text = str | bytes | Callable[[], str | bytes]
 
 
 @dataclass

@@ -6,8 +6,8 @@ import io
 from pathlib import Path
 
 import pytest
-
 from conftest import CONFORMANCE
+
 from rufc.dialects.optable import verify_module
 from rufc.frontend.errors import RuffSyntaxError
 from rufc.frontend.irgen import lower_program

@@ -11,7 +11,18 @@ from hypothesis import strategies as st
 from rufc.runtime import semantics as S
 from rufc.runtime.errors import RuffError
 from rufc.runtime.values import (
-    FALSE, I64_MAX, I64_MIN, NONE, TRUE, RArray, RDict, RErr, ROk, RSome, RStruct, RStructType,
+    FALSE,
+    I64_MAX,
+    I64_MIN,
+    NONE,
+    TRUE,
+    RArray,
+    RDict,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+    RStructType,
 )
 
 NAN = math.nan

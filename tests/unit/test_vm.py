@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rufc.frontend.irgen import lower_program
 from rufc.frontend.parser import parse
@@ -193,7 +194,8 @@ def test_comparisons_agree_with_semantics_for_every_kind_of_operand(op: str, a: 
            f"try {{ print(f({a}, {b})) }} except e {{ print(e.message) }}\n"
            f"try {{ print({a} {op} {b}) }} except e {{ print(e.message) }}\n"
            f"x := {a}\ny := {b}\ntry {{ print(x {op} y) }} except e {{ print(e.message) }}\n"
-           f"try {{ if x {op} y {{ print(true) }} else {{ print(false) }} }} except e {{ print(e.message) }}\n")
+           f"try {{ if x {op} y {{ print(true) }} else {{ print(false) }} }} "
+           "except e { print(e.message) }\n")
     out, _ = run(src)
     lines = out.splitlines()
     # Line 1 goes through the generic path (parameters of unknown kind: the
@@ -226,7 +228,8 @@ def test_recursion_through_methods_and_dict_functions_gets_the_full_depth() -> N
 ])
 def test_overflow_messages_name_the_operands_when_computing_into_the_variable(
         init: str, update: str, operands: str) -> None:
-    src = f"func f() {{\n  x := {init}\n  {update}\n  return x\n}}\ntry {{ f() }} except e {{ print(e.message) }}"
+    src = (f"func f() {{\n  x := {init}\n  {update}\n  return x\n}}\n"
+           "try { f() } except e { print(e.message) }")
     assert run(src)[0] == f"Integer overflow: {operands}\n"
 
 
