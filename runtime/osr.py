@@ -18,6 +18,7 @@ native frames, which stand where the VM frame stands in the traceback
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sys
@@ -185,17 +186,23 @@ class LoopOSR:
     def _empty_array_kinds(self, info: Any, csym: str, kinds: tuple[str, ...],
                            values: list[Any]) -> tuple[str, ...]:
         """An empty array has no element kind yet (`flags := []` before a loop that
-        pushes onto it): try it as an int array, then as a float array, and keep the
-        first the continuation compiles with (the entry gives it that storage)."""
+        pushes onto it): try the empty arrays as int and float arrays (the first 16
+        choices) and keep the first the continuation compiles with (the entry gives
+        each that storage)."""
         empty = [i for i, v in enumerate(values)
                  if type(v) is RArray and v.et is None and not len(v)]
         if not empty:
             return kinds
-        for et in ("array:int", "array:float"):
-            trial = tuple(et if i in empty else k for i, k in enumerate(kinds))
-            if info.check(csym, trial) is None:
-                return trial
-        return kinds
+        first = None
+        for choice in itertools.islice(itertools.product(("array:int", "array:float"),
+                                                         repeat=len(empty)), 16):
+            trial = list(kinds)
+            for i, et in zip(empty, choice):
+                trial[i] = et
+            if info.check(csym, tuple(trial)) is None:
+                return tuple(trial)
+            first = first or tuple(trial)
+        return first or kinds   # (the reason logged is that of int arrays)
 
     # ------------------------------------------------------------ entering native code
 

@@ -185,6 +185,43 @@ class ControlLowering(CallLowering):
         self.emit(llvm.CondBrOp(over, exit_, [], head, []))
         self.goto(exit_)
 
+    def op_for_each(self, op: Operation) -> None:
+        """for x in a, over a typed array: a counted loop over its buffer. The array's
+        variable is not assigned in the loop (passes/program.py), so the object cannot
+        change while it runs: its length and buffer are read once, and it is the VM's
+        snapshot without a copy."""
+        a = op.operands[0]
+        elem = "float" if self.kind(a) == "array:float" else "int"
+        size, items = self.array_parts(self.val(a))
+        counter = self.alloca(i64)
+        self.emit(llvm.StoreOp(self.const(0, "int"), counter))
+        head = self.new_block()
+        self.br(head)
+        self.goto(head)
+        self.poll()
+        body, latch, exit_ = (self.new_block() for _ in range(3))
+        i = self.v(llvm.LoadOp(counter, i64))
+        self.emit(llvm.CondBrOp(self.v(llvm.ICmpOp(i, size, icmp_pred("slt"))), body, [],
+                                exit_, []))
+        self.goto(body)
+        ptr = self.v(llvm.GEPOp(items, [llvm.GEP_USE_SSA_VAL], TYPES[elem], ssa_indices=[i]))
+        x = self.v(llvm.LoadOp(ptr, TYPES[elem]))
+        self.loops.append(LoopTargets(latch, exit_))
+        block = op.regions[0].blocks.first
+        if block is not None:
+            for arg in block.args:
+                self.kinds[arg] = elem
+        self.region(op.regions[0], [x])
+        self.loops.pop()
+        self.br(latch)
+        self.goto(latch)
+        cur = self.v(llvm.LoadOp(counter, i64))
+        nxt = self.v(llvm.AddOp(cur, self.const(1, "int"),
+                                overflow=llvm.OverflowAttr([llvm.OverflowFlag.NO_SIGNED_WRAP])))
+        self.emit(llvm.StoreOp(nxt, counter))
+        self.emit(llvm.BrOp(head))
+        self.goto(exit_)
+
     def op_break(self, op: Operation) -> None:
         self.emit(llvm.BrOp(self.loops[-1].exit))
 
