@@ -131,85 +131,132 @@ class Inference:
         return yields
 
     def op(self, op: Op) -> list[str] | None:
-        name = op.name
-        r = op.results
-        k = ANY
-        if name == "ruff.const":
-            k = const_kind(op.attrs["value"])
-        elif name in _ARITH:
-            k = arith_kind(name, self.kind(op.operands[0]), self.kind(op.operands[1]))
-        elif name == "ruff.neg":
-            a = self.kind(op.operands[0])
-            k = a if a in NUMERIC else ANY
-        elif name in _I1:
-            k = "i1"
-        elif name in ("ruff.not", "ruff.box_bool"):
-            k = "bool"
-        elif name == "ruff.interpolate":
-            k = "str"
-        elif name == "ruff.load_var":
-            chain = op.attrs["chain"]
-            if len(chain) == 1 and slot_of(chain[0]) is not None:  # type: ignore[index]
-                k = self.slot_kind(slot_of(chain[0]))  # type: ignore[arg-type,index]
-        elif name == "ruff.call_builtin":
-            callee = op.attrs["callee"]
-            k = self.builtin_kinds.get(callee, ANY)  # type: ignore[arg-type]
-            if callee in ("push", "append") and len(op.operands) == 2:
-                a = self.kind(op.operands[0])
-                if a.startswith("array:"):
-                    k = join(a, "array:" + self.boxed(op.operands[1]))
-            elif callee == "range":
-                k = "array:int"
-            elif k == "array":
-                k = "array:any"
-        elif name == "ruff.make_array":
-            if any(op.attrs["spread"]):  # type: ignore[arg-type]
-                k = "array:any"
-            else:
-                e = "empty"
-                for v in op.operands:
-                    e = join(None if e == "empty" else e, self.boxed(v))
-                k = "array:" + e if e.count("array:") < 3 else "array:any"
-        elif name == "ruff.get_index":
-            k = element_kind(self.kind(op.operands[0]))
-        elif name == "ruff.call" and self.call_kind is not None:
-            k = self.call_kind(op, tuple(self.boxed(v) for v in op.operands[1:]))
-        elif name == "ruff.store_var":
-            vk = self.boxed(op.operands[0])
-            for ref in op.attrs["chain"]:  # type: ignore[union-attr]
-                self._store(ref, vk)
-            self._store(op.attrs["create"], vk)  # type: ignore[arg-type]
-        elif name == "ruff.declare_var":
-            self._store(op.attrs["target"], self.boxed(op.operands[0]))  # type: ignore[arg-type]
-        elif name == "ruff.update_path":
-            # a[i] := v keeps a an array, and adds v's kind to its elements
-            stored = ("array:" + self.boxed(op.operands[0])
-                      if op.attrs["path"] == ("[]",) else ANY)
-            for ref in op.attrs["chain"]:  # type: ignore[union-attr]
-                self._store(ref, stored)
-        elif name == "ruff.yield":
-            return [self.boxed(v) for v in op.operands]
-        elif name == "ruff.if":
-            a = self.region(op.regions[0])
-            b = self.region(op.regions[1])
-            for i, res in enumerate(r):
-                ka = a[i] if i < len(a) else None
-                kb = b[i] if i < len(b) else ANY
-                self.values[res] = join(ka, kb) if ka is not None else kb
-            return None
-        elif name == "ruff.for_range":
-            self.region(op.regions[0], ("int",))
-            return None
-        elif name == "ruff.for_each":
-            it = self.kind(op.operands[0])
-            self.region(op.regions[0], ("int" if it == "int" else element_kind(it),))
-            return None
-        if op.regions:
-            for reg in op.regions:
-                self.region(reg)
-        for res in r:
+        """Record the kinds of op's results (and the stores it makes); an op with
+        regions is inferred through them. Returns the kinds a `ruff.yield` yields."""
+        control = _CONTROL_RULES.get(op.name)
+        if control is not None:
+            return control(self, op)
+        rule = _KIND_RULES.get(op.name)
+        k = rule(self, op) if rule is not None else ANY
+        for reg in op.regions:
+            self.region(reg)
+        for res in op.results:
             self.values[res] = k
         return None
+
+    # ---- the kind of an op's result, one rule per op (see _KIND_RULES)
+
+    def _const(self, op: Op) -> str:
+        return const_kind(op.attrs["value"])
+
+    def _arith(self, op: Op) -> str:
+        return arith_kind(op.name, self.kind(op.operands[0]), self.kind(op.operands[1]))
+
+    def _neg(self, op: Op) -> str:
+        a = self.kind(op.operands[0])
+        return a if a in NUMERIC else ANY
+
+    def _load_var(self, op: Op) -> str:
+        chain = op.attrs["chain"]
+        if len(chain) == 1 and slot_of(chain[0]) is not None:  # type: ignore[index, arg-type]
+            return self.slot_kind(slot_of(chain[0]))  # type: ignore[arg-type, index]
+        return ANY
+
+    def _call_builtin(self, op: Op) -> str:
+        callee = op.attrs["callee"]
+        k = self.builtin_kinds.get(callee, ANY)  # type: ignore[arg-type]
+        if callee in ("push", "append") and len(op.operands) == 2:
+            a = self.kind(op.operands[0])
+            if a.startswith("array:"):
+                k = join(a, "array:" + self.boxed(op.operands[1]))
+        elif callee == "range":
+            k = "array:int"
+        elif k == "array":
+            k = "array:any"
+        return k
+
+    def _make_array(self, op: Op) -> str:
+        if any(op.attrs["spread"]):  # type: ignore[arg-type]
+            return "array:any"
+        e = "empty"
+        for v in op.operands:
+            e = join(None if e == "empty" else e, self.boxed(v))
+        return "array:" + e if e.count("array:") < 3 else "array:any"
+
+    def _get_index(self, op: Op) -> str:
+        return element_kind(self.kind(op.operands[0]))
+
+    def _call(self, op: Op) -> str:
+        if self.call_kind is None:
+            return ANY
+        return self.call_kind(op, tuple(self.boxed(v) for v in op.operands[1:]))
+
+    def _store_var(self, op: Op) -> str:
+        vk = self.boxed(op.operands[0])
+        for ref in op.attrs["chain"]:  # type: ignore[union-attr]
+            self._store(ref, vk)
+        self._store(op.attrs["create"], vk)  # type: ignore[arg-type]
+        return ANY
+
+    def _declare_var(self, op: Op) -> str:
+        self._store(op.attrs["target"], self.boxed(op.operands[0]))  # type: ignore[arg-type]
+        return ANY
+
+    def _update_path(self, op: Op) -> str:
+        # a[i] := v keeps a an array, and adds v's kind to its elements
+        stored = ("array:" + self.boxed(op.operands[0])
+                  if op.attrs["path"] == ("[]",) else ANY)
+        for ref in op.attrs["chain"]:  # type: ignore[union-attr]
+            self._store(ref, stored)
+        return ANY
+
+    # ---- ops whose regions bind values or yield them (see _CONTROL_RULES)
+
+    def _yield(self, op: Op) -> list[str] | None:
+        return [self.boxed(v) for v in op.operands]
+
+    def _if(self, op: Op) -> list[str] | None:
+        a = self.region(op.regions[0])
+        b = self.region(op.regions[1])
+        for i, res in enumerate(op.results):
+            ka = a[i] if i < len(a) else None
+            kb = b[i] if i < len(b) else ANY
+            self.values[res] = join(ka, kb) if ka is not None else kb
+        return None
+
+    def _for_range(self, op: Op) -> list[str] | None:
+        self.region(op.regions[0], ("int",))
+        return None
+
+    def _for_each(self, op: Op) -> list[str] | None:
+        it = self.kind(op.operands[0])
+        self.region(op.regions[0], ("int" if it == "int" else element_kind(it),))
+        return None
+
+
+_KIND_RULES: dict[str, Callable[[Inference, Op], str]] = {
+    "ruff.const": Inference._const,
+    **{name: Inference._arith for name in _ARITH},
+    "ruff.neg": Inference._neg,
+    **{name: (lambda self, op: "i1") for name in _I1},
+    "ruff.not": lambda self, op: "bool",
+    "ruff.box_bool": lambda self, op: "bool",
+    "ruff.interpolate": lambda self, op: "str",
+    "ruff.load_var": Inference._load_var,
+    "ruff.call_builtin": Inference._call_builtin,
+    "ruff.make_array": Inference._make_array,
+    "ruff.get_index": Inference._get_index,
+    "ruff.call": Inference._call,
+    "ruff.store_var": Inference._store_var,
+    "ruff.declare_var": Inference._declare_var,
+    "ruff.update_path": Inference._update_path,
+}
+_CONTROL_RULES: dict[str, Callable[[Inference, Op], list[str] | None]] = {
+    "ruff.yield": Inference._yield,
+    "ruff.if": Inference._if,
+    "ruff.for_range": Inference._for_range,
+    "ruff.for_each": Inference._for_each,
+}
 
 
 I64_LO: Final = -9223372036854775808
