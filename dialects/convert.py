@@ -410,9 +410,10 @@ def verify_xdsl(top: ModuleOp, positions: Positions | None = None) -> None:
                 op.verify(verify_nested_ops=False)
             except VerifyException as err:
                 message = str(err)
-                if op.name not in message:
-                    message = f"'{op.name}': {message}"
-                raise LocatedVerifyException(op_position(op, positions), message,
+                culprit = getattr(err, "op", None) or op   # ruff.OpVerifyException
+                if culprit.name not in message:
+                    message = f"'{culprit.name}': {message}"
+                raise LocatedVerifyException(op_position(culprit, positions), message,
                                              _describe(op)) from err
     for op in top.ops:
         if op.name not in MODULE_LEVEL:
@@ -603,6 +604,17 @@ class _LocatingParser(Parser):
             self._line_starts[id(inp)] = starts
         line = bisect.bisect_right(starts, span.start)
         return (inp.name, line + span.line_offset, span.start - starts[line - 1] + 1)
+
+    def _get_op_by_name(self, name: str) -> type[Operation]:
+        """xDSL reports an unknown op at the token after its name: report it at the name."""
+        try:
+            return super()._get_op_by_name(name)
+        except ParseError as exc:
+            here = self._current_token.span
+            at = here.input.content.rfind(name, 0, here.start)
+            if at < 0:
+                raise
+            raise ParseError(Span(at, at + len(name), here.input), exc.msg) from None
 
     def resolve_operand(self, operand: UnresolvedOperand, type: Attribute) -> SSAValue:  # noqa: A002
         if operand.operand_name not in self.ssa_values:

@@ -582,6 +582,15 @@ class _NamesSymbols(SymbolUserOpInterface):
 
 # ---------------------------------------------------------------- base classes
 
+class OpVerifyException(VerifyException):
+    """A check run on one op (a `ruff.func`) that found the fault in another op inside
+    it: `op` is that one, so that the error can be reported where it is."""
+
+    def __init__(self, message: str, op: Operation) -> None:
+        super().__init__(message)
+        self.op = op
+
+
 def _check_defined_before_use(func: Operation) -> None:
     """Every operand in the function is defined earlier in its block or in a block around
     it, and not by the op itself. xDSL verifies no dominance; the VM and the lowering rely
@@ -594,8 +603,9 @@ def _check_defined_before_use(func: Operation) -> None:
         for op in block.ops:
             for index, value in enumerate(op.operands):
                 if value not in defined:
-                    raise VerifyException(f"'{op.name}' operand {index} is used before it is "
-                                          f"defined (or outside the region that defines it)")
+                    raise OpVerifyException(f"'{op.name}' operand {index} is used before it "
+                                            f"is defined (or outside the region that defines "
+                                            f"it)", op)
             for region in op.regions:
                 for inner in region.blocks:
                     visit(inner)

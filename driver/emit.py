@@ -121,7 +121,8 @@ def verify_ir(xmod: Any) -> None:
             op.verify(verify_nested_ops=False)
         except VerifyException as err:
             message = str(err) if op.name in str(err) else f"'{op.name}': {err}"
-            raise LocatedVerifyException(op_position(op), message) from err
+            culprit = getattr(err, "op", None) or op   # ruff.OpVerifyException
+            raise LocatedVerifyException(op_position(culprit), message) from err
 
 
 def emit(module: Any, stage: str, out: IO[str], function: str | None = None,

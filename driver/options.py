@@ -174,10 +174,14 @@ class _Formatter(argparse.HelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=30, width=88)
 
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # never break inside a pass or option name such as ruff-specialize
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
 
 def _flag(opt: Opt) -> str:
     """How the usage line shows one option: `[--emit=STAGE]`, `[-o OUT]`, `[--no-jit]`."""
-    flag = opt.flags[-1] if opt.flags[-1].startswith("--") else opt.flags[0]
+    flag = opt.flags[0]
     kw = opt.kwargs
     if kw.get("action") in ("store_true", "store_false"):
         return f"[{flag}]"

@@ -7,9 +7,9 @@ ruff.func @__main__() name "__main__" slots [] {
   %0 = ruff.bogus 1 : i64
 }
 
-// CHECK:      {{^.*}}ir_parse_unknown_op.mlir:7:19: error: Operation ruff.bogus is not registered
+// CHECK:      {{^.*}}ir_parse_unknown_op.mlir:7:8: error: Operation ruff.bogus is not registered
 // CHECK-NEXT: {{^}}      %0 = ruff.bogus 1 : i64
-// CHECK-NEXT: {{^}}                      ^
+// CHECK-NEXT: {{^}}           ^
 // CHECK-NOT: internal error
 // CHECK-NOT: Traceback
 
