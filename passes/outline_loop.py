@@ -33,6 +33,9 @@ from rufc.runtime.analysis import walk
 
 LOOPS = ("ruff.for_range", "ruff.while", "ruff.loop")
 RANGE_PARAMS = ("<start>", "<stop>", "<step>")
+# A continuation compiles everything after the loop: past this many ops (~50 ms of
+# lowering per 1000 ops), compiling would cost more than a hot loop usually saves.
+MAX_OPS = 3000
 
 
 class NoContinuation(Exception):
@@ -96,6 +99,10 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
     if func.attrs["free"] or func.attrs["cells"]:
         raise NoContinuation("the function is a closure or captures variables")
     index, ops = referenced_slots(func, line, col)
+    size = sum(1 for top in ops for _ in walk(Region(ops=[top])))
+    if size > MAX_OPS:
+        raise NoContinuation(f"the rest of the function has {size} ops (more than "
+                             f"{MAX_OPS}: too long to compile)")
     ops = copy.deepcopy(ops)
     loop = ops[0]
     defined: set[int] = set()
@@ -183,3 +190,77 @@ def _remap(op: Op, new_of: dict[int, int]) -> None:
     if op.name == "ruff.scope_enter":
         a["slots"] = tuple(new_of[s] for s in a["slots"])  # type: ignore[union-attr]
     op.attrs = a
+
+
+# ---------------------------------------------------------------- the top level
+
+def private_globals(module_funcs: dict[str, Op], main: Op, names: set[str]) -> set[str]:
+    """Of `names` (globals of the top level), those no function other than the top
+    level names at all: while the top level's continuation runs natively, nobody else
+    can read or write them, so they can live in native slots."""
+    seen: set[str] = set()
+    for sym, f in module_funcs.items():
+        if f is main:
+            continue
+        for op in walk(f.regions[0]):
+            n = op.attrs.get("name")
+            if isinstance(n, str) and n in names:
+                seen.add(n)
+            if op.name == "ruff.make_function":
+                seen.update(c for c in op.attrs["captures"] if c in names)  # type: ignore[union-attr]
+    return names - seen
+
+
+def global_names(main: Op, line: int, col: int) -> set[str]:
+    """The globals the top level's continuation from its loop at line:col reads or
+    writes as plain values (chain ["g"]), other than by declaring them."""
+    _, ops = referenced_slots(main, line, col)
+    out: set[str] = set()
+    declared: set[str] = set()
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            if op.name == "ruff.declare_var" and op.attrs["target"] == "g":
+                declared.add(op.attrs["name"])  # type: ignore[arg-type]
+            elif op.name in ("ruff.load_var", "ruff.store_var", "ruff.update_path") \
+                    and tuple(op.attrs["chain"]) == ("g",):  # type: ignore[arg-type]
+                out.add(op.attrs["name"])  # type: ignore[arg-type]
+    return out - declared
+
+
+def globals_to_slots(main: Op, names: list[str]) -> Op:
+    """A copy of the top level where the globals `names` are local slots (appended
+    after its own, in this order): the continuation then takes their values as
+    parameters like any other live variable."""
+    new = copy.deepcopy(main)
+    base = len(main.attrs["slots"])  # type: ignore[arg-type]
+    slot = {n: base + i for i, n in enumerate(names)}
+    for op in walk(new.regions[0]):
+        n = op.attrs.get("name")
+        if n not in slot or op.name not in ("ruff.load_var", "ruff.store_var",
+                                            "ruff.update_path"):
+            continue
+        if tuple(op.attrs["chain"]) != ("g",):  # type: ignore[arg-type]
+            continue
+        a = dict(op.attrs)
+        a["chain"] = (f"l{slot[n]}",)  # type: ignore[index]
+        if op.name == "ruff.store_var":
+            a["create"] = f"l{slot[n]}"  # type: ignore[index]
+        op.attrs = a
+    new.attrs = dict(new.attrs)
+    new.attrs["slots"] = tuple(main.attrs["slots"]) + tuple(names)  # type: ignore[operator]
+    return new
+
+
+def immutable_written(main: Op, line: int, col: int) -> set[str]:
+    """`let`/`const` globals of the top level that its continuation from line:col
+    assigns (the VM raises there: they must stay globals, and the loop in the VM)."""
+    imm = {op.attrs["name"] for op in walk(main.regions[0])
+           if op.name == "ruff.declare_var" and op.attrs["target"] == "g"
+           and op.attrs["kind"] != "mut"}
+    _, ops = referenced_slots(main, line, col)
+    out: set[str] = set()
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            if op.name in ("ruff.store_var", "ruff.update_path") and op.attrs["name"] in imm:
+                out.add(op.attrs["name"])  # type: ignore[arg-type]
+    return out

@@ -895,7 +895,7 @@ class FuncGen:
         rufc.passes.outline_loop); other loops have no counter at all."""
         if not self.counting or not self.mod.options.loop_counters:
             return False
-        if self.sym == MAIN_SYMBOL or self.free or self.cells or op.name not in OSR_LOOPS:
+        if self.free or self.cells or op.name not in OSR_LOOPS:
             return False
         return any(o is op for o in self.func.regions[0].ops)
 

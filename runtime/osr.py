@@ -27,6 +27,7 @@ from typing import Any
 
 from array import array
 
+from rufc.dialects.optable import MAIN_SYMBOL
 from rufc.runtime.values import FALSE, FLOAT_CODE, INT_CODE, TRUE, UNBOUND, RArray
 
 log = logging.getLogger("rufc.jit")
@@ -37,6 +38,7 @@ log = logging.getLogger("rufc.jit")
 # falls where the VM's does (see docs/jit.md, "Call depth").
 OSR_FRAMES = 4
 SCALAR_RESULTS = ("int", "float", "bool", "null")
+TOP_FRAME = 4   # from _top_level: enter, on_hot_loop, VM.on_hot_loop, the VM frame
 COMPILER_FRAMES = 5000   # as JIT.on_hot: room for the compiler deep in a recursion
 
 
@@ -48,6 +50,7 @@ class LoopState:
     # (slots bound in the frame, kinds of their values) -> (Continuation, Native)
     natives: dict[tuple[tuple[int, ...], tuple[str, ...]], Any] = field(default_factory=dict)
     entries: int = 0
+    top: Any = None   # the top level: (its copy with globals as slots, those globals)
 
 
 class LoopOSR:
@@ -78,6 +81,10 @@ class LoopOSR:
         func = self.jit.funcs.get(sym)
         if func is None:
             return self._refuse(st, line, col, "its function is not part of the program")
+        if sym == MAIN_SYMBOL:   # the top level: its private globals become slots
+            func, frame = self._top_level(st, func, line, col, frame)
+            if func is None:
+                return ()
         nslots = len(func.attrs["slots"])
         bound = tuple(i for i in range(nslots)
                       if frame.get(f"v{i}", UNBOUND) is not UNBOUND)
@@ -96,6 +103,49 @@ class LoopOSR:
             bounds = (rng.start, rng.stop, rng.step)
             args += [bounds[k] for k in cont.range_params]
         return self._call(st, native, args, line, col)
+
+    def _top_level(self, st: LoopState, main: Any, line: int, col: int,
+                   frame: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """The top level with the globals its continuation uses as slots, and the frame
+        with their values. Only globals no function names (nobody else can see them
+        while native code runs; the program ends when the top level does), not `let`
+        or `const` ones the continuation assigns, and not in a REPL (later entries read
+        the globals)."""
+        from rufc.passes.outline_loop import (global_names, globals_to_slots,
+                                              immutable_written, private_globals)
+        from rufc.runtime.names import py_name
+        jit = self.jit
+        if jit.stable is not None or jit.vm.entries:
+            self._refuse(st, line, col, "the top level of a REPL entry")
+            return None, frame
+        if sys._getframe(TOP_FRAME).f_code.co_name != "F_" + py_name(MAIN_SYMBOL):
+            # a part of a long top level (its `return` would not end the program)
+            self._refuse(st, line, col, "the top level is generated in parts")
+            return None, frame
+        cached = getattr(st, "top", None)
+        if cached is None:
+            names = global_names(main, line, col)
+            private = private_globals(jit.funcs, main, names)
+            imm = immutable_written(main, line, col)   # read-only `let`s can be slots
+            shared = sorted(n for n in names - private if n not in imm
+                            and n not in (jit.stable or {}) and not self._callee(n))
+            if shared:
+                self._refuse(st, line, col, f"global '{shared[0]}' is used by a function too")
+                return None, frame
+            keep = sorted(n for n in private if n not in imm and not self._callee(n))
+            cached = st.top = (globals_to_slots(main, keep), keep)  # type: ignore[attr-defined]
+        func, keep = cached
+        ns = jit.ns
+        frame = dict(frame)
+        base = len(main.attrs["slots"])
+        for i, n in enumerate(keep):
+            frame[f"v{base + i}"] = ns.get("G_" + py_name(n), UNBOUND)
+        return func, frame
+
+    def _callee(self, name: str) -> bool:
+        """Is global `name` a function the program declares (a callee, not data)?"""
+        from rufc.runtime.names import py_name
+        return callable(self.jit.ns.get("G_" + py_name(name)))
 
     # ------------------------------------------------------------ compiling
 

@@ -78,7 +78,7 @@ def test_only_loops_of_the_body_have_a_continuation() -> None:
         continuation(f, 4, 3, bound={0})
 
 
-def test_loops_of_function_bodies_are_counted_and_no_others() -> None:
+def test_loops_of_bodies_and_of_the_top_level_are_counted_and_no_others() -> None:
     src = ("func main() {\n for i in range(10) {\n  for j in range(10) { }\n }\n"
            " k := 0\n while k < 3 { k = k + 1 }\n}\nmain()\nfor q in range(5) { }\n")
     from rufc.runtime.vm import VM, VMOptions
@@ -87,7 +87,7 @@ def test_loops_of_function_bodies_are_counted_and_no_others() -> None:
     assert source.count("ON_HOT_LOOP(F_main, 2,") == 1   # F_main (P_main has no counters)
     assert "ON_HOT_LOOP(F_main, 3," not in source        # nested: counted by the outer loop
     assert "ON_HOT_LOOP(F_main, 6," in source            # a while, at its head
-    assert "ON_HOT_LOOP(F___main__" not in source        # the top level: not counted
+    assert "ON_HOT_LOOP(F___main__, 9," in source        # the top level's loops too
     no_jit = VM(VMOptions(jit=False)).generate(module).source
     assert "ON_HOT_LOOP" not in no_jit
 
@@ -147,3 +147,19 @@ def test_for_each_loops_have_no_counter() -> None:
     src = "func f(a) {\n s := 0\n for x in a { s = s + x }\n return s\n}\nprint(f([1]))\n"
     module = lower_program(parse(src, "t.ruff"), NAMES)
     assert "ON_HOT_LOOP" not in VM(VMOptions(jit=True)).generate(module).source
+
+
+def test_top_level_loops_run_natively_with_their_private_globals(tmp_path: Path) -> None:
+    src = ("func peek() {\n return shared\n}\nshared := 1\n"
+           "t := 0\nfor i in range(3000) { t = t + peek() }\n"
+           "u := 0\nfor i in range(3000) { u = u + i }\nprint(t, u)\n")
+    p = tmp_path / "top.ruff"
+    p.write_text(src)
+    r = rufc("run", str(p), env=debug_env())
+    assert r.exit_code == 0 and r.stdout == "3000 4498500\n"
+    lines = jit_lines(r.stderr)
+    # peek reads the global `shared`: the first loop stays in the VM, the second not
+    assert any(ln.startswith("[jit] <main>: loop at 6:15 stays in the VM: ") for ln in lines)
+    assert "[jit] <main>: loop at 8:15: compiling the rest of <main> from the loop " \
+           "(t: int, u: int)" in lines
+    assert "[jit] <main>: entering the compiled loop at 8:15" in lines

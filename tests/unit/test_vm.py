@@ -257,7 +257,7 @@ def test_float_remainder_and_division_by_zero_are_errors_on_every_path(a: str, b
 def test_loop_counters_report_hot_loops_and_survive_huge_ranges() -> None:
     """The loop counters report a hot loop of a function body once (without a JIT it
     stays in the VM), their trip-count test works on a range of more than 2**63 - 1
-    elements, and loops of the top level have no counter (runtime/osr.py)."""
+    elements (runtime/osr.py)."""
     src = ("func f() { n := 0\n for i in range(-9223372036854775807 - 1, 9223372036854775807) "
            "{ n += 1  if n > 3000 { break } }\n return n }\nprint(f())\n"
            "m := 0\nwhile m < 5000 { m += 1 }\n")
@@ -265,4 +265,4 @@ def test_loop_counters_report_hot_loops_and_survive_huge_ranges() -> None:
     vm = VM(VMOptions(jit=True, threshold=100, loop_counters=True))
     vm.load(module)
     assert vm.run().error is None
-    assert vm.hot_loops == {("f", 2, 16)}
+    assert vm.hot_loops == {("f", 2, 16), ("__main__", 6, 1)}
