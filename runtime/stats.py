@@ -15,8 +15,9 @@ its native entry (after that, a call that reaches the VM code failed every guard
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module
 from rufc.runtime.names import py_name
@@ -41,6 +42,7 @@ class LoopRow:
     col: int
     iterations: int
     tier: str
+    osr_entries: int = 0
 
 
 def _sig(name: str, kinds: tuple[str, ...]) -> str:
@@ -65,6 +67,8 @@ def function_rows(vm: Any, module: Module) -> list[FunctionRow]:
             tier = "native" if st.stub else "native-leaf"   # type: ignore[union-attr]
         elif st is not None and st.refused:
             tier = "vm-refused"
+        elif jit is not None and jit.units is not None and jit.units.is_waiting(sym):
+            tier = "compiling"   # in the background, not finished when the run ended
         else:
             tier = "vm"
         rows.append(FunctionRow(
@@ -75,20 +79,58 @@ def function_rows(vm: Any, module: Module) -> list[FunctionRow]:
     return rows
 
 
-def loop_rows(vm: Any, module: Module, tiers: dict[str, str]) -> list[LoopRow]:
+def loop_rows(vm: Any, module: Module) -> list[LoopRow]:
     """Loops that ran at least the hot-loop threshold (10 x the JIT threshold) of
-    iterations in the VM, in the order of the program."""
+    iterations in the VM, and loops the JIT took over (on-stack replacement,
+    rufc.runtime.osr), in the order of the program."""
     hot = max(vm.options.threshold * 10, 1)
     funcs = module.funcs()
+    counts: dict[tuple[str, int, int], int] = dict(vm.ns.get("LOOPS", {}))
+    osr = getattr(vm.native, "osr", None)
+    taken = osr.loops if osr is not None else {}
     rows = []
-    for (sym, line, col), n in sorted(vm.ns.get("LOOPS", {}).items(),
-                                      key=lambda kv: (kv[0][1], kv[0][2])):
-        if n < hot:
+    for key in sorted(set(counts) | set(taken), key=lambda k: (k[1], k[2])):
+        sym, line, col = key
+        n = counts.get(key, 0)
+        st = taken.get(key)
+        if n < hot and st is None:
             continue
+        if st is not None and st.natives:
+            tier = "native-osr"
+        elif st is not None and st.refused:
+            tier = "vm-refused"
+        else:
+            tier = "vm"
         func = funcs.get(sym)
         name = "<main>" if sym == MAIN_SYMBOL or func is None else func.attrs["name"]
-        rows.append(LoopRow(name, line, col, n, tiers.get(name, "vm")))   # type: ignore[arg-type]
+        rows.append(LoopRow(name, line, col, n, tier,   # type: ignore[arg-type]
+                            st.entries if st is not None else 0))
     return rows
+
+
+def _compile_ms(jit: Any) -> float:
+    return (jit.compile_ms + jit.load_ms) if jit is not None else 0.0
+
+
+def timed_native(vm: Any, run: Callable[[], Any]) -> Any:
+    """run() (on-stack replacement: compiling a loop's continuation, then running it
+    natively), its time added to the native time less what compiling took. Inside
+    a native call already timed (native code called the VM), the outer call has it."""
+    jit = vm.native
+    if jit is not None and jit.native_time[1]:
+        return run()
+    before = _compile_ms(jit)
+    if jit is not None:
+        jit.native_time[1] = 1
+    t0 = time.perf_counter()
+    try:
+        return run()
+    finally:
+        spent = time.perf_counter() - t0
+        jit = vm.native   # the first hot loop may have made the JIT
+        if jit is not None:
+            jit.native_time[0] += max(spent - (_compile_ms(jit) - before) / 1e3, 0.0)
+            jit.native_time[1] = 0
 
 
 def _table(header: list[str], rows: list[list[str]], left: set[int]) -> list[str]:
@@ -115,20 +157,26 @@ def report(vm: Any, module: Module, total_s: float) -> str:
           str(f.native_sites) if f.specializations else "-",
           str(f.helper_sites) if f.specializations else "-",
           ", ".join(f.specializations) or "-"] for f in funcs], {0, 2, 7})]
-    loops = loop_rows(vm, module, {f.name: f.tier for f in funcs})
+    loops = loop_rows(vm, module)
     if loops:
         lines.append("hot loops:")
         lines += ["  " + ln for ln in _table(
-            ["function", "at", "VM iterations", "tier"],
-            [[lp.function, f"{lp.line}:{lp.col}", str(lp.iterations), lp.tier]
+            ["function", "at", "VM iterations", "tier", "native entries"],
+            [[lp.function, f"{lp.line}:{lp.col}", str(lp.iterations), lp.tier,
+              str(lp.osr_entries) if lp.tier == "native-osr" else "-"]
              for lp in loops], {0, 1, 3})]
     if jit is not None:
         refused = [(st.name, kinds, why) for st in jit.functions.values()
                    for kinds, why in st.refused.items()]
+        osr = getattr(jit, "osr", None)
+        for (_, line, col), lst in (osr.loops.items() if osr is not None else ()):
+            if lst.refused:
+                refused.append((f"{lst.name}: loop at {line}:{col}", None, lst.refused))
         if refused:
             lines.append("stayed in the VM:")
-            lines += [f"  {_sig(name, kinds)}: {why}" for name, kinds, why in refused]
-    compile_ms = (jit.compile_ms + jit.load_ms) if jit is not None else 0.0
+            lines += [f"  {name if kinds is None else _sig(name, kinds)}: {why}"
+                      for name, kinds, why in refused]
+    compile_ms = _compile_ms(jit)
     native_ms = jit.native_time[0] * 1e3 if jit is not None else 0.0
     total_ms = total_s * 1e3
     vm_ms = max(total_ms - native_ms - compile_ms, 0.0)

@@ -318,6 +318,9 @@ class VM:
         key = (getattr(fn, "ruff_sym", "?"), line, col)
         if self.options.compile_hook is not None and frame is not None:
             from rufc.runtime.osr import on_hot_loop
+            if self.options.stats:   # the rest of the function runs natively: time it
+                from rufc.runtime.stats import timed_native
+                return timed_native(self, lambda: on_hot_loop(self, fn, line, col, rng, frame))
             return on_hot_loop(self, fn, line, col, rng, frame)
         if key in self.hot_loops:
             return ()
