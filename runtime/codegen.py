@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
-from rufc.runtime import analysis
+from rufc.runtime import analysis, chunking
 from rufc.runtime.helpers import OPERATOR_HELPERS, VM_HELPERS
 from rufc.runtime.names import py_name  # re-exported: codegen.py_name
 from rufc.runtime.types import NUMERIC, Inference, Ranges, slot_of
@@ -272,6 +272,10 @@ class FuncGen:
             head.append((f"    if {k}[0] == {max(self.mod.options.threshold, 1)} and "
                          f"ON_HOT({fname}, ({args})): return REENTER({fname}, ({args}))",
                          f.line, f.col))
+        if self.is_main:   # a very long top level: in parts (runtime/chunking.py)
+            body, parts = chunking.split(body, f"{fname}_{'k' if self.counting else 'p'}",
+                                         [h for h in head if h[0].startswith("    global ")])
+            return head + body + parts
         return head + body
 
     # ------------------------------------------------------------ ops
@@ -1176,6 +1180,10 @@ class ModuleGen:
             plain = FuncGen(self, op).generate()
             counting = FuncGen(self, op, counting=True).generate() if jit else None
             func_names["F_" + sym] = func_names["P_" + sym] = op.attrs["name"]  # type: ignore[assignment]
+            if op.attrs["sym_name"] == MAIN_SYMBOL:   # the parts of a long top level
+                for t, _, _ in (counting or []) + plain:
+                    if t.startswith(f"def F_{sym}_"):
+                        func_names[t[4:t.index("(")]] = op.attrs["name"]  # type: ignore[assignment]
             free = op.attrs["free"]
             has_self = op.attrs["params"][:1] == ("self",)  # type: ignore[index]
             finish = (f"{H.FINISH}(F_{sym}, {op.attrs['name']!r}, {len(op.attrs['params'])}, "  # type: ignore[arg-type]
