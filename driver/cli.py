@@ -19,11 +19,11 @@ import os
 import sys
 import time
 import traceback
-from typing import Sequence
+from collections.abc import Sequence
 
-from rufc import diag
 # The command line itself (commands, options, usage and --help) is defined once, in
 # rufc.options: add a command or an option there.
+from rufc import diag
 from rufc.options import COMMANDS, COMPILE, UsageError, command_help, full_help, parser
 
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70

@@ -20,9 +20,19 @@ import sys
 from dataclasses import dataclass
 from typing import IO, Any
 
-from rufc.cli import (EXIT_OK, EXIT_SYNTAX, InvalidIR, Source, UsageError, load_module,
-                      parse_source, read_source, report_syntax, source_of_locations,
-                      with_big_stack_value)
+from rufc.cli import (
+    EXIT_OK,
+    EXIT_SYNTAX,
+    InvalidIR,
+    Source,
+    UsageError,
+    load_module,
+    parse_source,
+    read_source,
+    report_syntax,
+    source_of_locations,
+    with_big_stack_value,
+)
 from rufc.emit import HOT_STAGES
 
 SPLIT_MARKER = re.compile(r"(?m)^// -----.*$\n?")

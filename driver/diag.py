@@ -18,7 +18,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 _RED, _GREEN, _BOLD, _RESET = "\033[31m", "\033[32m", "\033[1m", "\033[0m"
 _SEVERITY = {"error": _BOLD + _RED, "runtime error": _BOLD + _RED, "note": _BOLD,
@@ -29,7 +30,7 @@ class _Colour:
     enabled = False
 
 
-def set_colour(when: str, stream: object = None) -> None:
+def set_colour(when: str, stream: Any = None) -> None:
     """--color=WHEN: auto (a terminal, NO_COLOR unset or empty, TERM not dumb), always,
     never."""
     if when == "always":
@@ -39,7 +40,7 @@ def set_colour(when: str, stream: object = None) -> None:
     else:
         stream = sys.stderr if stream is None else stream
         try:
-            tty = bool(stream.isatty())  # type: ignore[attr-defined]
+            tty = bool(stream.isatty())
         except (AttributeError, ValueError, OSError):
             tty = False
         _Colour.enabled = (tty and not os.environ.get("NO_COLOR")

@@ -130,6 +130,8 @@ def emit(module: Any, stage: str, out: IO[str], function: str | None = None,
     """Print `stage` of the hot tier for `module` (a compact ruff Module), climbing the
     ladder one step at a time through `instruments` (rufc.instrument: printing,
     verifying and timing each step)."""
+    from functools import partial
+
     from xdsl.backend.llvm.convert import convert_module
 
     from rufc.backend.engine import Engine
@@ -140,7 +142,6 @@ def emit(module: Any, stage: str, out: IO[str], function: str | None = None,
     from rufc.passes.program import ProgramInfo
     from rufc.passes.specialize import Specialization, builtin_result_kinds
     from rufc.runtime.builtins import BUILTINS
-
     ins = instruments or Instruments()
     requests, _ = _requests(module, function, parse_specializations(specialize or []))
     info = ProgramInfo(module, builtin_result_kinds(BUILTINS))
@@ -155,7 +156,7 @@ def emit(module: Any, stage: str, out: IO[str], function: str | None = None,
         verify_ir(xmod)
 
     for name, step in ruff_steps(info, spec):
-        ins.run(name, lambda step=step: step(xmod), ir, verify)
+        ins.run(name, partial(step, xmod), ir, verify)
     for sym, why in spec.refused.items():
         sys.stderr.write(f"rufc: note: {funcs[sym].attrs['name']}"
                          f"({', '.join(requests[sym])}) stays in the VM: {why}\n")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, TypeVar
+from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
 

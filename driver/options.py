@@ -19,8 +19,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 from rufc.emit import STAGES, stage_help
 
@@ -192,7 +193,8 @@ def _flag(opt: Opt) -> str:
 
 def usage(cmd: Command) -> str:
     """`cmd`'s usage line, wrapped, from its rows (without the `usage: ` word)."""
-    words = [w for w in (cmd.prog, cmd.args) if w] + [_flag(o) for o in cmd.options if o.flags[0].startswith("-")]
+    words = [w for w in (cmd.prog, cmd.args) if w]
+    words += [_flag(o) for o in cmd.options if o.flags[0].startswith("-")]
     words += [_flag(o) for o in COMMON if o.flags[0] not in ("-h",)]
     indent = " " * (len(cmd.prog) + 1)
     return textwrap.fill(" ".join(words), width=86, subsequent_indent=indent,

@@ -8,7 +8,9 @@ JIT keeps for the life of the run); the other passes are plain xDSL module passe
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from xdsl.dialects.builtin import ModuleOp
 
@@ -30,8 +32,12 @@ def ruff_steps(info: ProgramInfo, spec: Specialization) -> list[Step]:
     ctx = context()
     steps: list[Step] = [("ruff-specialize", lambda m: specialize_module(m, info, spec))]
     for p in cleanup_passes():
-        steps.append((p.name, lambda m, p=p: p.apply(ctx, m)))
+        steps.append((p.name, partial(_apply, p, ctx)))
     return steps
+
+
+def _apply(p: Any, ctx: Any, module: ModuleOp) -> None:
+    p.apply(ctx, module)
 
 
 LOWERING_STEP: Step = ("convert-ruff-to-llvm", lower_module)

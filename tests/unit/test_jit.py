@@ -179,7 +179,7 @@ def test_print_ir_after_all_shows_each_pass(tmp_path: Path) -> None:
     f = write(tmp_path, "fib.ruff", FIB)
     r = rufc(f, "--emit=llvm-dialect", "--print-ir-after-all")
     passes = re.findall(r"// -----// IR Dump After (\S+) //----- //", r.stderr)
-    assert passes == ["ruff-specialize", "cse", "dce", "convert-ruff-to-llvm"]
+    assert passes == ["irgen", "ruff-specialize", "cse", "dce", "convert-ruff-to-llvm"]
 
 
 def test_functions_that_stay_in_the_vm_are_named_with_a_reason(tmp_path: Path) -> None:
