@@ -14,12 +14,17 @@ added before, and refuses the module (`BackendError`) before LLVM sees it.
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import llvmlite.binding as llvm
-import llvmlite.ir as ir
+from rufc.backend import elfload
+
+if TYPE_CHECKING:
+    import llvmlite.ir as ir
+
+llvm: Any = None   # llvmlite.binding, imported when LLVM is first needed (_init)
 
 
 class BackendError(Exception):
@@ -40,8 +45,10 @@ _initialized = False
 
 
 def _init() -> None:
-    global _initialized
+    global _initialized, llvm
     if not _initialized:
+        import llvmlite.binding
+        llvm = llvmlite.binding
         # llvmlite 0.50: llvm.initialize() raises; these two are all MCJIT needs.
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
@@ -49,9 +56,31 @@ def _init() -> None:
 
 
 class Engine:
-    """One MCJIT engine for the life of the process; modules are added to it."""
+    """One MCJIT engine for the life of the process; modules are added to it.
 
-    def __init__(self) -> None:
+    A `lazy` engine starts LLVM only when something needs it: object code that
+    `elfload` can load (a cached unit, a worker's) runs without importing llvmlite's
+    binding at all (~70 ms)."""
+
+    def __init__(self, lazy: bool = False) -> None:
+        self.symbols: dict[str, int] = {}        # registered helper symbols
+        self.defined: set[str] = set()           # functions of modules already added
+        self.loaded: dict[str, int] = {}         # functions elfload loaded: addresses
+        self.modules: list[Any] = []             # keep the ModuleRefs alive
+        self.last = Timings()
+        self.inject: str | None = None           # fault injection (tests): "codegen"
+        # Object code MCJIT made for each module, by module name (the native-code cache
+        # and the compiling worker hand it to another engine: `add_object`).
+        self.objects: dict[str, bytes] = {}
+        self.started = False
+        self.loader = ""                         # who loaded the last object (DEBUG_JIT)
+        if not lazy:
+            self.start()
+
+    def start(self) -> None:
+        """Start LLVM: the target, the TargetMachines, MCJIT, the symbols so far."""
+        if self.started:
+            return
         _init()
         target = llvm.Target.from_default_triple()
         self.triple = llvm.get_default_triple()
@@ -64,23 +93,27 @@ class Engine:
         # stub that MCJIT places next to the code, so no reference can be out of range.
         engine_tm = target.create_target_machine(opt=2, reloc="pic", codemodel="small")
         self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), engine_tm)
-        self.symbols: dict[str, int] = {}        # registered helper symbols
-        self.defined: set[str] = set()           # functions of modules already added
-        self.modules: list[Any] = []             # keep the ModuleRefs alive
-        self.last = Timings()
-        self.inject: str | None = None           # fault injection (tests): "codegen"
-        # Object code MCJIT made for each module, by module name (the native-code cache
-        # and the compiling worker hand it to another engine: `add_object`).
-        self.objects: dict[str, bytes] = {}
         self.engine.set_object_cache(self._notify)
+        for name, address in {**self.symbols, **self.loaded}.items():
+            llvm.add_symbol(name, address)
+        self.started = True
+
+    def __getattr__(self, name: str) -> Any:
+        # triple, data_layout, tm, engine: LLVM's, started on first use
+        if name in ("triple", "data_layout", "tm", "engine") and not self.__dict__.get("started"):
+            self.start()
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     def register_symbol(self, name: str, address: int) -> None:
         """Make `name` resolve to `address` in modules added from now on."""
-        llvm.add_symbol(name, address)
+        if self.started:
+            llvm.add_symbol(name, address)
         self.symbols[name] = address
 
     def parse(self, module: ir.Module) -> Any:
         """llvmlite IR -> a verified LLVM module (ModuleRef)."""
+        self.start()
         module.triple = self.triple
         module.data_layout = self.data_layout
         for fn in module.functions:
@@ -113,6 +146,7 @@ class Engine:
     def add_module(self, module: ir.Module, name: str | None = None) -> Any:
         """Verify, optimize and compile a module; returns its ModuleRef. With a `name`,
         its object code is kept for `take_object`."""
+        self.start()
         t0 = time.perf_counter()
         ref = self.parse(module)
         if name is not None:
@@ -151,14 +185,30 @@ class Engine:
         the process on a symbol it cannot resolve), `defines` the functions it defines.
         Helpers and `ruff_rt_state` are referenced by name, so they resolve to this
         process's addresses."""
-        for name in needs:
-            if (name not in self.symbols and name not in self.defined
-                    and not llvm.address_of_symbol(name)):
-                raise BackendError(f"unknown symbol '{name}' in cached object code")
         clash = [name for name in defines if name in self.defined]
         if clash:
             raise BackendError(f"object code defines '{clash[0]}' again")
         t0 = time.perf_counter()
+        try:   # without LLVM if elfload can (RUFC_ELFLOAD=0: always with LLVM)
+            if os.environ.get("RUFC_ELFLOAD", "") == "0":
+                raise elfload.Unsupported("RUFC_ELFLOAD=0")
+            found = elfload.load(data, self._resolve)
+        except elfload.Unsupported as exc:
+            self.loader = f"LLVM's loader ({exc})"
+        else:
+            self.loaded.update(found)
+            if self.started:
+                for name, address in found.items():
+                    llvm.add_symbol(name, address)
+            self.last = Timings(codegen=(time.perf_counter() - t0) * 1e3)
+            self.defined.update(defines)
+            self.loader = "elfload"
+            return
+        self.start()
+        for name in needs:
+            if (name not in self.symbols and name not in self.defined
+                    and not llvm.address_of_symbol(name)):
+                raise BackendError(f"unknown symbol '{name}' in cached object code")
         try:
             self.engine.add_object_file(llvm.ObjectFileRef.from_data(data))
             self.engine.finalize_object()
@@ -174,7 +224,24 @@ class Engine:
                if fn.is_declaration and not fn.name.startswith("llvm.")]
         return out + [gv.name for gv in ref.global_variables if gv.is_declaration]
 
+    def _resolve(self, name: str) -> int | None:
+        """The address of an outside symbol of object code elfload loads."""
+        a = self.symbols.get(name) or self.loaded.get(name)
+        if a:
+            return a
+        if name in self.defined and self.started:
+            return self.address(name)
+        if not name.startswith(("rf_", "re_", "ruff_")):   # libc (memcpy, fmod...)
+            import ctypes
+            try:
+                return ctypes.cast(getattr(ctypes.CDLL(None), name), ctypes.c_void_p).value
+            except AttributeError:
+                return None
+        return None
+
     def address(self, name: str) -> int:
+        if name in self.loaded:
+            return self.loaded[name]
         return int(self.engine.get_function_address(name))
 
     def assembly(self, module: ir.Module) -> str:

@@ -240,7 +240,7 @@ class JIT:
         self.py_name = py_name
         self.builtins = {n: b.impl for n, b in BUILTINS.items()}
         self.state = H.NativeState(self.vm.options.max_depth)
-        self.engine = Engine()
+        self.engine = Engine(lazy=True)   # LLVM starts when something is compiled
         ns = self.ns
         self.engine.register_symbol("ruff_rt_state", self.state.address)
         for name in H.C_FUNCTIONS:

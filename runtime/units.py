@@ -96,8 +96,9 @@ class Units:
         ms = (time.perf_counter() - t0) * 1e3
         self.jit.compile_ms += ms
         st.compile_ms += ms
-        self._debug("loaded %s from the native-code cache in %.1f ms (object code, no "
-                    "xdsl, no LLVM optimizer)", self._names(unit), ms)
+        self._debug("loaded %s from the native-code cache in %.1f ms (object code by %s; "
+                    "no xdsl, no LLVM optimizer)", self._names(unit), ms,
+                    self.jit.engine.loader)
         return True
 
     def load(self, unit: NC.Unit) -> None:
@@ -105,10 +106,14 @@ class Units:
         specializations callable (raises if it cannot be used here)."""
         jit = self.jit
         jit.load_runtime()
+        # Code compiled where a stable global was bound may call it directly: it must
+        # be bound now. (Code compiled where it was not calls it through a helper that
+        # reads the global at each call: right either way. A stable global, once
+        # bound, is never rebound.)
         for name, bound in unit.bound.items():
-            if ("G_" + jit.py_name(name) in jit.ns) != bound:
-                raise ValueError(f"global '{name}' was {'' if bound else 'not '}bound "
-                                 "when this code was compiled")
+            if bound and "G_" + jit.py_name(name) not in jit.ns:
+                raise ValueError(f"global '{name}' was bound when this code was compiled "
+                                 "and is not now")
         for i, site in unit.sites.items():
             old = H.SITES.get(i)
             if old is not None and old != site:
