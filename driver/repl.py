@@ -31,7 +31,9 @@ import os
 import sys
 import threading
 import types
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from rufc import diag
 from rufc.cli import EXIT_OK, report_internal, with_big_stack_value
@@ -364,7 +366,7 @@ def loop(session: Session, reader: LineReader) -> int:
                 if text.strip():
                     session.execute(text)
                 return EXIT_OK
-            if run_interruptibly(lambda: session.execute(text)) is None:
+            if run_interruptibly(partial(session.execute, text)) is None:
                 sys.stderr.write("interrupted\n")
     finally:
         reader.save()

@@ -16,8 +16,9 @@ its native entry (after that, a call that reaches the VM code failed every guard
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module
 from rufc.runtime.names import py_name
@@ -62,7 +63,7 @@ def function_rows(vm: Any, module: Module) -> list[FunctionRow]:
         calls = vm_calls + entries - vm.reentered.get(sym, 0)
         if calls <= 0:
             continue
-        name: str = "<main>" if sym == MAIN_SYMBOL else func.attrs["name"]  # type: ignore[assignment]
+        name = "<main>" if sym == MAIN_SYMBOL else str(func.attrs["name"])
         if natives:
             tier = "native" if st.stub else "native-leaf"   # type: ignore[union-attr]
         elif st is not None and st.refused:
@@ -102,8 +103,8 @@ def loop_rows(vm: Any, module: Module) -> list[LoopRow]:
         else:
             tier = "vm"
         func = funcs.get(sym)
-        name = "<main>" if sym == MAIN_SYMBOL or func is None else func.attrs["name"]
-        rows.append(LoopRow(name, line, col, n, tier,   # type: ignore[arg-type]
+        name = "<main>" if sym == MAIN_SYMBOL or func is None else str(func.attrs["name"])
+        rows.append(LoopRow(name, line, col, n, tier,
                             st.entries if st is not None else 0))
     return rows
 
