@@ -2,7 +2,9 @@
 example and conformance programs, mutated, must never crash rufc.
 
 Each mutant is a seed program's printed IR with one to three mutations drawn from a
-`random.Random(seed)`: delete, duplicate, swap or move lines; replace a token by another
+`random.Random(seed)`: an operand replaced by an SSA value defined before it, an op by
+another op, a string attribute by another string of the file, a type by another
+(mutations that keep the text parseable, so the verifiers see it); delete, duplicate, swap or move lines; replace a token by another
 token of the same class or of any class (SSA names, numbers, strings, op names, types,
 attribute keywords, symbols, punctuation); edge numbers (0, -1, +-2^63, 2^64, 1e999,
 4,000-digit numbers); insert stray punctuation; truncate. Every mutant is given to
@@ -105,9 +107,52 @@ def _replacement(r: random.Random, tok: str, lines: list[str]) -> str:
     return r.choice(PUNCT + [""])
 
 
+def mutate_within(r: random.Random, lines: list[str], i: int) -> bool:
+    """A mutation that keeps the text parseable more often, so that the verifiers and
+    the conversion to the VM's form see it: an operand replaced by an SSA value defined
+    earlier, an op by another op of the dialect, a string attribute by a string used
+    elsewhere in the file, a result type by another type. False if line i has nothing
+    to change."""
+    line = lines[i]
+    kind = r.choice(["operand", "op", "string", "type"])
+    if kind == "operand":
+        uses = [m for m in re.finditer(r"%\d+", line) if "=" in line[:m.start()]]
+        defined = [m.group() for j in range(max(0, i - 30), i)
+                   for m in re.finditer(r"^\s*(%\d+) =", lines[j])]
+        if not uses or not defined:
+            return False
+        m = r.choice(uses)
+        lines[i] = line[:m.start()] + r.choice(defined) + line[m.end():]
+    elif kind == "op":
+        ops = list(re.finditer(r"\bruff\.[a-z_]+\b", line))
+        if not ops:
+            return False
+        m = r.choice(ops)
+        lines[i] = line[:m.start()] + r.choice(op_names()) + line[m.end():]
+    elif kind == "string":
+        strings = list(re.finditer(r'"(?:[^"\\]|\\.)*"', line))
+        pool = [m.group() for j in range(max(0, i - 40), min(len(lines), i + 40))
+                for m in re.finditer(r'"(?:[^"\\]|\\.)*"', lines[j])]
+        if not strings or not pool:
+            return False
+        m = r.choice(strings)
+        lines[i] = line[:m.start()] + r.choice(pool) + line[m.end():]
+    else:
+        types = list(re.finditer(r"!ruff\.value|\bi64\b|\bi1\b|\bf64\b", line))
+        if not types:
+            return False
+        m = r.choice(types)
+        lines[i] = line[:m.start()] + r.choice(["!ruff.value", "i64", "i1", "f64"]) + line[m.end():]
+    return True
+
+
 def mutate_once(r: random.Random, lines: list[str]) -> None:
     n = len(lines)
     i = r.randrange(n)
+    if r.random() < 0.4:
+        for _ in range(5):
+            if mutate_within(r, lines, r.randrange(n)):
+                return
     kind = r.choice(["delete", "duplicate", "swap", "move", "token", "token", "token",
                      "token", "swap_tokens", "insert", "number", "truncate_line"])
     if kind == "delete" and n > 1:
