@@ -3,12 +3,19 @@ break, continue, return; native loops poll for signals.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, i1, i64
 from xdsl.ir import Operation, Region, SSAValue
 
 from rufc.runtime import helpers as H
+from rufc.passes.lowering.arrays import ArrayLowering
 from rufc.passes.lowering.common import (
+    ARRAYS,
+    PTR,
+    attr_str,
     LoopTargets,
     icmp_pred,
     attr_strs,
@@ -21,6 +28,69 @@ from rufc.passes.lowering.calls import (
 
 class ControlLowering(CallLowering):
     """Lowering of structured control flow to blocks: if, while, loop, for-range,"""
+
+    # ---- arrays that cannot change shape in a loop
+    #
+    # In a loop that assigns no array variable (no `a := ...`, no push) and passes no
+    # array to a call, every array variable holds the same object all along, whose
+    # length and buffer cannot change (element writes do not move the buffer). Its
+    # parts are then read once before the loop, and an array the loop writes is made
+    # unique (copied if shared) once before it: nothing in the loop can share it
+    # again. LLVM cannot find this alone: every element store may alias the array
+    # headers it would hoist (no type-based alias information).
+
+    @contextmanager
+    def stable_arrays(self, op: Operation) -> Iterator[None]:
+        outer = getattr(self, "_stable", None)
+        if outer is not None or not any(self.slot_kinds[s] in ARRAYS for s in self.slots):
+            yield   # inside a stable loop already (its facts hold here), or no arrays
+            return
+        found = _stable_loop(op, self.slot_kinds)
+        if found is None:
+            yield
+            return
+        used, written = found
+        stable: dict[int, tuple[SSAValue, SSAValue, SSAValue]] = {}
+        for slot in sorted(used):
+            if slot not in self.slots:
+                continue
+            p = self.own(op, slot) if slot in written else \
+                self.v(llvm.LoadOp(self.slots[slot], PTR))
+            size, items = ArrayLowering.array_parts(self, p)
+            stable[slot] = (p, size, items)
+        self._stable = stable
+        self._stable_parts = {p: (size, items) for p, size, items in stable.values()}
+        self._stable_written = written
+        try:
+            yield
+        finally:
+            self._stable = None
+
+    def op_load_var(self, op: Operation) -> None:
+        st = getattr(self, "_stable", None)
+        chain = attr_strs(op, "chain")
+        if st and chain and chain[0].startswith("l") and int(chain[0][1:]) in st:
+            self.define(op, st[int(chain[0][1:])][0])
+            return
+        super().op_load_var(op)
+
+    def array_parts(self, arr: SSAValue) -> tuple[SSAValue, SSAValue]:
+        st = getattr(self, "_stable", None)
+        if st:
+            if arr in self._stable_parts:
+                return self._stable_parts[arr]
+            owner = arr.owner   # a load of a stable array variable (a[i] := v reads it)
+            if isinstance(owner, llvm.LoadOp):
+                for p, size, items in (st[s] for s in st
+                                       if owner.operands[0] is self.slots[s]):
+                    return size, items
+        return super().array_parts(arr)
+
+    def own(self, op: Operation, slot: int) -> SSAValue:
+        st = getattr(self, "_stable", None)
+        if st and slot in st and slot in self._stable_written:
+            return st[slot][0]   # made unique before the loop; nothing shares it since
+        return super().own(op, slot)
 
     # ---- control flow
 
@@ -100,6 +170,10 @@ class ControlLowering(CallLowering):
         self.goto(go)
 
     def op_while(self, op: Operation) -> None:
+        with self.stable_arrays(op):
+            self._while(op)
+
+    def _while(self, op: Operation) -> None:
         # Blocks are made in dominance order: xDSL's conversion to llvmlite needs every
         # value defined in a block that comes before the blocks that use it.
         head = self.new_block()
@@ -122,6 +196,10 @@ class ControlLowering(CallLowering):
         self.goto(exit_)
 
     def op_loop(self, op: Operation) -> None:
+        with self.stable_arrays(op):
+            self._loop(op)
+
+    def _loop(self, op: Operation) -> None:
         body = self.new_block()
         self.br(body)
         self.goto(body)
@@ -134,6 +212,10 @@ class ControlLowering(CallLowering):
         self.goto(exit_)
 
     def op_for_range(self, op: Operation) -> None:
+        with self.stable_arrays(op):
+            self._for_range(op)
+
+    def _for_range(self, op: Operation) -> None:
         """for i in range(start, stop, step): a counted loop on an i64 counter. The
         counter's increment cannot overflow silently: overflowing means the loop is done
         (it would have passed stop)."""
@@ -186,6 +268,10 @@ class ControlLowering(CallLowering):
         self.goto(exit_)
 
     def op_for_each(self, op: Operation) -> None:
+        with self.stable_arrays(op):
+            self._for_each(op)
+
+    def _for_each(self, op: Operation) -> None:
         """for x in a, over a typed array: a counted loop over its buffer. The array's
         variable is not assigned in the loop (passes/program.py), so the object cannot
         change while it runs: its length and buffer are read once, and it is the VM's
@@ -238,3 +324,37 @@ def _unit_step(v: SSAValue) -> int | None:
                 and value.type == i64:
             return value.value.data
     return None
+
+
+def _stable_loop(loop: Operation, slot_kinds: list[str]) -> tuple[set[int], set[int]] | None:
+    """(array slots the loop reads, those it writes elements of) if no array variable
+    is assigned in the loop and no array is passed to a call; else None."""
+    used: set[int] = set()
+    written: set[int] = set()
+    for op in loop.walk():
+        name = op.name
+        if name in ("ruff.store_var", "ruff.declare_var"):
+            refs = [*attr_strs(op, "chain"),
+                    attr_str(op, "create" if name == "ruff.store_var" else "target")]
+            if any(r.startswith("l") and r[1:].rstrip("?").isdigit()
+                   and slot_kinds[int(r[1:].rstrip("?"))] in ARRAYS for r in refs if r):
+                return None
+        elif name == "ruff.load_var":
+            chain = attr_strs(op, "chain")
+            if chain and chain[0].startswith("l") and slot_kinds[int(chain[0][1:])] in ARRAYS:
+                used.add(int(chain[0][1:]))
+        elif name == "ruff.update_path":
+            slot = int(attr_strs(op, "chain")[0][1:])
+            used.add(slot)
+            written.add(slot)
+        elif name in ("ruff.call", "ruff.call_builtin", "ruff.call_method"):
+            if name == "ruff.call_builtin" and attr_str(op, "callee") == "len":
+                continue
+            for v in op.operands:
+                owner = v.owner
+                if isinstance(owner, Operation) and owner.name == "ruff.load_var":
+                    chain = attr_strs(owner, "chain")
+                    if chain and chain[0].startswith("l") \
+                            and slot_kinds[int(chain[0][1:])] in ARRAYS:
+                        return None
+    return used, written
