@@ -161,6 +161,9 @@ class LoopOSR:
         sys.setrecursionlimit(limit + COMPILER_FRAMES)
         try:
             return self._compile_now(st, func, sym, line, col, bound, values)
+        except Exception as exc:  # noqa: BLE001 - the JIT never breaks a program
+            self._refuse(st, line, col, f"the compiler failed: {type(exc).__name__}: {exc}")
+            return None
         finally:
             sys.setrecursionlimit(limit)
 
@@ -197,7 +200,14 @@ class LoopOSR:
             self._refuse(st, line, col, reason)
             return None
         try:
-            jit._load_compiler()
+            if jit.info is None and hasattr(jit, "load_runtime"):
+                # the JIT's facts are these (the same builtin kinds): with them in
+                # place, a continuation found in the native-code cache loads without
+                # xdsl (JIT.specialize imports the compiler only to compile)
+                jit.load_runtime()
+                jit.info = info
+            else:
+                jit._load_compiler()
         except Exception as exc:  # noqa: BLE001 - the JIT never breaks a program
             self._refuse(st, line, col, f"the compiler failed: {type(exc).__name__}: {exc}")
             return None
@@ -205,7 +215,17 @@ class LoopOSR:
         jit.info.funcs[csym] = cont.func
         fst = jit.func_state(csym)
         fst.name = f"{st.name} from the loop at {line}:{col}"
-        native = jit.specialize(fst, kinds)
+        # compiled now, not by a background worker: the loop is running in the VM and
+        # its frame enters native code only here
+        units = getattr(jit, "units", None)
+        worker = getattr(units, "worker", None)
+        if worker is not None:
+            units.worker = None
+        try:
+            native = jit.specialize(fst, kinds)
+        finally:
+            if worker is not None:
+                units.worker = worker
         if native is None:
             self._refuse(st, line, col, fst.refused.get(kinds, "it does not compile"))
             return None
@@ -227,10 +247,17 @@ class LoopOSR:
             table = {"int": "int", "float": "float", "bool": "bool", "string": "str",
                      "null": "null"}
             ns = self.jit.ns
+            jit = self.jit
+
+            def is_bound(name: str) -> bool:
+                bound = "G_" + py_name(name) in ns
+                answers = getattr(jit, "bound_log", None)
+                if answers is not None:   # what a cached unit's validity rests on
+                    answers[name] = bound
+                return bound
             self.info = ProgramInfo(self.jit.module,
                                     {n: table.get(b.result, "any") for n, b in BUILTINS.items()},
-                                    is_bound=lambda name: "G_" + py_name(name) in ns,
-                                    stable=self.jit.stable)
+                                    is_bound=is_bound, stable=self.jit.stable)
         return self.info
 
     def _empty_array_kinds(self, info: Any, csym: str, kinds: tuple[str, ...],
@@ -313,5 +340,11 @@ def _make_jit(vm: Any) -> Any:
     finally:
         sys.setrecursionlimit(limit)
     vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
+    try:   # the native-code cache and background compilation, as the driver sets up
+        from rufc.runtime.units import setup
+    except ImportError:
+        pass
+    else:
+        setup(vm.native, sync=getattr(vm.options, "jit_sync", False))
     vm.options.compile_hook = vm.native.on_hot
     return vm.native
