@@ -195,8 +195,14 @@ class Worker:
                 continue
             job = Job(sym, kinds, key, time.perf_counter())
             if self.mode == "fork":
-                self._fork(job)
-            else:
+                try:
+                    self._fork(job)
+                except OSError as exc:   # no process to be had: a thread then
+                    if jit.debug:
+                        log.debug("cannot fork a compiling worker (%s): compiling in a "
+                                  "thread", exc)
+                    self.mode = "thread"
+            if self.mode == "thread":
                 threading.Thread(target=self._in_thread, args=(job,), daemon=True).start()
             self.job = job
 
@@ -238,7 +244,12 @@ class Worker:
         r, w = os.pipe()
         sys.stdout.flush()   # nothing buffered may be written twice
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            raise
         if pid == 0:   # the child: compile, answer, exit without running anything else
             code = 0
             try:
