@@ -48,6 +48,18 @@ _STRUCTURAL: Final = frozenset({"ruff.if", "ruff.yield", "ruff.while", "ruff.con
                                 "ruff.truthy", "ruff.is_null"})
 
 
+def spec_kind(k: str) -> str:
+    """The specialization kind of a value of inference kind k: unboxed kinds and typed
+    arrays are their own; everything else is "other" (boxed, issue 15)."""
+    if k == "i1":
+        return "bool"
+    return k if k in NATIVE_KINDS else "other"
+
+
+def spec_kinds(kinds: Kinds) -> Kinds:
+    return tuple(spec_kind(k) for k in kinds)
+
+
 def kind_of_value(v: object) -> str:
     """The specialization kind of a run-time Ruff value (what the entry guard tests)."""
     t = type(v)
@@ -201,7 +213,7 @@ class ProgramInfo:
                 target = self.callee_of(func, op, defs)
                 if target is None or target.sym is None:
                     return ANY
-                k = self.result_kind(target.sym, arg_kinds)
+                k = self.result_kind(target.sym, spec_kinds(arg_kinds))
                 return ANY if k is None else k
 
             param_kinds = tuple(k if k != "other" else ANY for k in kinds)
@@ -325,10 +337,15 @@ class ProgramInfo:
         defs = analysis.defs(func)
         result = False
         for op in analysis.walk(func.regions[0]):
+            if op.name == "ruff.call_method" or (
+                    op.name == "ruff.call_builtin"
+                    and any(inf.kind(v) not in NATIVE_KINDS for v in op.operands)):
+                result = True   # a method, or a builtin given a function value, runs Ruff code
+                break
             if op.name != "ruff.call":
                 continue
             target = self.callee_of(func, op, defs)
-            arg_kinds = tuple(inf.boxed(v) for v in op.operands[1:])
+            arg_kinds = spec_kinds(tuple(inf.boxed(v) for v in op.operands[1:]))
             if target is None or target.sym is None or not self.direct(target.sym, arg_kinds):
                 result = True
                 break
@@ -352,31 +369,47 @@ class ProgramInfo:
         if len(func.attrs["params"]) != len(kinds):  # type: ignore[arg-type]
             raise Unsupported("wrong number of arguments")
         for i, k in enumerate(kinds):
-            if k not in NATIVE_KINDS:
-                raise Unsupported(f"argument {i + 1} is not an int, float, bool or typed array")
             if k in ARRAY_KINDS and _array_layout() is None:
                 raise Unsupported("typed arrays are not supported on this Python")
         rk = self.result_kind(sym, kinds)
-        if rk is None or rk not in RESULT_KINDS:
-            raise Unsupported(f"its result is not always an int, float, bool or null ({rk})")
         inf = self.kinds_of(sym, kinds)
         defs = analysis.defs(func)
         uses = analysis.uses(func)
         slots: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
         for op in analysis.walk(func.regions[0]):
-            _check_op(self, func, op, inf, defs, uses, slots, rk)
+            _check_op(self, func, op, inf, defs, uses, slots, rk or ANY)
+        if not boxed_enabled():
+            _check_unboxed(self, func, kinds, rk or ANY, inf, defs, uses)
+
+    def typed_push(self, func: Op, op: Op, inf: Inference) -> bool:
+        """Is this `a := push(a, x)` idiom on a typed array (pushed in place natively)?
+        Other pushes are builtin calls on boxed values."""
+        if id(op) not in self.pushes(func):
+            return False
+        a, x = op.operands
+        return (inf.kind(a) in ARRAY_KINDS and inf.kind(op.results[0]) == inf.kind(a)
+                and inf.boxed(x) == inf.kind(a)[6:])
+
+
+# Ops every kind of operand lowers (natively when unboxed, else through ruff_rt_op).
+_ANY_OPERANDS: Final = frozenset({
+    "ruff.add", "ruff.sub", "ruff.mul", "ruff.div", "ruff.mod", "ruff.eq", "ruff.ne",
+    "ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.neg", "ruff.not", "ruff.truthy",
+    "ruff.is_null", "ruff.box_bool", "ruff.get_index", "ruff.get_field", "ruff.interpolate",
+    "ruff.make_dict", "ruff.make_struct", "ruff.get_struct", "ruff.make_variant",
+    "ruff.match_tag", "ruff.payload", "ruff.try_unwrap", "ruff.call_method",
+    "ruff.unpack_array", "ruff.unpack_dict", "ruff.call_builtin", "ruff.return",
+    "ruff.if", "ruff.yield", "ruff.while", "ruff.condition", "ruff.loop", "ruff.break",
+    "ruff.continue", "ruff.scope_enter", "ruff.const"})
+_GLOBAL_CHAINS: Final = (("g",), ("g", "b"), ("b",))
 
 
 def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[int, Op],
               uses: dict[int, list[Op]], slots: tuple[str, ...], result_kind: str) -> None:
-    """Raise Unsupported unless `op` has a native lowering for these kinds."""
+    """Raise Unsupported unless `op` has a lowering for these kinds: natively for
+    unboxed operands, through the boxed helpers (issue 15) for the others."""
     name = op.name
     where = f"{op.line}:{op.col}"
-
-    def native(v: int, what: str = "a value", kinds: frozenset[str] = SCALAR_KINDS) -> None:
-        k = inf.kind(v)
-        if k not in kinds:
-            raise Unsupported(f"{what} at {where} is not an int, float or bool ({k})")
 
     def local_slot(ref: str) -> int:
         slot = slot_of(ref)
@@ -384,28 +417,22 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
             raise Unsupported(f"variable reference '{ref}' at {where} may be unbound")
         if ":" in slots[slot] and slots[slot].split(":")[1] == "mixed":
             raise Unsupported(f"variable at {where} is declared both mutable and immutable")
-        if inf.slot_kind(slot) not in NATIVE_KINDS:
+        if inf.slot_kind(slot) not in NATIVE_KINDS and not boxed_enabled():
             raise Unsupported(f"variable '{slots[slot].split(':')[0]}' is not always an int, "
                               f"float or bool ({inf.slot_kind(slot)})")
         return slot
 
-    if name == "ruff.const":
-        v = op.attrs["value"]
-        if type(v) in (int, float, bool):
-            return
-        # other constants may only be arguments of calls that go through a helper
-        for user in uses.get(op.results[0], []):
-            if user.name not in ("ruff.call_builtin", "ruff.call") or user.operands[0] == op.results[0] \
-                    and user.name == "ruff.call":
-                raise Unsupported(f"{'a string' if type(v) is str else 'null'} value at {where}")
+    if name == "ruff.call_builtin" and id(op) in info.pushes(func):
+        a = op.operands[0]
+        if inf.kind(a) in ARRAY_KINDS and not info.typed_push(func, op, inf):
+            raise Unsupported(f"push at {where} of a {inf.boxed(op.operands[1])} onto a "
+                              f"{inf.kind(a)}")
+        return
+    if name in _ANY_OPERANDS:
         return
     if name == "ruff.load_var":
         chain: tuple[str, ...] = op.attrs["chain"]  # type: ignore[assignment]
-        if chain in (("g",), ("g", "b")):
-            for user in uses.get(op.results[0], []):
-                if user.name != "ruff.call" or user.operands[0] != op.results[0] \
-                        or op.results[0] in user.operands[1:]:
-                    raise Unsupported(f"global '{op.attrs['name']}' read at {where}")
+        if chain in _GLOBAL_CHAINS:
             return
         if len(chain) != 1:
             raise Unsupported(f"variable '{op.attrs['name']}' at {where} has several candidates")
@@ -414,9 +441,13 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
     if name in ("ruff.store_var", "ruff.declare_var"):
         if name == "ruff.store_var":
             chain = op.attrs["chain"]  # type: ignore[assignment]
+            if chain == ("g",) or (not chain and op.attrs["create"] == "g"):
+                return   # a global: ruff_rt_op checks let/const as the VM does
             ref = chain[0] if len(chain) == 1 else (op.attrs["create"] if not chain else "")
         else:
             ref = op.attrs["target"]  # type: ignore[assignment]
+            if ref == "g":
+                return   # GDECLARE, the VM's own declaration of a global
             if op.attrs["check"]:
                 raise Unsupported(f"declaration at {where} needs a duplicate check")
         if not isinstance(ref, str) or not ref.startswith("l"):
@@ -424,61 +455,22 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
         slot = local_slot(ref)
         if name == "ruff.store_var" and ":" in slots[slot]:
             raise Unsupported(f"assignment to immutable '{op.attrs['name']}' at {where}")
-        native(op.operands[0], kinds=NATIVE_KINDS | {"array:empty"})
         return
-    if name in _ARITH or name in _COMPARE:
+    if name == "ruff.for_range":
         for v in op.operands:
-            if inf.boxed(v) not in ("int", "float"):
-                raise Unsupported(f"operand of {name[5:]} at {where} is not an int or float "
-                                  f"({inf.kind(v)})")
-        return
-    if name in _EQUALITY:
-        for v in op.operands:
-            native(v, "operand")
-        return
-    if name == "ruff.get_index":
-        if inf.kind(op.operands[0]) not in ARRAY_KINDS or inf.kind(op.operands[1]) != "int":
-            raise Unsupported(f"indexing at {where} is not of a typed array by an int")
-        return
-    if name == "ruff.neg":
-        if inf.kind(op.operands[0]) not in ("int", "float"):
-            raise Unsupported(f"operand of - at {where} is not a number")
-        return
-    if name == "ruff.not":
-        if inf.kind(op.operands[0]) not in ("bool", "i1"):
-            raise Unsupported(f"operand of ! at {where} is not a bool")
-        return
-    if name in _STRUCTURAL:
-        for v in op.operands:
-            native(v, "operand")
-        for res in op.results:
-            native(res, "result")
-        return
-    if name == "ruff.return":
-        if op.operands and result_kind != "null":
-            native(op.operands[0], "returned value")
+            if inf.kind(v) != "int":
+                raise Unsupported(f"range bound at {where} is not an int ({inf.kind(v)})")
         return
     if name == "ruff.call":
         target = info.callee_of(func, op, defs)
-        if target is None:
-            raise Unsupported(f"call at {where} of something that is not a global")
-        _check_call_args(op.operands[1:], inf, defs, where)
-        arg_kinds = tuple(inf.boxed(v) for v in op.operands[1:])
-        if target.sym is not None and info.direct(target.sym, arg_kinds):
-            return
-        rk = inf.kind(op.results[0])
-        if rk not in RESULT_KINDS and uses.get(op.results[0]):
-            raise Unsupported(f"result of call at {where} is not always an int, float, bool "
-                              f"or null ({rk})")
-        return
-    if name == "ruff.call_builtin" and id(op) in info.pushes(func):
-        a, x = op.operands
-        if inf.kind(a) not in ARRAY_KINDS or inf.kind(op.results[0]) != inf.kind(a) \
-                or inf.boxed(x) != inf.kind(a)[6:]:
-            raise Unsupported(f"push at {where} of a {inf.boxed(x)} onto a {inf.kind(a)}")
+        if target is None and defs.get(op.operands[0]) is None:
+            raise Unsupported(f"call at {where} of an unknown callee")
         return
     if name == "ruff.make_array":
-        info.literal_kind(op, inf, uses, where)
+        return   # stored into a typed array variable, or built by ruff_rt_op
+    if name == "ruff.make_function":
+        if op.attrs["captures"]:
+            raise Unsupported(f"closure at {where} captures variables (closures stay in the VM)")
         return
     if name == "ruff.update_path":
         chain = op.attrs["chain"]  # type: ignore[assignment]
@@ -494,17 +486,59 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
             raise Unsupported(f"a[i] := v at {where} stores a {inf.boxed(op.operands[0])} "
                               f"into a {kind} or indexes by a {inf.kind(op.operands[1])}")
         return
-    if name == "ruff.call_builtin":
-        _check_call_args(op.operands, inf, defs, where)
-        rk = inf.kind(op.results[0])
-        if rk not in RESULT_KINDS and uses.get(op.results[0]):
-            raise Unsupported(f"result of {op.attrs['callee']}() at {where} is not an int, "
-                              f"float, bool or null ({rk})")
-        return
     if name == "ruff.for_each":
         _check_for_each(op, inf, defs, where)
         return
     raise Unsupported(f"uses {name} at {where} (not compiled yet)")
+
+
+def boxed_enabled() -> bool:
+    """Boxed values in native code (issue 15) are off unless RUFC_JIT_BOXED=1: with
+    them, tests/jit/depth_limit.ruff differs at the call-depth limit (a builtin
+    called from a native frame at the limit; see docs/jit.md)."""
+    import os
+    return os.environ.get("RUFC_JIT_BOXED", "") not in ("", "0")
+
+
+def _check_unboxed(info: ProgramInfo, func: Op, kinds: Kinds, rk: str, inf: Inference,
+                   defs: dict[int, Op], uses: dict[int, list[Op]]) -> None:
+    """Without boxed values: only int, float, bool and typed arrays (the hot tier's
+    first rule), constants of other kinds only as call arguments kept in the site."""
+    for i, k in enumerate(kinds):
+        if k not in NATIVE_KINDS:
+            raise Unsupported(f"argument {i + 1} is not an int, float, bool or typed array")
+    if rk not in RESULT_KINDS:
+        raise Unsupported(f"its result is not always an int, float, bool or null ({rk})")
+    for i, name in enumerate(func.attrs["slots"]):  # type: ignore[union-attr]
+        if inf.slot_kind(i) not in NATIVE_KINDS and inf.slot_kind(i) != ANY:
+            raise Unsupported(f"variable '{str(name).split(':')[0]}' is not always an int, "
+                              f"float or bool ({inf.slot_kind(i)})")
+    for op in analysis.walk(func.regions[0]):
+        where = f"{op.line}:{op.col}"
+        if op.name in ("ruff.store_var", "ruff.declare_var"):
+            ref = op.attrs.get("target") or (op.attrs["chain"] or (op.attrs["create"],))[0]  # type: ignore[index]
+            if not str(ref).startswith("l"):
+                raise Unsupported(f"assignment to '{op.attrs['name']}' at {where} is not a local")
+        if op.name == "ruff.make_function" or op.name == "ruff.get_struct":
+            raise Unsupported(f"uses {op.name} at {where} (boxed values are off)")
+        for r in op.results:
+            k = inf.kind(r)
+            if op.name == "ruff.load_var" and op.attrs["chain"] in _GLOBAL_CHAINS:
+                for user in uses.get(r, []):
+                    if user.name != "ruff.call" or user.operands[0] != r or r in user.operands[1:]:
+                        raise Unsupported(f"global '{op.attrs['name']}' read at {where}")
+                continue
+            if k in NATIVE_KINDS or not uses.get(r):
+                continue
+            if op.name == "ruff.const" and all(u.name in ("ruff.call", "ruff.call_builtin")
+                                               and u.operands[0] != r or u.name == "ruff.call_builtin"
+                                               for u in uses[r]):
+                continue
+            if op.name == "ruff.make_array" and k in ARRAY_KINDS:
+                continue
+            raise Unsupported(f"a value at {where} is not an int, float or bool ({k})")
+        if op.name == "ruff.call" and info.callee_of(func, op, defs) is None:
+            raise Unsupported(f"call at {where} of something that is not a global")
 
 
 def _check_for_each(op: Op, inf: Inference, defs: dict[int, Op], where: str) -> None:
@@ -527,15 +561,6 @@ def _check_for_each(op: Op, inf: Inference, defs: dict[int, Op], where: str) -> 
 def _array_layout() -> object:
     from rufc.runtime.helpers import array_layout
     return array_layout()
-
-
-def _check_call_args(args: tuple[int, ...], inf: Inference, defs: dict[int, Op], where: str) -> None:
-    for v in args:
-        d = defs.get(v)
-        if d is not None and d.name == "ruff.const":
-            continue   # baked into the call site
-        if inf.kind(v) not in NATIVE_KINDS:
-            raise Unsupported(f"argument at {where} is not an int, float or bool ({inf.kind(v)})")
 
 
 def _returned_kind(func: Op, inf: Inference) -> str:

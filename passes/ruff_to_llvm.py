@@ -51,12 +51,12 @@ from rufc.passes.lowering.common import (
     LoweringError,
     PTR,
 )
-from rufc.passes.lowering.control import (
-    ControlLowering,
+from rufc.passes.lowering.boxed import (
+    BoxedLowering,
 )
 
 
-class FunctionLowering(ControlLowering):
+class FunctionLowering(BoxedLowering):
     """Lowers one annotated ruff.func into llvm.func ops appended to `out`."""
 
 
@@ -68,6 +68,11 @@ def lower_module(module: ModuleOp) -> None:
 
     def declare(name: str) -> None:
         if name in declared:
+            return
+        if name == "ruff_rt_consts":   # the constant objects boxed code borrows
+            from rufc.runtime.boxed_helpers import CONST_CAPACITY
+            declared[name] = llvm.GlobalOp(llvm.LLVMArrayType(CONST_CAPACITY, i64),
+                                           "ruff_rt_consts", "external")
             return
         types = {"i64": i64, "ptr": PTR, "double": f64, "void": llvm.LLVMVoidType()}
         if name in H.C_FUNCTIONS:

@@ -25,7 +25,7 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
 from rufc.dialects.optable import Op
-from rufc.passes.program import Kinds, ProgramInfo, mangle
+from rufc.passes.program import Kinds, ProgramInfo, Unsupported, mangle, spec_kinds
 from rufc.runtime.analysis import defs as defs_of
 from rufc.runtime.analysis import uses as uses_of
 
@@ -54,7 +54,8 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     xfunc.attributes["ruff.slot_kinds"] = _strs([inf.slot_kind(i) for i in range(n)])
     xfunc.attributes["ruff.result_kind"] = StringAttr(program.result_kind(sym, kinds) or "any")
 
-    pushes = program.pushes(func)
+    pushes = {c: s for c, s in program.pushes(func).items()
+              if program.typed_push(func, _by_id(func, c), inf)}
     uses = uses_of(func)
     push_stores = {id(store): call for call, store in pushes.items()}
 
@@ -70,14 +71,17 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
                 xop.attributes["ruff.push_into"] = IntegerAttr(int(ref[1:]), 64)  # type: ignore[index]
             if id(op) in push_stores:
                 xop.attributes["ruff.push_store"] = UnitAttr()
-            if op.name == "ruff.make_array":   # stored straight into a typed array variable
-                xop.attributes["ruff.literal_kind"] = StringAttr(
-                    program.literal_kind(op, inf, uses, f"{op.line}:{op.col}"))
+            if op.name == "ruff.make_array":   # stored straight into a typed array variable?
+                try:
+                    xop.attributes["ruff.literal_kind"] = StringAttr(
+                        program.literal_kind(op, inf, uses, f"{op.line}:{op.col}"))
+                except Unsupported:
+                    pass   # built by ruff_rt_op (boxed)
             if op.name == "ruff.call":
                 target = program.callee_of(func, op, defs)
                 if target is not None:
                     xop.attributes["ruff.callee"] = StringAttr(target.name)
-                    arg_kinds = tuple(inf.boxed(v) for v in op.operands[1:])
+                    arg_kinds = spec_kinds(tuple(inf.boxed(v) for v in op.operands[1:]))
                     if target.sym is not None and program.direct(target.sym, arg_kinds):
                         xop.attributes["ruff.direct"] = StringAttr(mangle(target.sym, arg_kinds))
                         xop.attributes["ruff.direct_sym"] = StringAttr(target.sym)
@@ -93,6 +97,14 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     walk(func.regions[0].ops, list(xfunc.regions[0].blocks.first.ops)
          if xfunc.regions[0].blocks.first is not None else [])
     return symbol
+
+
+def _by_id(func: Op, key: int) -> Op:
+    from rufc.runtime.analysis import walk
+    for op in walk(func.regions[0]):
+        if id(op) == key:
+            return op
+    raise KeyError(key)
 
 
 def specialize_module(module: ModuleOp, program: ProgramInfo, spec: Specialization) -> None:

@@ -20,6 +20,9 @@ import ctypes
 import sys
 from typing import Any, Callable, Final
 
+from _ctypes import Py_DECREF, PyObj_FromPtr
+
+from rufc.runtime import helpers as H
 from rufc.runtime import semantics, support
 from rufc.runtime.errors import RuffError
 from rufc.runtime.format import to_string
@@ -60,8 +63,8 @@ for _obj in (None, TRUE, FALSE, SENTINEL):
 def take(address: int) -> Any:
     """The object of a new reference returned by native code, as a Python value (the
     native reference is dropped: the caller now holds the object)."""
-    obj = ctypes.cast(ctypes.c_void_p(address), ctypes.py_object).value
-    ctypes.pythonapi.Py_DecRef(ctypes.py_object(obj))
+    obj = PyObj_FromPtr(address)
+    Py_DECREF(obj)
     return obj
 
 
@@ -93,13 +96,13 @@ def _match_tag(tag: str, x: Any) -> bool:
     return x is NONE if tag == "None" else type(x) is _VARIANTS[tag]
 
 
-def _try_unwrap(x: Any) -> int:
-    """1: Ok/Some (take its payload); 0: Err/None (the function returns it)."""
+def _try_unwrap(x: Any) -> bool:
+    """True: Ok/Some (take its payload); False: Err/None (the function returns it)."""
     t = type(x)
     if t is ROk or t is RSome:
-        return 1
+        return True
     if t is RErr or x is NONE:
-        return 0
+        return False
     raise RuffError("Try operator requires Result or Option")
 
 
@@ -150,20 +153,95 @@ OPS: Final[dict[str, Callable[..., Any]]] = {
 }
 
 
+# ops that may run Ruff code in the VM (a method, a function value)
+REENTRANT: Final = frozenset({"ruff.call_method", "ruff.call_value"})
+
+
+_PARSED: dict[str, tuple[Callable[..., Any], Any, bool]] = {}
+
+
+def parse_site(name: str) -> tuple[Callable[..., Any], Any, bool]:
+    """A site name "ruff.get_field|'x'" -> (implementation, extra, reentrant), once per name."""
+    got = _PARSED.get(name)
+    if got is None:
+        import ast
+        opname, _, extra = name.partition("|")
+        got = _PARSED[name] = (OPS.get(opname, opname), ast.literal_eval(extra) if extra else None,
+                               opname in REENTRANT)
+    return got
+
+
+_PLANS: dict[int, Callable[[Any, Any], int]] = {}
+_BOXED_KINDS_NOT: Final = ("int", "float", "bool", "i1")
+
+
+def _plan(site_id: int) -> Callable[[Any, Any], int]:
+    """The site's op as one Python function of (rt, argv): operands decoded and the
+    result encoded inline for the site's kinds (the same rules as helpers.decode and
+    helpers.encode, which the general cases still call), made once per site."""
+    site = H.SITES[site_id]
+    impl, extra, _ = _PARSED.get(site.name) or parse_site(site.name)
+    env: dict[str, Any] = {"impl": impl, "extra": extra, "fp": H._from_ptr, "inc": H._incref,
+                           "TRUE": TRUE, "FALSE": FALSE, "dec": H.decode, "enc": H.encode,
+                           "ud": H._D.unpack, "pq": H._Q.pack, "rk": site.result}
+    parts, k = [], 0
+    for i in range(site.nargs):
+        if i in site.consts:
+            env[f"c{i}"] = site.consts[i]
+            parts.append(f"c{i}")
+            continue
+        kind = site.arg_kinds[k]
+        if kind == "int":
+            parts.append(f"a[{k}]")
+        elif kind in ("bool", "i1"):
+            parts.append(f"(TRUE if a[{k}] & 1 else FALSE)")
+        elif kind == "null":
+            parts.append("None")
+        elif kind in _BOXED_KINDS_NOT:
+            parts.append(f"dec({kind!r}, a[{k}])")
+        else:
+            parts.append(f"fp(a[{k}])")
+        k += 1
+    call = f"impl(rt, extra, {', '.join(parts)})"
+    rk = site.result
+    if rk in ("unused", "null"):
+        body = f"{call}\n    return 0"
+    elif rk in ("int", "float", "bool", "i1") or rk.startswith("array:"):
+        body = f"return enc(rk, {call})"
+    else:
+        body = f"return id(inc({call}))"
+    exec(f"def run(rt, a):\n    {body}\n", env)
+    fn = _PLANS[site_id] = env["run"]
+    return fn  # type: ignore[no-any-return]
+
+
 def op(rt: Any, site_id: int, argv: Any) -> int:
-    """`ruff_rt_op(site, argv)`: the site's op on its operands, by the VM's rules.
-    Ops that may run Ruff code in the VM (method calls, calls of function values) get
-    the recursion limit of a VM call at this depth (as `ruff_rt_call`)."""
-    from rufc.runtime import helpers as H
+    """`ruff_rt_op(site, argv)`: the site's op on its operands, by the VM's rules."""
+    try:
+        run = _PLANS.get(site_id)
+        if run is None:
+            site = H.SITES[site_id]
+            impl, extra, reentrant = _PARSED.get(site.name) or parse_site(site.name)
+            if reentrant:
+                return reentrant_op(rt, site, impl, extra, argv)
+            run = _plan(site_id)
+        return run(rt, argv)
+    except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
+        rt.state.fail(exc)
+        return 0
+
+
+def reentrant_op(rt: Any, site: Any, impl: Callable[..., Any], extra: Any, argv: Any) -> int:
+    """An op that may run Ruff code in the VM gets the recursion limit of a VM call
+    at this depth (as `ruff_rt_call`; the helper's frame shows the native frames)."""
     m = rt.state.mem
-    _top = m[H.DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
     limit = sys.getrecursionlimit()
     try:
-        site = H.SITES[site_id]
         args = H.site_args(site, argv)
-        sys.setrecursionlimit(limit - (m[H.DEPTH] - m[H.SEGMENT]) + 5)
-        return H.encode(site.result, OPS[site.name](rt, site.extra, *args))
+        sys.setrecursionlimit(limit - (m[H.DEPTH] - m[H.SEGMENT]) + 6)
+        return H.encode(site.result, impl(rt, extra, *args))
     except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
+        sys.setrecursionlimit(limit)   # room to look at the error (str() of it)
         rt.state.fail(H._depth_error(exc))
         return 0
     finally:
@@ -174,11 +252,11 @@ def unpack(rt: Any, site_id: int, argv: Any) -> int:
     """`ruff_rt_unpack(site, argv)`: destructuring (`unpack_array`/`unpack_dict`):
     argv[0] holds the value; the results are written back into argv[0..n-1], each
     encoded for its kind in `site.extra[1]`."""
-    from rufc.runtime import helpers as H
     try:
         site = H.SITES[site_id]
         v = H.decode(site.arg_kinds[0], argv[0])
-        name, kinds, attrs = site.extra
+        name, _, extra = site.name.partition("|")
+        kinds, attrs = parse_site(site.name)[1]
         if name == "ruff.unpack_array":
             outs = support.unpack_array(v, *attrs)
         else:

@@ -37,7 +37,7 @@ from typing import Any, Callable, Final
 from rufc.runtime import semantics, support
 from rufc.runtime.errors import RuffError
 from rufc.runtime.format import to_string
-from rufc.runtime.values import FALSE, TRUE
+from rufc.runtime.values import FALSE, FLOAT_CODE, INT_CODE, TRUE, RArray
 
 # ---------------------------------------------------------------- the VM's helpers
 
@@ -194,22 +194,28 @@ class unit_sites:
 
 # ---------------------------------------------------------------- value coding
 
+# CPython's own, as C functions (ctypes.cast and ctypes.pythonapi cost ~10-100x more)
+from _ctypes import PyObj_FromPtr as _from_ptr  # noqa: E402
+from _ctypes import Py_INCREF as _incref  # noqa: E402
+
 _D = struct.Struct("<d")
 _Q = struct.Struct("<q")
 
 
 def decode(kind: str, bits: int) -> Any:
-    """A native i64 argument slot as a Ruff value of `kind`. An array is the address
-    of its RArray, borrowed from native code's caller (which keeps it alive)."""
+    """A native i64 argument slot as a Ruff value of `kind`. An array or a boxed
+    value is the address of the object, borrowed from native code (which keeps it
+    alive: the ownership rule in docs/jit.md)."""
     if kind == "int":
         return bits
     if kind == "float":
         return _D.unpack(_Q.pack(bits))[0]
     if kind in ("bool", "i1"):
         return TRUE if bits & 1 else FALSE
-    if kind.startswith("array:"):
-        return ctypes.cast(ctypes.c_void_p(bits), ctypes.py_object).value
-    return None
+    if kind == "null" or not bits:
+        return None
+    # an array or a boxed value: a PyObject* borrowed from native code
+    return _from_ptr(bits)
 
 
 @dataclass(frozen=True)
@@ -284,7 +290,8 @@ def array_layout() -> ArrayLayout | None:
 
 
 def encode(kind: str, value: Any) -> int:
-    """A Ruff value as the i64 native code expects for `kind`; a value of another kind
+    """A Ruff value as the i64 native code expects for `kind` (for a boxed kind or an
+    array: the address of a new reference, which native code owns); a value of another kind
     is a bug in the kind inference (the JIT only compiles calls whose result kind it
     proved), reported as an internal error."""
     t = type(value)
@@ -294,9 +301,28 @@ def encode(kind: str, value: Any) -> int:
         return _Q.unpack(_D.pack(value))[0]
     if kind == "bool" and (value is TRUE or value is FALSE):
         return 1 if value is TRUE else 0
-    if kind not in ("int", "float", "bool"):
-        return 0   # null, or a result native code does not use
+    if kind == "i1" and t is bool:
+        return 1 if value else 0
+    if kind in ("null", "unused"):
+        return 0   # native code uses the None constant, or nothing
+    if kind in ("array:int", "array:float"):
+        if t is RArray and _typed(value, float if kind == "array:float" else int):
+            return _new_ref(value)
+    elif kind not in ("int", "float", "bool", "i1"):
+        return _new_ref(value)   # a boxed value: a reference native code now owns
     raise AssertionError(f"native code expected a {kind}, got {type(value).__name__} {value!r}")
+
+
+def _typed(a: Any, et: type) -> bool:
+    """Make sure an array native code reads as a typed array has typed storage (the
+    kind inference proved its elements; an empty array gets the storage of its kind)."""
+    if a.et is et:
+        return True
+    if a.et is None and not a.data:
+        from array import array as _array
+        a.data, a.et = _array(INT_CODE if et is int else FLOAT_CODE), et
+        return True
+    return a.typed() and a.et is et
 
 
 def site_args(site: Site, argv: Any) -> tuple[Any, ...]:
@@ -345,6 +371,7 @@ def _call(rt: Any, site_id: int, argv: Any) -> int:
         sys.setrecursionlimit(limit - (m[DEPTH] - m[SEGMENT]) + 5)
         return encode(site.result, semantics.call(f, args))
     except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
+        sys.setrecursionlimit(limit)   # room to look at the error (str() of it)
         rt.state.fail(_depth_error(exc))
         return 0
     finally:
@@ -370,6 +397,7 @@ def _builtin(rt: Any, site_id: int, argv: Any) -> int:
         sys.setrecursionlimit(limit - (m[DEPTH] - m[SEGMENT]) + 4)   # see _call
         return encode(site.result, rt.builtins[site.name](*args))
     except BaseException as exc:  # noqa: BLE001
+        sys.setrecursionlimit(limit)   # room to look at the error (str() of it)
         rt.state.fail(_depth_error(exc))
         return 0
     finally:
@@ -406,8 +434,7 @@ def _fail(rt: Any, site_id: int, a: int, b: int) -> int:
 
 def _new_ref(obj: Any) -> int:
     """The address of obj, with a reference that native code now owns."""
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
-    return id(obj)
+    return id(_incref(obj))
 
 
 def _array_copy(rt: Any, arr: int) -> int:
@@ -471,7 +498,7 @@ def _depth_check(rt: Any) -> int:
     return 0
 
 
-NATIVE_HELPERS: Final[tuple[Helper, ...]] = (
+NATIVE_HELPERS: tuple[Helper, ...] = (
     Helper("ruff_rt_call", "i64", ("i64", "ptr"), _call,
            "call a global function (any tier) with the site's arguments"),
     Helper("ruff_rt_builtin", "i64", ("i64", "ptr"), _builtin,
@@ -490,6 +517,34 @@ NATIVE_HELPERS: Final[tuple[Helper, ...]] = (
            "a := push(a, x) that the inline path cannot do (shared or full)"),
 )
 
+# Boxed values (issue 15; runtime/boxed_helpers.py): every op on boxed operands.
+_BOXED: list[Any] = []
+
+
+def _boxed_op(rt: Any, site_id: int, argv: Any) -> int:
+    """ruff_rt_op: runtime/boxed_helpers.op (this frame shows the native frames below
+    it, for Ruff code a method call runs)."""
+    _top = rt.state.mem[DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
+    if not _BOXED:
+        from rufc.runtime import boxed_helpers
+        _BOXED.append(boxed_helpers)
+    return _BOXED[0].op(rt, site_id, argv)
+
+
+def _boxed_unpack(rt: Any, site_id: int, argv: Any) -> int:
+    if not _BOXED:
+        from rufc.runtime import boxed_helpers
+        _BOXED.append(boxed_helpers)
+    return _BOXED[0].unpack(rt, site_id, argv)
+
+
+NATIVE_HELPERS += (
+    Helper("ruff_rt_op", "i64", ("i64", "ptr"), _boxed_op,
+           "any ruff op on boxed operands (the site names it), by the VM's rules"),
+    Helper("ruff_rt_unpack", "i64", ("i64", "ptr"), _boxed_unpack,
+           "destructuring: the parts of argv[0], written back into argv"),
+)
+
 HELPERS_BY_NAME: Final = {h.name: h for h in NATIVE_HELPERS}
 
 # CPython's own functions native code calls (with the GIL held, as every native call
@@ -497,6 +552,9 @@ HELPERS_BY_NAME: Final = {h.name: h for h in NATIVE_HELPERS}
 C_FUNCTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "Py_IncRef": ("void", ("ptr",)),
     "Py_DecRef": ("void", ("ptr",)),
+    # boxing an int or float for a boxed operand (a new reference)
+    "PyLong_FromLongLong": ("ptr", ("i64",)),
+    "PyFloat_FromDouble": ("ptr", ("double",)),
 }
 
 

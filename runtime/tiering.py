@@ -44,6 +44,7 @@ log = logging.getLogger("rufc.jit")
 MAX_SPECIALIZATIONS = 4
 COMPILER_FRAMES = 5000   # Python frames the compiler may use beyond the Ruff limit
 _CTYPE = {"int": ctypes.c_int64, "float": ctypes.c_double, "bool": ctypes.c_bool,
+          "other": ctypes.py_object,   # a boxed value (issue 15), borrowed by native code
           "array:int": ctypes.py_object, "array:float": ctypes.py_object}
 
 
@@ -243,6 +244,8 @@ class JIT:
         self.engine = Engine(lazy=True)   # LLVM starts when something is compiled
         ns = self.ns
         self.engine.register_symbol("ruff_rt_state", self.state.address)
+        from rufc.runtime import boxed_helpers
+        self.engine.register_symbol("ruff_rt_consts", ctypes.addressof(boxed_helpers.CONSTS))
         for name in H.C_FUNCTIONS:
             self.engine.register_symbol(name, H.c_function_address(name))
         fault = faults.parse(self.fail_next)   # RUFC_JIT_FAIL=raise:NAME (tests)
@@ -252,6 +255,7 @@ class JIT:
             cb = H.ctypes_signature(h)(bound)
             self.callbacks.append(cb)
             self.engine.register_symbol(h.name, ctypes.cast(cb, ctypes.c_void_p).value or 0)
+        ns.update(JSENT=boxed_helpers.SENTINEL, JKIND=_kind_of_value)
         ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE, JRArray=RArray,
                   JREM=self.state.remaining)
         self.load_ms += (time.perf_counter() - t0) * 1e3
@@ -350,7 +354,8 @@ class JIT:
         entries for the VM; the entry code is installed by `install`)."""
         for m in members:
             n = Native(m.sym, m.kinds, m.symbol, m.result)
-            ret = ctypes.c_double if m.result == "float" else ctypes.c_int64
+            ret = (ctypes.c_double if m.result == "float" else ctypes.py_object
+                   if _boxed_result(m.result) else ctypes.c_int64)
             n.entry = ctypes.PYFUNCTYPE(ret, *(_CTYPE["bool" if x == "i1" else x] for x in m.kinds))(
                 self.engine.address("re_" + m.symbol[3:]))
             n.direct_calls, n.helper_calls = m.direct_calls, m.helper_calls
@@ -425,7 +430,8 @@ class JIT:
                         ("                JNT[1] = 0", True)]
             else:
                 pro.append((f"            r = {key}({args})", True))
-            test = "r != r" if native.result == "float" else f"r == {INT_SENTINEL}"
+            test = ("r != r" if native.result == "float" else "r is JSENT"
+                    if _boxed_result(native.result) else f"r == {INT_SENTINEL}")
             pro.append((f"            if {test}: JCHECK()", True))
             result = {"bool": "JTRUE if r else JFALSE", "null": "None"}.get(native.result, "r")
             pro.append((f"            return {result}", True))
@@ -550,6 +556,16 @@ def _sig(name: str, kinds: tuple[str, ...]) -> str:
     return f"{name}({', '.join(kinds)})"
 
 
+def _boxed_result(kind: str) -> bool:
+    """Does a native entry return this result kind as an object (a new reference)?"""
+    return kind not in ("int", "float", "bool", "i1", "null")
+
+
+def _kind_of_value(v: Any) -> str:
+    from rufc.passes.program import kind_of_value
+    return kind_of_value(v)
+
+
 def _guard(v: str, kind: str) -> str:
     if kind == "int":
         return f"type({v}) is int"
@@ -560,6 +576,9 @@ def _guard(v: str, kind: str) -> str:
     if kind in ("array:int", "array:float"):
         et = "int" if kind == "array:int" else "float"
         return f"(type({v}) is JRArray and ({v}.et is {et} or {v}.et is None and {v}.typed() and {v}.et is {et}))"
+    if kind == "other":   # any other value (boxed): what kind_of_value calls "other"
+        return (f"(type({v}) is not int and type({v}) is not float and {v} is not JTRUE "
+                f"and {v} is not JFALSE and (type({v}) is not JRArray or JKIND({v}) == 'other'))")
     return "False"
 
 

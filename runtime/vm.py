@@ -156,7 +156,9 @@ class VM:
         out = lines[:head] + [(text, *pos) for (text, _), pos in zip(prologue, where)] + body
         filename = f"{self.filename[:-1]} #{tag}>"
         self.line_tables[filename] = {i + 1: (ln, c) for i, (_, ln, c) in enumerate(out)}
-        code = compile("\n".join(t for t, _, _ in out) + "\n", filename, "exec")
+        with warnings.catch_warnings():  # e.g. `0 is None` from a constant `0 ?? 5`
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile("\n".join(t for t, _, _ in out) + "\n", filename, "exec")
         return next(c for c in code.co_consts if isinstance(c, types.CodeType))
 
     def load(self, module: Module) -> None:

@@ -26,11 +26,18 @@ from rufc.passes.lowering.common import (
     TYPES,
     FLOAT_SENTINEL_BITS,
     INT_SENTINEL,
+    is_boxed,
     LoweringError,
+    ltype,
     native_result,
     PTR,
     ret_type,
 )
+
+
+def refslot(kind: str) -> bool:
+    """Does a variable of this kind hold a reference (an array or a boxed value)?"""
+    return kind in ARRAYS or is_boxed(kind)
 
 
 @dataclass
@@ -53,7 +60,7 @@ class LoweringBase:
         self.result_kind = attr_str(f, "ruff.result_kind")
         self.rtype = ret_type(self.result_kind)
         self.body = Region()
-        self.entry = Block(arg_types=[i64, i64, *(TYPES[k] for k in self.param_kinds)])
+        self.entry = Block(arg_types=[i64, i64, *(ltype(k) for k in self.param_kinds)])
         self.body.add_block(self.entry)
         self.block = self.entry
         self.slots: dict[int, SSAValue] = {}
@@ -218,12 +225,12 @@ class LoweringBase:
         slot = self.v(llvm.AddOp(self.depth, self.const(H.SHADOW, "int")))
         self.shadow = self.state_ptr(slot)   # this frame's shadow stack entry
         for i, k in enumerate(self.slot_kinds):
-            if k in TYPES:
-                self.slots[i] = self.alloca(TYPES[k])
-                if k in ARRAYS:   # no reference yet (Py_DecRef(NULL) does nothing)
+            if k in TYPES or is_boxed(k):
+                self.slots[i] = self.alloca(ltype(k))
+                if refslot(k):   # no reference yet (Py_DecRef(NULL) does nothing)
                     self.emit(llvm.StoreOp(self.v(llvm.ZeroOp.create(result_types=[PTR])), self.slots[i]))
         for i, k in enumerate(self.param_kinds):
-            if k in ARRAYS:
+            if refslot(k):
                 self.incref(self.entry.args[i + 2])
             self.emit(llvm.StoreOp(self.entry.args[i + 2], self.slots[i]))
         self.argv = self.alloca(i64, 16)
@@ -241,7 +248,7 @@ class LoweringBase:
         first = self.entry.first_op
         assert first is not None
         self.entry.insert_ops_before(self.prologue, first)
-        ftype = llvm.LLVMFunctionType([i64, i64, *(TYPES[k] for k in self.param_kinds)],
+        ftype = llvm.LLVMFunctionType([i64, i64, *(ltype(k) for k in self.param_kinds)],
                                       native_result(self.result_kind))
         self.out.append(llvm.FuncOp(self.symbol, ftype, linkage=llvm.LinkageAttr("external"),
                                     body=self.body))
@@ -256,7 +263,18 @@ class LoweringBase:
         return self.v(llvm.InsertValueOp(DenseArrayBase.from_list(i64, [1]), with_value, flag))
 
     def zero(self, kind: str) -> SSAValue:
+        if ret_type(kind) == PTR:
+            return self.null_ptr()
         return self.const(0, kind if kind in TYPES else "int")
+
+    def null_ptr(self) -> SSAValue:
+        """NULL, made once per function in the entry block."""
+        c = self.consts.get(("p", 0))
+        if c is None:
+            op = llvm.ZeroOp.create(result_types=[PTR])
+            self.prologue.append(op)
+            c = self.consts[("p", 0)] = op.results[0]
+        return c
 
     def entry_function(self) -> Operation:
         """re_<name>: the entry from Python. Pushes an entry marker on the shadow
@@ -264,7 +282,7 @@ class LoweringBase:
         or a sentinel when an error is pending."""
         entry_kinds = self.param_kinds
         body = Region()
-        blk = Block(arg_types=[TYPES[k] for k in entry_kinds])
+        blk = Block(arg_types=[ltype(k) for k in entry_kinds])
         body.add_block(blk)
         saved = (self.body, self.block, self.prologue, self.consts, self.base, self.state_ptrs)
         self.body, self.block = body, blk
@@ -294,22 +312,37 @@ class LoweringBase:
         self.emit(llvm.StoreOp(d, dptr))
         flag = self.v(llvm.LoadOp(self.state_ptr(H.ERR), i64))
         bad = self.v(llvm.ICmpOp(flag, self.const(0, "int"), icmp_pred("ne")))
-        if self.result_kind == "float":
+        if ret_type(self.result_kind) == PTR:
+            # a boxed result: a new reference; on error, the sentinel object (a new
+            # reference too: ctypes' py_object result takes one over)
+            out_t: Attribute = PTR
+            bad_blk, ok_blk = Block(), Block()
+            body.add_block(bad_blk)
+            body.add_block(ok_blk)
+            self.emit(llvm.CondBrOp(bad, bad_blk, [], ok_blk, []))
+            self.goto(bad_blk)
+            sentinel = self.boxed_const(self.sentinel_object())
+            self.incref(sentinel)
+            self.emit(llvm.ReturnOp(sentinel))
+            self.goto(ok_blk)
+            res = r
+        elif self.result_kind == "float":
             sentinel = self.v(llvm.BitcastOp(self.const(FLOAT_SENTINEL_BITS, "int"), f64))
-            out_t: Attribute = f64
+            out_t = f64
         else:
             sentinel = self.const(INT_SENTINEL, "int")
             out_t = i64
             if self.result_kind in ("bool", "i1"):
                 r = self.v(llvm.ZExtOp(r, i64))
-        res = self.v(llvm.SelectOp(bad, sentinel, r))
+        if out_t != PTR:
+            res = self.v(llvm.SelectOp(bad, sentinel, r))
         self.emit(llvm.ReturnOp(res))
         first = blk.first_op
         assert first is not None
         blk.insert_ops_before(self.prologue, first)
         (self.body, self.block, self.prologue, self.consts, self.base,
          self.state_ptrs) = saved
-        ftype = llvm.LLVMFunctionType([TYPES[k] for k in entry_kinds], out_t)
+        ftype = llvm.LLVMFunctionType([ltype(k) for k in entry_kinds], out_t)
         return llvm.FuncOp("re_" + self.symbol[3:], ftype, linkage=llvm.LinkageAttr("external"),
                            body=body)
 
@@ -364,11 +397,11 @@ class LoweringBase:
             self.kinds[op.results[0]] = "function"   # only ever a callee
             return
         slot = int(chain[0][1:])
-        self.define(op, self.v(llvm.LoadOp(self.slots[slot], TYPES[self.slot_kinds[slot]])))
+        self.define(op, self.v(llvm.LoadOp(self.slots[slot], ltype(self.slot_kinds[slot]))))
 
     def store(self, slot: int, v: SSAValue, kind: str) -> None:
-        if self.slot_kinds[slot] in ARRAYS:
-            self.store_array(slot, v)
+        if refslot(self.slot_kinds[slot]):   # an array or boxed value: the slot owns one reference
+            self.store_array(slot, self.convert(v, kind, self.slot_kinds[slot]))
             return
         self.emit(llvm.StoreOp(self.convert(v, kind, self.slot_kinds[slot]), self.slots[slot]))
 
@@ -402,7 +435,7 @@ class LoweringBase:
     def release_arrays(self) -> None:
         """Before leaving the function: drop the references the array slots hold."""
         for slot, k in enumerate(self.slot_kinds):
-            if k in ARRAYS and slot in self.slots:
+            if refslot(k) and slot in self.slots:
                 self.decref(self.v(llvm.LoadOp(self.slots[slot], PTR)))
 
     def unique(self, p: SSAValue) -> SSAValue:

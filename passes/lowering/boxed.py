@@ -196,8 +196,8 @@ class BoxedLowering(ControlLowering):
         used = result is not None or (bool(op.results) and _uses(op.results[0]))
         kinds, consts = self.arg_slots(args)
         site_rk = rk if used or not refslot(rk) else "unused"
-        site = self.site(op, "op", name=name or op.name, arg_kinds=kinds, consts=consts,
-                         nargs=len(args), result=site_rk, extra=extra)
+        site = self.site(op, "op", name=site_name(name or op.name, extra), arg_kinds=kinds,
+                         consts=consts, nargs=len(args), result=site_rk)
         return self.call_helper("ruff_rt_op", site, site_rk)
 
     def call_helper(self, helper: str, site: int, rk: str) -> SSAValue | None:
@@ -371,8 +371,8 @@ class BoxedLowering(ControlLowering):
             from rufc.passes.lowering.common import LoweringError
             raise LoweringError("more than 16 parts in one destructuring")
         akinds, _ = self.arg_slots((op.operands[0],))
-        site = self.site(op, "op", name=op.name, arg_kinds=akinds, nargs=1,
-                         result="unused", extra=(op.name, tuple(outs), attrs))
+        site = self.site(op, "op", name=site_name(op.name, (tuple(outs), attrs)),
+                         arg_kinds=akinds, nargs=1, result="unused")
         self.declare("ruff_rt_unpack")
         self.before_helper(site)
         self.emit(llvm.CallOp("ruff_rt_unpack", self.const(site, "int"), self.argv,
@@ -517,6 +517,12 @@ class LoweringBaseRelease:
             lw.decref(lw.v(llvm.LoadOp(t, PTR)))
 
 
+def site_name(name: str, extra: Any) -> str:
+    """A site's name: the op, and what else it needs as a Python literal after '|'
+    (sites hold only plain data: a compiled unit stores them, runtime/native_cache)."""
+    return name if extra is None else f"{name}|{extra!r}"
+
+
 def prop(op: Operation, name: str) -> Any:
     """The compact value of one of op's properties (as the optable declares it)."""
     from rufc.dialects.convert import _from_attr
@@ -524,7 +530,7 @@ def prop(op: Operation, name: str) -> Any:
     kind = dict(SPECS[op.name].attrs)[name]
     a = op.properties.get(name) or op.attributes.get(name)
     if a is None:
-        return None
+        return () if kind in ("strs", "ints") else None
     return _from_attr(op, name, kind, a)  # type: ignore[arg-type]
 
 

@@ -17,6 +17,7 @@ from rufc.passes.lowering.common import (
     attr_str,
     attr_strs,
     TYPES,
+    ltype,
     native_result,
     ret_type,
 )
@@ -48,7 +49,7 @@ class CallLowering(ArrayLowering):
         look at the stack), else only if the call fails (the traceback needs it)."""
         args = op.operands[1:]
         rtype = native_result(rk)
-        self.declare_native(symbol, [i64, i64, *(TYPES[self.kind(a)] for a in args)], rtype)
+        self.declare_native(symbol, [i64, i64, *(ltype(self.kind(a)) for a in args)], rtype)
         line, col = op_pos(op)
         site = H.add_site(H.Site("call", self.name, line, col, name=attr_str(op, "ruff.callee")))
         eager = "ruff.reenters" in op.attributes
@@ -92,7 +93,7 @@ class CallLowering(ArrayLowering):
         if "ruff.push_into" in op.attributes:
             self.push(op, cast(IntegerAttr, op.attributes["ruff.push_into"]).value.data)
             return
-        if callee == "len" and len(kinds) == 1 and kinds[0].startswith("array:"):
+        if callee == "len" and len(kinds) == 1 and kinds[0] in ("array:int", "array:float"):
             self.define(op, self.array_parts(self.val(op.operands[0]))[0])
             return
         if callee in MATH and len(kinds) == MATH[callee] and \

@@ -26,8 +26,24 @@ class LoweringError(Exception):
     specialization's compilability check should have refused it)."""
 
 
+def is_boxed(kind: str) -> bool:
+    """A kind native code holds as a PyObject* of the VM's own value (a "value": a
+    string, dict, struct, null, an array of anything, or a value whose kind is not
+    known statically). Typed arrays are PyObject*s too, read in place."""
+    return kind not in TYPES and kind not in ("function", "unused")
+
+
+def ltype(kind: str) -> Attribute:
+    """The LLVM type of a value of `kind`: unboxed scalars, else a PyObject*."""
+    return TYPES.get(kind, PTR)
+
+
 def ret_type(kind: str) -> Attribute:
-    return TYPES.get(kind, i64)
+    """What a native function returns for its result kind: null is an i64 0 (the
+    function's result is never used as a value: callers use the None constant)."""
+    if kind == "null":
+        return i64
+    return ltype(kind)
 
 
 def native_result(kind: str) -> Attribute:
