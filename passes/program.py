@@ -368,7 +368,7 @@ class ProgramInfo:
             raise Unsupported("it is a closure or captures variables (closures stay in the VM)")
         if len(func.attrs["params"]) != len(kinds):  # type: ignore[arg-type]
             raise Unsupported("wrong number of arguments")
-        for i, k in enumerate(kinds):
+        for k in kinds:
             if k in ARRAY_KINDS and _array_layout() is None:
                 raise Unsupported("typed arrays are not supported on this Python")
         rk = self.result_kind(sym, kinds)
@@ -378,7 +378,9 @@ class ProgramInfo:
         slots: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
         for op in analysis.walk(func.regions[0]):
             _check_op(self, func, op, inf, defs, uses, slots, rk or ANY)
-        if not boxed_enabled():
+        if not boxed_enabled() or sym.startswith("osr."):
+            # an OSR continuation (passes/outline_loop.py) fills only unboxed slots
+            # from the VM frame: boxed values stay out of it for now
             _check_unboxed(self, func, kinds, rk or ANY, inf, defs, uses)
 
     def typed_push(self, func: Op, op: Op, inf: Inference) -> bool:
@@ -445,7 +447,7 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
                 return   # a global: ruff_rt_op checks let/const as the VM does
             ref = chain[0] if len(chain) == 1 else (op.attrs["create"] if not chain else "")
         else:
-            ref = op.attrs["target"]  # type: ignore[assignment]
+            ref = op.attrs["target"]
             if ref == "g":
                 return   # GDECLARE, the VM's own declaration of a global
             if op.attrs["check"]:
@@ -509,36 +511,42 @@ def _check_unboxed(info: ProgramInfo, func: Op, kinds: Kinds, rk: str, inf: Infe
             raise Unsupported(f"argument {i + 1} is not an int, float, bool or typed array")
     if rk not in RESULT_KINDS:
         raise Unsupported(f"its result is not always an int, float, bool or null ({rk})")
-    for i, name in enumerate(func.attrs["slots"]):  # type: ignore[union-attr]
+    for i, name in enumerate(func.attrs["slots"]):  # type: ignore[arg-type]
         if inf.slot_kind(i) not in NATIVE_KINDS and inf.slot_kind(i) != ANY:
             raise Unsupported(f"variable '{str(name).split(':')[0]}' is not always an int, "
                               f"float or bool ({inf.slot_kind(i)})")
     for op in analysis.walk(func.regions[0]):
-        where = f"{op.line}:{op.col}"
-        if op.name in ("ruff.store_var", "ruff.declare_var"):
-            ref = op.attrs.get("target") or (op.attrs["chain"] or (op.attrs["create"],))[0]  # type: ignore[index]
-            if not str(ref).startswith("l"):
-                raise Unsupported(f"assignment to '{op.attrs['name']}' at {where} is not a local")
-        if op.name == "ruff.make_function" or op.name == "ruff.get_struct":
-            raise Unsupported(f"uses {op.name} at {where} (boxed values are off)")
-        for r in op.results:
-            k = inf.kind(r)
-            if op.name == "ruff.load_var" and op.attrs["chain"] in _GLOBAL_CHAINS:
-                for user in uses.get(r, []):
-                    if user.name != "ruff.call" or user.operands[0] != r or r in user.operands[1:]:
-                        raise Unsupported(f"global '{op.attrs['name']}' read at {where}")
-                continue
-            if k in NATIVE_KINDS or not uses.get(r):
-                continue
-            if op.name == "ruff.const" and all(u.name in ("ruff.call", "ruff.call_builtin")
-                                               and u.operands[0] != r or u.name == "ruff.call_builtin"
-                                               for u in uses[r]):
-                continue
-            if op.name == "ruff.make_array" and k in ARRAY_KINDS:
-                continue
-            raise Unsupported(f"a value at {where} is not an int, float or bool ({k})")
-        if op.name == "ruff.call" and info.callee_of(func, op, defs) is None:
-            raise Unsupported(f"call at {where} of something that is not a global")
+        _check_unboxed_op(info, func, op, inf, defs, uses)
+
+
+def _check_unboxed_op(info: ProgramInfo, func: Op, op: Op, inf: Inference,
+                      defs: dict[int, Op], uses: dict[int, list[Op]]) -> None:
+    """One op of _check_unboxed."""
+    where = f"{op.line}:{op.col}"
+    if op.name in ("ruff.store_var", "ruff.declare_var"):
+        ref = op.attrs.get("target") or (op.attrs["chain"] or (op.attrs["create"],))[0]  # type: ignore[index]
+        if not str(ref).startswith("l"):
+            raise Unsupported(f"assignment to '{op.attrs['name']}' at {where} is not a local")
+    if op.name == "ruff.make_function" or op.name == "ruff.get_struct":
+        raise Unsupported(f"uses {op.name} at {where} (boxed values are off)")
+    for r in op.results:
+        k = inf.kind(r)
+        if op.name == "ruff.load_var" and op.attrs["chain"] in _GLOBAL_CHAINS:
+            for user in uses.get(r, []):
+                if user.name != "ruff.call" or user.operands[0] != r or r in user.operands[1:]:
+                    raise Unsupported(f"global '{op.attrs['name']}' read at {where}")
+            continue
+        if k in NATIVE_KINDS or not uses.get(r):
+            continue
+        if op.name == "ruff.const" and all(u.name in ("ruff.call", "ruff.call_builtin")
+                                           and u.operands[0] != r or u.name == "ruff.call_builtin"
+                                           for u in uses[r]):
+            continue
+        if op.name == "ruff.make_array" and k in ARRAY_KINDS:
+            continue
+        raise Unsupported(f"a value at {where} is not an int, float or bool ({k})")
+    if op.name == "ruff.call" and info.callee_of(func, op, defs) is None:
+        raise Unsupported(f"call at {where} of something that is not a global")
 
 
 def _check_for_each(op: Op, inf: Inference, defs: dict[int, Op], where: str) -> None:

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any, Callable, Final
-
 from _ctypes import Py_DECREF, PyObj_FromPtr
+from collections.abc import Callable
+from typing import Any, Final
 
 from rufc.runtime import helpers as H
 from rufc.runtime import semantics, support
@@ -166,7 +166,7 @@ def parse_site(name: str) -> tuple[Callable[..., Any], Any, bool]:
     if got is None:
         import ast
         opname, _, extra = name.partition("|")
-        got = _PARSED[name] = (OPS.get(opname, opname), ast.literal_eval(extra) if extra else None,
+        got = _PARSED[name] = (OPS[opname], ast.literal_eval(extra) if extra else None,
                                opname in REENTRANT)
     return got
 
@@ -212,7 +212,7 @@ def _plan(site_id: int) -> Callable[[Any, Any], int]:
         body = f"return id(inc({call}))"
     exec(f"def run(rt, a):\n    {body}\n", env)
     fn = _PLANS[site_id] = env["run"]
-    return fn  # type: ignore[no-any-return]
+    return fn
 
 
 def op(rt: Any, site_id: int, argv: Any) -> int:

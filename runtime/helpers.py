@@ -195,8 +195,8 @@ class unit_sites:
 # ---------------------------------------------------------------- value coding
 
 # CPython's own, as C functions (ctypes.cast and ctypes.pythonapi cost ~10-100x more)
-from _ctypes import PyObj_FromPtr as _from_ptr  # noqa: E402
 from _ctypes import Py_INCREF as _incref  # noqa: E402
+from _ctypes import PyObj_FromPtr as _from_ptr  # noqa: E402
 
 _D = struct.Struct("<d")
 _Q = struct.Struct("<q")

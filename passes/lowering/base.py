@@ -267,6 +267,12 @@ class LoweringBase:
             return self.null_ptr()
         return self.const(0, kind if kind in TYPES else "int")
 
+    def boxed_const(self, value: Any) -> SSAValue:   # passes/lowering/boxed.py
+        raise NotImplementedError
+
+    def sentinel_object(self) -> Any:   # passes/lowering/boxed.py
+        raise NotImplementedError
+
     def null_ptr(self) -> SSAValue:
         """NULL, made once per function in the entry block."""
         c = self.consts.get(("p", 0))

@@ -31,7 +31,6 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import i1, i64
 from xdsl.ir import Block, Operation, SSAValue
 
-from rufc.runtime import helpers as H
 from rufc.passes.lowering.base import refslot
 from rufc.passes.lowering.common import (
     PTR,
@@ -44,6 +43,7 @@ from rufc.passes.lowering.common import (
     ret_type,
 )
 from rufc.passes.lowering.control import ControlLowering
+from rufc.runtime import helpers as H
 
 NUM = ("int", "float")
 SCALAR = ("int", "float", "bool", "i1")
@@ -121,7 +121,7 @@ class BoxedLowering(ControlLowering):
         from rufc.runtime.boxed_helpers import const_slot
         k = const_slot(value)
         key = ("obj", k, id(self.prologue))   # the entry function has a prologue of its own
-        c = self.consts.get(key)  # type: ignore[arg-type]
+        c = self.consts.get(key)
         if c is None:
             base = self.consts.get(("consts", 0))
             if base is None:
@@ -132,7 +132,7 @@ class BoxedLowering(ControlLowering):
             gep = llvm.GEPOp(base, [k], i64)
             load = llvm.LoadOp(gep.results[0], PTR)
             self.prologue += [gep, load]
-            c = self.consts[key] = load.results[0]  # type: ignore[index]
+            c = self.consts[key] = load.results[0]
         return c
 
     def sentinel_object(self) -> Any:
@@ -531,7 +531,7 @@ def prop(op: Operation, name: str) -> Any:
     a = op.properties.get(name) or op.attributes.get(name)
     if a is None:
         return () if kind in ("strs", "ints") else None
-    return _from_attr(op, name, kind, a)  # type: ignore[arg-type]
+    return _from_attr(op, name, kind, a)
 
 
 __all__ = ["BoxedLowering", "i1"]
