@@ -166,9 +166,14 @@ def parse_site(name: str) -> tuple[Callable[..., Any], Any, bool]:
     if got is None:
         import ast
         opname, _, extra = name.partition("|")
-        got = _PARSED[name] = (OPS[opname], ast.literal_eval(extra) if extra else None,
+        got = _PARSED[name] = (OPS.get(opname, _unpack_only), ast.literal_eval(extra) if extra else None,
                                opname in REENTRANT)
     return got
+
+
+def _unpack_only(rt: Any, x: Any, *args: Any) -> Any:
+    """A site of ruff_rt_unpack (its name is not an op of ruff_rt_op)."""
+    raise AssertionError("an unpack site called through ruff_rt_op")
 
 
 _PLANS: dict[int, Callable[[Any, Any], int]] = {}
