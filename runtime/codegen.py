@@ -924,7 +924,7 @@ class FuncGen:
         # r[k-1:k] is non-empty iff r has k elements (len() of a range past 2**63 - 1
         # elements overflows; a slice does not)
         t = self.mod.loop_threshold
-        self.line(f"if {r}[{t - 1}:{t}]:", op)
+        self.line(f"if type({r}) is not range or {r}[{t - 1}:{t}]:", op)   # HugeRange: huge
         self.depth += 1
         self.osr_check(op, r)
         self.depth -= 1

@@ -33,11 +33,13 @@ class ControlLowering(CallLowering):
     #
     # In a loop that assigns no array variable (no `a := ...`, no push) and passes no
     # array to a call, every array variable holds the same object all along, whose
-    # length and buffer cannot change (element writes do not move the buffer). Its
-    # parts are then read once before the loop, and an array the loop writes is made
-    # unique (copied if shared) once before it: nothing in the loop can share it
-    # again. LLVM cannot find this alone: every element store may alias the array
-    # headers it would hoist (no type-based alias information).
+    # length and buffer cannot change (element writes do not move the buffer). The
+    # parts of the arrays the loop only reads are then read once before the loop.
+    # (Arrays it writes keep their per-write copy-on-write test: copying them once
+    # before the loop would copy where the VM does not, e.g. when the loop runs no
+    # iteration, which shows under memory exhaustion.) LLVM cannot find this alone:
+    # every element store may alias the array headers it would hoist (no type-based
+    # alias information).
 
     @contextmanager
     def stable_arrays(self, op: Operation) -> Iterator[None]:
@@ -51,16 +53,15 @@ class ControlLowering(CallLowering):
             return
         used, written = found
         stable: dict[int, tuple[SSAValue, SSAValue, SSAValue]] = {}
-        for slot in sorted(used):
+        for slot in sorted(used - written):
             if slot not in self.slots:
                 continue
-            p = self.own(op, slot) if slot in written else \
-                self.v(llvm.LoadOp(self.slots[slot], PTR))
+            p = self.v(llvm.LoadOp(self.slots[slot], PTR))
             size, items = ArrayLowering.array_parts(self, p)
             stable[slot] = (p, size, items)
         self._stable = stable
         self._stable_parts = {p: (size, items) for p, size, items in stable.values()}
-        self._stable_written = written
+        self._stable_written: set[int] = set()
         try:
             yield
         finally:
