@@ -297,7 +297,10 @@ def main() -> None:
         if not outs[0] == outs[1] == outs[2] or any(
                 code not in (0, 4) or "Traceback" in err for _, err, code in outs):
             bad += 1
-            print(f"seed {seed}: tiers differ or internal error (kept {path})", flush=True)
+            codes = [code for _, _, code in outs]
+            timeout = any("TIMEOUT" in err for _, err, _ in outs)
+            print(f"seed {seed}: tiers differ or internal error (kept {path}); exit codes "
+                  f"{codes}{', a run timed out' if timeout else ''}", flush=True)
         else:
             path.unlink()
         seed += 1
