@@ -376,12 +376,15 @@ class ProgramInfo:
         defs = analysis.defs(func)
         uses = analysis.uses(func)
         slots: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
+        # an OSR continuation (passes/outline_loop.py) fills only unboxed slots from
+        # the VM frame: boxed values stay out of it for now
+        unboxed = not boxed_enabled() or sym.startswith("osr.")
+        if unboxed:   # the signature first: its message names the argument or result
+            _check_unboxed_signature(kinds, rk or ANY)
         for op in analysis.walk(func.regions[0]):
             _check_op(self, func, op, inf, defs, uses, slots, rk or ANY)
-        if not boxed_enabled() or sym.startswith("osr."):
-            # an OSR continuation (passes/outline_loop.py) fills only unboxed slots
-            # from the VM frame: boxed values stay out of it for now
-            _check_unboxed(self, func, kinds, rk or ANY, inf, defs, uses)
+        if unboxed:
+            _check_unboxed(self, func, inf, defs, uses)
 
     def typed_push(self, func: Op, op: Op, inf: Inference) -> bool:
         """Is this `a := push(a, x)` idiom on a typed array (pushed in place natively)?
@@ -502,15 +505,20 @@ def boxed_enabled() -> bool:
     return os.environ.get("RUFC_JIT_BOXED", "") not in ("", "0")
 
 
-def _check_unboxed(info: ProgramInfo, func: Op, kinds: Kinds, rk: str, inf: Inference,
-                   defs: dict[int, Op], uses: dict[int, list[Op]]) -> None:
-    """Without boxed values: only int, float, bool and typed arrays (the hot tier's
-    first rule), constants of other kinds only as call arguments kept in the site."""
+def _check_unboxed_signature(kinds: Kinds, rk: str) -> None:
+    """Without boxed values, arguments and the result are unboxed (the hot tier's
+    first rule)."""
     for i, k in enumerate(kinds):
         if k not in NATIVE_KINDS:
             raise Unsupported(f"argument {i + 1} is not an int, float, bool or typed array")
     if rk not in RESULT_KINDS:
         raise Unsupported(f"its result is not always an int, float, bool or null ({rk})")
+
+
+def _check_unboxed(info: ProgramInfo, func: Op, inf: Inference,
+                   defs: dict[int, Op], uses: dict[int, list[Op]]) -> None:
+    """Without boxed values: variables are only int, float, bool and typed arrays,
+    constants of other kinds only as call arguments kept in the site."""
     for i, name in enumerate(func.attrs["slots"]):  # type: ignore[arg-type]
         if inf.slot_kind(i) not in NATIVE_KINDS and inf.slot_kind(i) != ANY:
             raise Unsupported(f"variable '{str(name).split(':')[0]}' is not always an int, "

@@ -525,17 +525,28 @@ def _boxed_op(rt: Any, site_id: int, argv: Any) -> int:
     """ruff_rt_op: runtime/boxed_helpers.op (this frame shows the native frames below
     it, for Ruff code a method call runs)."""
     _top = rt.state.mem[DEPTH]  # noqa: F841 - read by the frame walk (VM.outer_frames)
-    if not _BOXED:
-        from rufc.runtime import boxed_helpers
-        _BOXED.append(boxed_helpers)
-    return _BOXED[0].op(rt, site_id, argv)
+    try:
+        return _boxed().op(rt, site_id, argv)
+    except BaseException as exc:  # noqa: BLE001 - boxed_helpers.op fails only if importing it does
+        rt.state.fail(exc)
+        return 0
 
 
 def _boxed_unpack(rt: Any, site_id: int, argv: Any) -> int:
+    """ruff_rt_unpack: runtime/boxed_helpers.unpack."""
+    try:
+        return _boxed().unpack(rt, site_id, argv)
+    except BaseException as exc:  # noqa: BLE001 - as _boxed_op
+        rt.state.fail(exc)
+        return 0
+
+
+def _boxed() -> Any:
+    """runtime/boxed_helpers, imported on the first boxed op (it is off by default)."""
     if not _BOXED:
         from rufc.runtime import boxed_helpers
         _BOXED.append(boxed_helpers)
-    return _BOXED[0].unpack(rt, site_id, argv)
+    return _BOXED[0]
 
 
 NATIVE_HELPERS += (

@@ -49,14 +49,25 @@ CASES: dict[str, tuple[str, str, int | None]] = {
     "ruff_rt_array_push": (LOOP.replace("mut s := 0", "mut s := [0]")
                            .replace("BODY", "s = push(s, i)").replace("return s", "return len(s)"),
                            "f(100)", 4),
+    # boxed values (RUFC_JIT_BOXED=1, see BOXED): the string's first op is its constant
+    "ruff_rt_op": (LOOP.replace("mut s := 0", 'mut s := ""').replace("BODY", 's = s + "a"')
+                   .replace("return s", "return len(s)"), "f(10)", 2),
+    "ruff_rt_unpack": (LOOP.replace("BODY", "[a, b] := [i, i + 1]\n        s = s + a + b"),
+                       "f(10)", 4),
 }
+
+# The helpers native code calls only with boxed values on (off by default, docs/jit.md).
+BOXED = {"ruff_rt_op", "ruff_rt_unpack"}
 
 
 def run(path: Path, *flags: str, fail: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("RUFC_JIT", "RUFC_JIT_THRESHOLD", "RUFC_JIT_FAIL", "DEBUG_JIT")}
+           if k not in ("RUFC_JIT", "RUFC_JIT_THRESHOLD", "RUFC_JIT_FAIL", "DEBUG_JIT",
+                        "RUFC_JIT_BOXED")}
     if fail:
         env["RUFC_JIT_FAIL"] = fail
+        if fail.split(":")[1] in BOXED:
+            env["RUFC_JIT_BOXED"] = "1"
     return subprocess.run(RUFC + [*flags, "--max-depth", "1000", str(path)], capture_output=True,
                           text=True, env=env, timeout=120)
 
