@@ -635,11 +635,14 @@ def _sort(a: Any) -> RArray:
             if type(x) is not str:
                 raise RuffError("sort() requires an array of numbers or an array of strings")
         return RArray(sorted(d))
+    kinds = set()
     for x in d:
         tx = type(x)
         if tx is not int and tx is not float:
             raise RuffError("sort() requires an array of numbers or an array of strings")
-    return _new_array(sorted(d))
+        kinds.add(tx)
+    # ints among floats order as floats, as `<` orders them (docs/decisions.md)
+    return _new_array(sorted(d, key=float) if len(kinds) == 2 else sorted(d))
 
 
 def _reverse(a: Any) -> RArray:

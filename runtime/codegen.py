@@ -562,7 +562,8 @@ class FuncGen:
                 op.name in ("ruff.add", "ruff.sub", "ruff.mul")
                 and self.kind(r0) in ("float", "str"))):
             # Cannot fail and is evaluated once: nest the operands' expressions.
-            self.exprs[r0] = f"({self.inline(a_v)} {_PY_OPS[op.name]} {self.inline(b_v)})"
+            x, y = _ieee_order(self.inline(a_v), ka, self.inline(b_v), kb)
+            self.exprs[r0] = f"({x} {_PY_OPS[op.name]} {y})"
             return
         a, b = self.atom(a_v), self.atom(b_v)
         r = op.results[0]
@@ -574,10 +575,14 @@ class FuncGen:
             return
         if name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge"):
             if (ka in NUMERIC and kb in NUMERIC) or (ka == kb == "str"):
-                self.exprs[r] = f"({a} {sym} {b})"
+                x, y = _ieee_order(a, ka, b, kb)
+                self.exprs[r] = f"({x} {sym} {y})"
                 return
             t = self.tmp(r)
-            self.guarded(op, f"{t} = {a} {sym} {b}", "TypeError", f"{t} = {helper}({a}, {b})")
+            # Python orders an int and a float exactly; Ruff converts the int to float
+            # first (semantics._order_operands): mixed operands take the helper.
+            self.guarded(op, f"{t} = {a} {sym} {b} if type({a}) is type({b}) else {helper}({a}, {b})",
+                         "TypeError", f"{t} = {helper}({a}, {b})")
             return
         both_int = ka == "int" and kb == "int"
         rk = self.kind(r)
@@ -1079,6 +1084,17 @@ class FuncGen:
 
     def op_raise(self, op: Op) -> None:
         self.line(f"raise {H.ERR}({op.attrs['message']!r})", op)
+
+
+def _ieee_order(a: str, ka: str, b: str, kb: str) -> tuple[str, str]:
+    """The operands of an ordering of two known numbers as Python must compare them:
+    Ruff converts an int compared with a float to float first (IEEE, as native code's
+    `sitofp` + `fcmp`), where Python would compare the two exactly."""
+    if ka == "int" and kb == "float":
+        return f"float({a})", b
+    if ka == "float" and kb == "int":
+        return a, f"float({b})"
+    return a, b
 
 
 def _recover(name: str, t: str, a: str, b: str) -> tuple[str, str]:
