@@ -39,6 +39,14 @@ from rufc.runtime.helpers import OPERATOR_HELPERS, VM_HELPERS
 from rufc.runtime.names import py_name  # re-exported: codegen.py_name
 from rufc.runtime.types import NUMERIC, Inference, Ranges, slot_of
 
+# The first line of every generated function but the top level. CPython 3.11 counts
+# Python frames and C-level recursion checks against one limit, and an unspecialized
+# comparison (one not followed by a jump) makes such a check. Without this line the
+# frame at the depth limit failed at whatever op of its body first made one (an
+# overflow test, a call), after running the ops before it, while native code fails that
+# frame as it starts (docs/jit.md, Call depth): with it, the VM fails that frame as it
+# starts too, at its first line, in every function.
+DEPTH_TRIP: Final = "    0 < 1   # the call-depth limit fails a frame here (codegen.DEPTH_TRIP)"
 RANGE_CHECK: Final = "-9223372036854775808 <= {0} <= 9223372036854775807"
 
 _PY_OPS: Final = {"ruff.add": "+", "ruff.sub": "-", "ruff.mul": "*", "ruff.div": "/",
@@ -260,6 +268,9 @@ class FuncGen:
         head.append((f"def {fname}({params}):", f.line, f.col))
         if self.globals_written:
             head.append(("    global " + ", ".join(sorted(self.globals_written)), f.line, f.col))
+        if not self.is_main:
+            first = next(((ln, col) for _, ln, col in body if ln), (f.line, f.col))
+            head.append((DEPTH_TRIP, *first))
         if self.counting:
             k = "K_" + py_name(self.sym)
             head.append((f"    {k}[0] += 1", f.line, f.col))
@@ -580,8 +591,12 @@ class FuncGen:
                 return
             t = self.tmp(r)
             # Python orders an int and a float exactly; Ruff converts the int to float
-            # first (semantics._order_operands): mixed operands take the helper.
-            self.guarded(op, f"{t} = {a} {sym} {b} if type({a}) is type({b}) else {helper}({a}, {b})",
+            # first (semantics._order_operands). Inline, not a helper: a Python call
+            # would cost this frame a level of the call-depth limit (DEPTH_TRIP).
+            nums = "(int, float)"
+            mixed = f"type({a}) in {nums} and type({b}) in {nums}"
+            self.guarded(op, f"{t} = {a} {sym} {b} if type({a}) is type({b}) else "
+                             f"(float({a}) {sym} float({b}) if {mixed} else {helper}({a}, {b}))",
                          "TypeError", f"{t} = {helper}({a}, {b})")
             return
         both_int = ka == "int" and kb == "int"
