@@ -90,9 +90,16 @@ class Engine:
         # Small code model, position independent: calls within a module are direct
         # (not through a register loaded with a 64-bit address), and every outside
         # symbol (helpers, the state, earlier modules) goes through a GOT entry or a
-        # stub that MCJIT places next to the code, so no reference can be out of range.
+        # stub that MCJIT places next to the code, so no such reference is out of range.
         engine_tm = target.create_target_machine(opt=2, reloc="pic", codemodel="small")
-        self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), engine_tm)
+        # References between the sections of one object (.text -> .rodata.cst float
+        # constants, .eh_frame -> .text) are 32-bit PC-relative. LLVM's default memory
+        # manager maps code and data separately, and now and then (about once in a
+        # hundred runs, more under memory pressure) far apart: RuntimeDyld then aborts
+        # the process (`isInt<32>(RealOffset)`). llvmlite's memory manager reserves one
+        # block for all the sections of an object, so they are always close.
+        self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), engine_tm,
+                                                 use_lmm=True)
         self.engine.set_object_cache(self._notify)
         for name, address in {**self.symbols, **self.loaded}.items():
             llvm.add_symbol(name, address)
