@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rufc.runtime import native_cache as NC
+from rufc.runtime.names import py_name
 
 log = logging.getLogger("rufc.jit")
 
@@ -91,7 +92,7 @@ class Worker:
         if not st.stub and st.sym not in self.waiting:
             self.waiting.add(st.sym)
             jit.ns.update(JREADY=self.ready, JTAKE=self.take)
-            jit.ns["JW_" + st.sym] = st.fn
+            jit.ns[_waiting_name(st.sym)] = st.fn
             st.fn.__code__ = self._waiting_code(st)
         if jit.debug:
             log.debug("%s: compiling %s in the background (%s); it runs in the VM meanwhile",
@@ -105,8 +106,8 @@ class Worker:
     def _waiting_code(self, st: Any) -> Any:
         fn = st.fn
         params = "".join(f"v{i}, " for i in range(fn.__code__.co_argcount))
-        pro = [(f"    if JREADY[0] and JTAKE(JW_{st.sym}): return REENTER(JW_{st.sym}, ({params}))",
-                False)]
+        w = _waiting_name(st.sym)
+        pro = [(f"    if JREADY[0] and JTAKE({w}): return REENTER({w}, ({params}))", False)]
         self.jit.entry_codes += 1
         return self.jit.vm.function_code(self.jit.funcs[st.sym], pro,
                                          f"jit{self.jit.entry_codes}")
@@ -128,8 +129,9 @@ class Worker:
             return
         self.job = None
         self.ready[0] = 0
-        self._finish(job)
-        self._start_next()
+        with self.jit.lock:
+            self._finish(job)
+            self._start_next()
 
     # ------------------------------------------------------------ results
 
@@ -209,7 +211,11 @@ class Worker:
     def _compile(self, job: Job, own_engine: bool) -> tuple[str, Any]:
         """Compile a job's unit: ("unit", bytes), ("refused", reason) or ("failed", reason)."""
         jit = self.jit
-        sys.setrecursionlimit(sys.getrecursionlimit() + COMPILER_FRAMES)
+        if not own_engine:
+            # a forked child: its limit is its own. (The recursion limit is the whole
+            # interpreter's: a thread that raised it would move the program's call-depth
+            # limit. A compiling thread starts at depth 0, far below it.)
+            sys.setrecursionlimit(sys.getrecursionlimit() + COMPILER_FRAMES)
         try:
             jit._load_compiler()
             reason = jit.info.check(job.sym, job.kinds)
@@ -234,7 +240,11 @@ class Worker:
 
     def _in_thread(self, job: Job) -> None:
         try:
-            job.data = marshal.dumps(self._compile(job, own_engine=True))
+            # the VM's thread compiles (a hot loop) or loads units only between two
+            # of these (JIT.lock): LLVM and the compiler's state are the process's
+            with self.jit.lock:
+                answer = self._compile(job, own_engine=True)
+            job.data = marshal.dumps(answer)
         except BaseException as exc:  # noqa: BLE001
             job.data = marshal.dumps(("failed", f"{type(exc).__name__}: {exc}"))
         job.done = True
@@ -293,6 +303,12 @@ class Worker:
         job.data = b"".join(chunks)
         job.done = True
         self.ready[0] = 1
+
+
+def _waiting_name(sym: str) -> str:
+    """The global through which waiting code finds its function: a Python name even
+    for a method (`Point.norm1`: JW_u_Point_2e_norm1)."""
+    return "JW_" + py_name(sym)
 
 
 def _sig(name: str, kinds: tuple[str, ...]) -> str:

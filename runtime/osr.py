@@ -160,7 +160,8 @@ class LoopOSR:
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(limit + COMPILER_FRAMES)
         try:
-            return self._compile_now(st, func, sym, line, col, bound, values)
+            with self.jit.lock:   # not while a compiling thread compiles (JIT.lock)
+                return self._compile_now(st, func, sym, line, col, bound, values)
         except Exception as exc:  # noqa: BLE001 - the JIT never breaks a program
             self._refuse(st, line, col, f"the compiler failed: {type(exc).__name__}: {exc}")
             return None

@@ -30,6 +30,7 @@ import ctypes
 import gc
 import logging
 import sys
+import threading
 import time
 import types
 from dataclasses import dataclass, field
@@ -103,6 +104,11 @@ class JIT:
         # background compilation (rufc.runtime.background); set up by the driver.
         self.units: Any = None
         self.bound_log: dict[str, bool] = {}   # every is_bound answer the compiler got
+        # Compiling and loading object code touch state of the whole process (LLVM's
+        # global context and symbol table, the call-site numbering, `info`): one at a
+        # time. Only a compiling thread (RUFC_JIT_BACKGROUND=thread) competes with the
+        # VM's thread for it; re-entrant because a loop's compilation specializes.
+        self.lock = threading.RLock()
 
     # ------------------------------------------------------------ the hook
 
@@ -183,6 +189,11 @@ class JIT:
             return self.compiled[key]
         if kinds in st.refused:
             return None
+        with self.lock:
+            return self._specialize(st, kinds)
+
+    def _specialize(self, st: FuncState, kinds: tuple[str, ...]) -> Native | None:
+        key = (st.sym, kinds)
         if self.units is not None:
             done = self.units.before_compile(st, kinds)   # a cache hit, or a worker
             if done is not None:

@@ -158,6 +158,45 @@ def test_background_compilation_gives_the_same_output(tmp_path: Path, program: P
                                                          sync.exit_code), mode
 
 
+def test_a_compiling_thread_and_a_hot_loop_take_turns(tmp_path: Path) -> None:
+    """With a thread compiling functions, the VM's thread compiles hot loops too: the
+    two once shared LLVM and the compiler's state at the same time (a loop's
+    compilation lost its function, and now and then the process crashed)."""
+    env = env_for(tmp_path / "cache", RUFC_JIT_BACKGROUND="thread", RUFC_NATIVE_CACHE="0")
+    del env["RUFC_JIT_SYNC"]
+    r = rufc("run", "--jit-threshold", "0", str(REPO / "tests" / "jit" / "loops.ruff"), env=env)
+    assert r.exit_code == 0 and r.stdout.startswith("4000 1332 0 0\n")
+    assert "compiling sum_range(int, int, int) in the background (thread)" in r.stderr
+    assert "[jit] collatz: entering the compiled loop at 17:5" in r.stderr
+    assert "failed" not in r.stderr
+
+
+def test_a_hot_method_waits_for_its_background_compilation(tmp_path: Path) -> None:
+    """A method's waiting code names it by its Python name: `JW_P.twice` was read as
+    an attribute of `JW_P`, an internal error once the worker answered."""
+    src = tmp_path / "method.ruff"
+    src.write_text("""struct P {
+    x: int
+    func twice(self, k) { return self.x * 2 + k }
+}
+func main() {
+    p := P { x: 3 }
+    mut s := 0
+    for i in range(0, 300000) {
+        s := s + p.twice(i % 7)
+    }
+    print(s)
+}
+main()
+""", encoding="utf-8")
+    env = env_for(tmp_path / "cache", RUFC_NATIVE_CACHE="0", RUFC_JIT_BACKGROUND="fork")
+    del env["RUFC_JIT_SYNC"]
+    r = rufc("run", str(src), env=env)
+    assert (r.stdout, r.exit_code) == ("2699997\n", 0), r.stderr
+    assert "P.twice: compiling P.twice(other, int) in the background (fork)" in r.stderr
+    assert "[jit] P.twice(other, int): stays in the VM: argument 1 is not" in r.stderr
+
+
 def test_a_hot_function_switches_to_native_code_while_the_program_runs(tmp_path: Path) -> None:
     """In the background the program goes on in the VM; the switch happens at a call,
     and the calls after it enter native code."""
