@@ -8,6 +8,9 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr, f64, i1, i64
 from xdsl.ir import Attribute, Block, Operation
 
+# re-exported (`X as X`) for the lowering's op families: the entry's error result
+from rufc.runtime.helpers import INT_SENTINEL as INT_SENTINEL
+
 PTR = llvm.LLVMPointerType()
 TYPES = {"int": i64, "float": f64, "bool": i1, "i1": i1, "array:int": PTR, "array:float": PTR}
 ICMP = {"ruff.lt": "slt", "ruff.le": "sle", "ruff.gt": "sgt", "ruff.ge": "sge",
@@ -17,7 +20,6 @@ EPSILON = 2.220446049250313e-16
 ARRAYS = ("array:int", "array:float")
 MATH = {"sqrt": 1, "abs": 1, "floor": 1, "ceil": 1, "min": 2, "max": 2}   # name -> arity
 I64_MIN = -(1 << 63)
-from rufc.runtime.helpers import INT_SENTINEL  # noqa: E402 - the entry's error result
 FLOAT_SENTINEL_BITS = 0x7FF8_DEAD_0000_0001   # a quiet NaN with a payload
 
 
