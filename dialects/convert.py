@@ -29,8 +29,6 @@ from typing import IO, TypeVar, cast
 from xdsl.builder import Builder
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
-    i1,
-    i64,
     ArrayAttr,
     Builtin,
     BytesAttr,
@@ -46,6 +44,8 @@ from xdsl.dialects.builtin import (
     StringAttr,
     UnitAttr,
     UnknownLoc,
+    i1,
+    i64,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.parser import Parser, UnresolvedOperand

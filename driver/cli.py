@@ -232,7 +232,7 @@ def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
         from rufc.runtime.tiering import JIT
         vm.native = JIT(vm, module)
         vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
-        from rufc.runtime.units import setup   # native-code cache, background compiling
+        from rufc.runtime.units import setup  # native-code cache, background compiling
         setup(vm.native, sync=getattr(vm.options, "jit_sync", False))
         vm.options.compile_hook = vm.native.on_hot
         return vm.native.on_hot

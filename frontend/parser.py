@@ -21,7 +21,11 @@ import bisect
 import threading
 from pathlib import Path
 
+# The lexer must be imported before lark: it imports lark without the optional `regex`
+# module (start-up time), so import sorting must not move it below lark.
 from rufc.frontend.lexer import RuffLexer, RuffToken, TokenStream  # first: imports lark lean
+
+# isort: split
 
 import lark
 from lark import Lark, Transformer

@@ -43,17 +43,17 @@ from xdsl.dialects.builtin import ModuleOp, f64, i64
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from rufc.runtime import helpers as H
-from rufc.passes.lowering.common import (
-    attr_str,
-    FLOAT_SENTINEL_BITS,
-    INT_SENTINEL,
-    LoweringError,
-    PTR,
-)
 from rufc.passes.lowering.boxed import (
     BoxedLowering,
 )
+from rufc.passes.lowering.common import (
+    FLOAT_SENTINEL_BITS,
+    INT_SENTINEL,
+    PTR,
+    LoweringError,
+    attr_str,
+)
+from rufc.runtime import helpers as H
 
 
 class FunctionLowering(BoxedLowering):

@@ -22,11 +22,21 @@ from typing import Any, Callable, Literal, Optional
 from .errors import RuffError
 from .format import format_float, to_string
 from .output import OUT
-from .stack import HelperFrames
 from .semantics import add, check_call, eq, index_key, trunc_float, truthy
+from .stack import HelperFrames
 from .values import (
-    FALSE, FLOAT_CODE, INT_CODE, I64_MAX, I64_MIN, RArray, RBool, RDict, RStruct, TRUE,
-    is_function, type_name,
+    FALSE,
+    FLOAT_CODE,
+    I64_MAX,
+    I64_MIN,
+    INT_CODE,
+    TRUE,
+    RArray,
+    RBool,
+    RDict,
+    RStruct,
+    is_function,
+    type_name,
 )
 
 __all__ = ["Builtin", "BUILTINS", "CONSTANTS", "ResultType"]

@@ -11,7 +11,17 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .values import (
-    INT_CODE, RArray, RBool, RDict, RErr, RNone, ROk, RSome, RStruct, RStructType, TRUE,
+    INT_CODE,
+    TRUE,
+    RArray,
+    RBool,
+    RDict,
+    RErr,
+    RNone,
+    ROk,
+    RSome,
+    RStruct,
+    RStructType,
 )
 
 __all__ = ["to_string", "format_float"]

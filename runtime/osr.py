@@ -22,10 +22,9 @@ import itertools
 import logging
 import os
 import sys
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
-
-from array import array
 
 from rufc.dialects.optable import MAIN_SYMBOL
 from rufc.runtime.values import FALSE, FLOAT_CODE, INT_CODE, TRUE, UNBOUND, RArray
@@ -111,8 +110,12 @@ class LoopOSR:
         while native code runs; the program ends when the top level does), not `let`
         or `const` ones the continuation assigns, and not in a REPL (later entries read
         the globals)."""
-        from rufc.passes.outline_loop import (global_names, globals_to_slots,
-                                              immutable_written, private_globals)
+        from rufc.passes.outline_loop import (
+            global_names,
+            globals_to_slots,
+            immutable_written,
+            private_globals,
+        )
         from rufc.runtime.names import py_name
         jit = self.jit
         if jit.stable is not None or jit.vm.entries:

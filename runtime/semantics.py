@@ -18,8 +18,21 @@ from typing import Any, Callable, Iterable
 
 from .errors import RuffError
 from .values import (
-    FALSE, FLOAT_CODE, INT_CODE, I64_MAX, I64_MIN, RArray, RBool, RDict, RErr, ROk, RSome,
-    RStruct, TRUE, is_function, type_name,
+    FALSE,
+    FLOAT_CODE,
+    I64_MAX,
+    I64_MIN,
+    INT_CODE,
+    TRUE,
+    RArray,
+    RBool,
+    RDict,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+    is_function,
+    type_name,
 )
 
 __all__ = [

@@ -235,8 +235,8 @@ class JIT:
             return
         t0 = time.perf_counter()
         from rufc.backend.engine import Engine
-        from rufc.runtime.builtins import BUILTINS
         from rufc.runtime import faults
+        from rufc.runtime.builtins import BUILTINS
         from rufc.runtime.names import py_name
         self.py_name = py_name
         self.builtins = {n: b.impl for n, b in BUILTINS.items()}
@@ -323,8 +323,8 @@ class JIT:
         it calls natively that is not compiled yet: (symbol -> (sym, kinds), LLVM-dialect
         modules, symbol -> (direct calls, helper calls))."""
         from rufc.dialects.convert import to_xdsl
-        from rufc.passes.program import mangle
         from rufc.passes.pipeline import run_lowering, run_ruff_passes
+        from rufc.passes.program import mangle
         from rufc.passes.specialize import Specialization
 
         todo = [(sym, kinds)]

@@ -24,15 +24,25 @@ from rufc.runtime import helpers as H
 from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.compiling import compile_program
-from rufc.runtime.names import py_name
 from rufc.runtime.errors import RuffError
+from rufc.runtime.names import py_name
 from rufc.runtime.stack import call_with_big_stack, python_depth
 from rufc.runtime.values import (
-    ERROR_TYPE, FALSE, NONE, RArray, RErr, ROk, RSome, RStruct, RStructType, TRUE, UNBOUND,
+    ERROR_TYPE,
+    FALSE,
+    NONE,
+    TRUE,
+    UNBOUND,
+    RArray,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+    RStructType,
 )
 
 if TYPE_CHECKING:   # the code generator is imported only when code is generated: a
-    from rufc.runtime.codegen import GeneratedModule, ModuleGen   # cached program skips it
+    from rufc.runtime.codegen import GeneratedModule, ModuleGen  # cached program skips it
 
 
 def _jit_log() -> Any:

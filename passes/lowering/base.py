@@ -13,26 +13,26 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntegerAttr, f64, i1, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
-from rufc.runtime import helpers as H
 from rufc.passes.lowering.common import (
     ARRAYS,
-    float_bits,
-    is_terminator,
-    LoopTargets,
-    op_pos,
-    icmp_pred,
-    attr_str,
-    attr_strs,
-    TYPES,
     FLOAT_SENTINEL_BITS,
     INT_SENTINEL,
-    is_boxed,
+    PTR,
+    TYPES,
+    LoopTargets,
     LoweringError,
+    attr_str,
+    attr_strs,
+    float_bits,
+    icmp_pred,
+    is_boxed,
+    is_terminator,
     ltype,
     native_result,
-    PTR,
+    op_pos,
     ret_type,
 )
+from rufc.runtime import helpers as H
 
 
 def refslot(kind: str) -> bool:

@@ -9,21 +9,21 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, f64, i1, i64
 from xdsl.ir import Operation
 
-from rufc.runtime import helpers as H
-from rufc.passes.lowering.common import (
-    MATH,
-    op_pos,
-    icmp_pred,
-    attr_str,
-    attr_strs,
-    TYPES,
-    ltype,
-    native_result,
-    ret_type,
-)
 from rufc.passes.lowering.arrays import (
     ArrayLowering,
 )
+from rufc.passes.lowering.common import (
+    MATH,
+    TYPES,
+    attr_str,
+    attr_strs,
+    icmp_pred,
+    ltype,
+    native_result,
+    op_pos,
+    ret_type,
+)
+from rufc.runtime import helpers as H
 
 
 class CallLowering(ArrayLowering):

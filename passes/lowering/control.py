@@ -10,20 +10,20 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, i1, i64
 from xdsl.ir import Operation, Region, SSAValue
 
-from rufc.runtime import helpers as H
 from rufc.passes.lowering.arrays import ArrayLowering
-from rufc.passes.lowering.common import (
-    ARRAYS,
-    PTR,
-    attr_str,
-    LoopTargets,
-    icmp_pred,
-    attr_strs,
-    TYPES,
-)
 from rufc.passes.lowering.calls import (
     CallLowering,
 )
+from rufc.passes.lowering.common import (
+    ARRAYS,
+    PTR,
+    TYPES,
+    LoopTargets,
+    attr_str,
+    attr_strs,
+    icmp_pred,
+)
+from rufc.runtime import helpers as H
 
 
 class ControlLowering(CallLowering):

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CONFORMANCE, REPO, rufc
 
 ADD_150 = """func add(a, b) {
