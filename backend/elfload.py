@@ -23,7 +23,7 @@ import mmap
 import os
 import struct
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["Unsupported", "load", "supported"]
 

@@ -37,11 +37,11 @@ Types: every result is a dynamic `!ruff.value`, except the `i1` results listed i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal, Union
+from typing import Final, Literal
 
 AttrKind = Literal["int", "bool", "str", "strs", "ints", "const"]
-ConstValue = Union[int, float, str, bool, None]
-AttrValue = Union[int, bool, str, tuple, float, None]
+ConstValue = int | float | str | bool | None
+AttrValue = int | bool | str | tuple | float | None
 
 VARIADIC: Final = -1
 
@@ -182,7 +182,7 @@ SPECS: Final[dict[str, OpSpec]] = {s.name: s for s in OPS}
 class Region:
     """One block: its argument value ids and its ops."""
     args: tuple[int, ...] = ()
-    ops: list["Op"] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
 
 
 @dataclass(eq=True)

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Callable, Iterator, cast
+from collections.abc import Callable, Iterator
+from typing import cast
 
 
 def _import_lark() -> None:

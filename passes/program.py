@@ -21,8 +21,9 @@ condition), "null", "str", "array:...", "any".
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Final
+from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
 from rufc.runtime import analysis
@@ -120,7 +121,7 @@ class GlobalWrites:
         self.decl: dict[str, str] = {}          # name -> sym of its top-level `func`
         self.syms: set[str] = set()
 
-    def add(self, module: Module) -> "GlobalWrites":
+    def add(self, module: Module) -> GlobalWrites:
         funcs = module.funcs()
         self.syms.update(funcs)
         main = funcs.get(MAIN_SYMBOL)

@@ -109,7 +109,7 @@ class GenOptions:
 class FuncGen:
     """Generates the Python source of one ruff.func."""
 
-    def __init__(self, mod: "ModuleGen", func: Op, counting: bool = False) -> None:
+    def __init__(self, mod: ModuleGen, func: Op, counting: bool = False) -> None:
         self.mod = mod
         self.func = func
         self.counting = counting   # emit the call and loop counters of the tiering hooks
@@ -251,7 +251,7 @@ class FuncGen:
                 self.line(f"c{i} = [v{i}]")
         for slot in sorted(self.maybe_slots):
             if slot >= len(self.params):
-                self.line(f"{'c%d = [UNBOUND]' % slot if slot in self.cells else 'v%d = UNBOUND' % slot}")
+                self.line(f"c{slot} = [UNBOUND]" if slot in self.cells else f"v{slot} = UNBOUND")
         for slot in sorted(self.cells):
             if slot >= len(self.params) and slot not in self.maybe_slots:
                 self.line(f"c{slot} = [UNBOUND]")

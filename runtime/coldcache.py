@@ -22,7 +22,8 @@ code with the same line table.
 from __future__ import annotations
 
 import marshal
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rufc.dialects.optable import Module, Op, Region
 from rufc.runtime.cache import CacheStore, key_of

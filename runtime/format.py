@@ -8,7 +8,8 @@ array nested 100 000 deep prints instead of overflowing the Python stack.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .values import (
     INT_CODE,

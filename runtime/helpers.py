@@ -31,8 +31,9 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Final
+from typing import Any, Final
 
 from rufc.runtime import semantics, support
 from rufc.runtime.errors import RuffError

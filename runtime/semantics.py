@@ -14,7 +14,8 @@ Fast cases come first: int/int, then float/float, then the mixed and rare cases.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .errors import RuffError
 from .values import (

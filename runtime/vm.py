@@ -16,8 +16,9 @@ from __future__ import annotations
 import sys
 import types
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op
 from rufc.runtime import helpers as H

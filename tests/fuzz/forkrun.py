@@ -17,7 +17,7 @@ import signal
 import sys
 import tempfile
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 _READY = False
 

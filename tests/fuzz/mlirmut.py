@@ -33,7 +33,7 @@ import random
 import re
 import sys
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -60,7 +60,7 @@ KEYWORDS = ["chain", "create", "target", "slots", "free", "cells", "captures", "
             "mut", "else", "builtin.module", "ruff.func", "true", "false", "None"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def seed_programs() -> tuple[tuple[str, str], ...]:
     """(name, printed IR) of every example and conformance program that compiles."""
     import forkrun
@@ -73,7 +73,7 @@ def seed_programs() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def op_names() -> tuple[str, ...]:
     names = set()
     for _, text in seed_programs():
