@@ -107,14 +107,14 @@ OPS: Final[tuple[OpSpec, ...]] = (
     # ---- variables
     OpSpec("ruff.load_var", "r := the first bound binding in `chain`, else Undefined variable.",
            results=1, attrs=(("name", "str"), CHAIN)),
-    OpSpec("ruff.store_var", "Plain `name := v`: update the first bound binding in `chain` "
-           "(checking let/const), else create `create`.", operands=1,
+    OpSpec("ruff.store_var", "Plain `name := v`: set the first bound binding in `chain` "
+           "(checks let/const), else create `create`.", operands=1,
            attrs=(("name", "str"), CHAIN, ("create", "str"))),
     OpSpec("ruff.declare_var", "`let|mut|const name := v` into `target`; Duplicate declaration "
            "if `check` and it is bound.", operands=1,
            attrs=(("name", "str"), ("kind", "str"), ("target", "str"), ("check", "bool"))),
-    OpSpec("ruff.update_path", "`name[i].f... := v`: copy-on-write update of the variable's "
-           "value along `path` ([] or .field); operands: v, then one per [] step.",
+    OpSpec("ruff.update_path", "`name[i].f... := v`: copy-on-write update along `path` "
+           "([] or .field); operands: v, one per [] step.",
            operands=VARIADIC, attrs=(("name", "str"), CHAIN, ("path", "strs"))),
     OpSpec("ruff.scope_enter", "Enter a block scope: the listed slots become fresh and unbound.",
            attrs=(("slots", "ints"),)),
