@@ -199,7 +199,7 @@ def private_globals(module_funcs: dict[str, Op], main: Op, names: set[str]) -> s
     level names at all: while the top level's continuation runs natively, nobody else
     can read or write them, so they can live in native slots."""
     seen: set[str] = set()
-    for sym, f in module_funcs.items():
+    for f in module_funcs.values():
         if f is main:
             continue
         for op in walk(f.regions[0]):

@@ -31,7 +31,7 @@ counters), `MK_<sym>` the factory of a closure, `K_<sym>` the call counter of a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
 from rufc.runtime import analysis, chunking
@@ -404,7 +404,8 @@ class FuncGen:
             self.globals_written.add(g)
             self.mod.global_names.add(name)
             if name in self.mod.immutable_globals:
-                self.line(f"if {name!r} in IMM: raise {H.IMMUTABLE}({'mutate' if mutate else 'reassign'!r}, IMM[{name!r}], {name!r})", op)
+                verb = "mutate" if mutate else "reassign"
+                self.line(f"if {name!r} in IMM: raise {H.IMMUTABLE}({verb!r}, IMM[{name!r}], {name!r})", op)
             self.line(f"{g} = {value}", op)
         elif r.startswith("l"):
             self._assign_slot_checked(int(r[1:]), value, name, op, mutate)
@@ -821,7 +822,8 @@ class FuncGen:
         self.guarded(op, f"{t} = {read}", "(IndexError, TypeError)", f"{t} = {H.INDEX}({a}, {i})")
 
     def op_get_field(self, op: Op) -> None:
-        self.line(f"{self.tmp(op.results[0])} = {H.GETFIELD}({self.e(op.operands[0])}, {op.attrs['field']!r})", op)
+        t = self.tmp(op.results[0])
+        self.line(f"{t} = {H.GETFIELD}({self.e(op.operands[0])}, {op.attrs['field']!r})", op)
 
     def op_call(self, op: Op) -> None:
         f = self.atom(op.operands[0])
@@ -869,7 +871,8 @@ class FuncGen:
         recv = self.e(op.operands[0])
         args = [self.e(v) for v in op.operands[1:]]
         t = self.tmp(op.results[0])
-        self.line(f"{t} = {H.CALL_METHOD}({recv}, {op.attrs['method']!r}, ({', '.join(args)}{',' if args else ''}))", op)
+        arg_tuple = f"({', '.join(args)}{',' if args else ''})"
+        self.line(f"{t} = {H.CALL_METHOD}({recv}, {op.attrs['method']!r}, {arg_tuple})", op)
 
     def op_unpack_array(self, op: Op) -> None:
         outs = [self.tmp(r) for r in op.results]
@@ -986,10 +989,7 @@ class FuncGen:
         cond_ops = op.regions[0].ops
         pre = cond_ops[:-1]
         cond_v = cond_ops[-1].operands[0]
-        simple = counter is None and all(o.name in ("ruff.const", "ruff.truthy") or
-                     (o.name == "ruff.load_var" and len(o.attrs["chain"]) == 1 and  # type: ignore[arg-type]
-                      not o.attrs["chain"][0].endswith("?") and o.attrs["chain"][0].startswith("l"))  # type: ignore[index,union-attr]
-                     or (o.name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.eq", "ruff.ne")) for o in pre)
+        simple = counter is None and all(_simple_cond_op(o) for o in pre)
         if simple:
             mark = len(self.out)
             for o in pre:
@@ -1099,6 +1099,20 @@ class FuncGen:
 
     def op_raise(self, op: Op) -> None:
         self.line(f"raise {H.ERR}({op.attrs['message']!r})", op)
+
+
+_SIMPLE_COND_OPS: Final = ("ruff.const", "ruff.truthy",
+                            "ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.eq", "ruff.ne")
+
+
+def _simple_cond_op(o: Op) -> bool:
+    """Whether `o`, an op of a `while` condition before its result, keeps the loop's
+    condition simple (see `op_while`): a constant, a truthiness test, a comparison, or a
+    load of one local slot (`l...`, a one-element chain without `?`)."""
+    if o.name == "ruff.load_var":
+        chain = cast(tuple[str, ...], o.attrs["chain"])   # a `strs` attribute (optable)
+        return len(chain) == 1 and not chain[0].endswith("?") and chain[0].startswith("l")
+    return o.name in _SIMPLE_COND_OPS
 
 
 def _ieee_order(a: str, ka: str, b: str, kb: str) -> tuple[str, str]:

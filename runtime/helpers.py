@@ -409,9 +409,9 @@ def _set_index_error(a: Any, i: Any) -> None:
     semantics.set_index(a, i, None)   # the index is out of bounds: raises first
 
 
-_OPS: Final = {"ruff.set_index": _set_index_error, "ruff.add": semantics.add, "ruff.sub": semantics.sub, "ruff.mul": semantics.mul,
-               "ruff.div": semantics.div, "ruff.mod": semantics.mod, "ruff.neg": semantics.neg,
-               "ruff.get_index": semantics.get_index}
+_OPS: Final = {"ruff.set_index": _set_index_error, "ruff.add": semantics.add, "ruff.sub": semantics.sub,
+               "ruff.mul": semantics.mul, "ruff.div": semantics.div, "ruff.mod": semantics.mod,
+               "ruff.neg": semantics.neg, "ruff.get_index": semantics.get_index}
 
 
 def _fail(rt: Any, site_id: int, a: int, b: int) -> int:

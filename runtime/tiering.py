@@ -575,7 +575,8 @@ def _guard(v: str, kind: str) -> str:
         return f"({v} is JTRUE or {v} is JFALSE)"
     if kind in ("array:int", "array:float"):
         et = "int" if kind == "array:int" else "float"
-        return f"(type({v}) is JRArray and ({v}.et is {et} or {v}.et is None and {v}.typed() and {v}.et is {et}))"
+        return (f"(type({v}) is JRArray and ({v}.et is {et} or {v}.et is None and {v}.typed() "
+                f"and {v}.et is {et}))")
     if kind == "other":   # any other value (boxed): what kind_of_value calls "other"
         return (f"(type({v}) is not int and type({v}) is not float and {v} is not JTRUE "
                 f"and {v} is not JFALSE and (type({v}) is not JRArray or JKIND({v}) == 'other'))")

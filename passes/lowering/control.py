@@ -82,7 +82,7 @@ class ControlLowering(CallLowering):
                 return self._stable_parts[arr]
             owner = arr.owner   # a load of a stable array variable (a[i] := v reads it)
             if isinstance(owner, llvm.LoadOp):
-                for p, size, items in (st[s] for s in st
+                for _parts, size, items in (st[s] for s in st
                                        if owner.operands[0] is self.slots[s]):
                     return size, items
         return super().array_parts(arr)
@@ -255,7 +255,8 @@ class ControlLowering(CallLowering):
         cur = self.v(llvm.LoadOp(counter, i64))
         if unit is not None:
             # i < stop <= MAX (i > stop >= MIN): i + 1 (i - 1) cannot overflow
-            nxt = self.v(llvm.AddOp(cur, step, overflow=llvm.OverflowAttr([llvm.OverflowFlag.NO_SIGNED_WRAP])))
+            nsw = llvm.OverflowAttr([llvm.OverflowFlag.NO_SIGNED_WRAP])
+            nxt = self.v(llvm.AddOp(cur, step, overflow=nsw))
             self.emit(llvm.StoreOp(nxt, counter))
             self.emit(llvm.BrOp(head))
             self.goto(exit_)
