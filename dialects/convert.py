@@ -107,31 +107,42 @@ def _to_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attribu
 
 
 def _make_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attribute:
-    def bad() -> IRError:
-        return IRError(f"{op.name} at {op.line}:{op.col}: attribute '{name}' must be {kind}, "
-                       f"got {v!r}")
+    """The property for value `v` of attribute `name`, of kind `kind`: one small maker
+    per kind (`_KIND_MAKERS`), each returning None for a value of the wrong type."""
+    attr = _KIND_MAKERS.get(kind, _const_attr)(v)
+    if attr is None:
+        raise IRError(f"{op.name} at {op.line}:{op.col}: attribute '{name}' must be {kind}, "
+                      f"got {v!r}")
+    return attr
 
-    if kind == "int":
-        if type(v) is not int:
-            raise bad()
-        return IntegerAttr(v, i64)
-    if kind == "bool":
-        if type(v) is not bool:
-            raise bad()
-        return IntegerAttr.from_bool(v)
-    if kind == "str":
-        if type(v) is not str:
-            raise bad()
-        return StringAttr(v)
-    if kind == "strs":
-        if not isinstance(v, tuple) or any(type(x) is not str for x in v):
-            raise bad()
-        return ArrayAttr(StringAttr(x) for x in cast(tuple[str, ...], v))
-    if kind == "ints":
-        if not isinstance(v, tuple) or any(type(x) is not int for x in v):
-            raise bad()
-        return ArrayAttr(IntegerAttr(x, i64) for x in cast(tuple[int, ...], v))
-    # const: bool before int, because bool is an int in Python
+
+def _int_attr(v: AttrValue) -> Attribute | None:
+    return IntegerAttr(v, i64) if type(v) is int else None
+
+
+def _bool_attr(v: AttrValue) -> Attribute | None:
+    return IntegerAttr.from_bool(v) if type(v) is bool else None
+
+
+def _str_attr(v: AttrValue) -> Attribute | None:
+    return StringAttr(v) if type(v) is str else None
+
+
+def _strs_attr(v: AttrValue) -> Attribute | None:
+    if not isinstance(v, tuple) or any(type(x) is not str for x in v):
+        return None
+    return ArrayAttr(StringAttr(x) for x in cast(tuple[str, ...], v))
+
+
+def _ints_attr(v: AttrValue) -> Attribute | None:
+    if not isinstance(v, tuple) or any(type(x) is not int for x in v):
+        return None
+    return ArrayAttr(IntegerAttr(x, i64) for x in cast(tuple[int, ...], v))
+
+
+def _const_attr(v: AttrValue) -> Attribute | None:
+    """A `const` value: None, bool, int, float or str (bool before int, because bool is
+    an int in Python)."""
     if v is None:
         return UnitAttr()
     if type(v) is bool:
@@ -142,7 +153,14 @@ def _make_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attri
         return FloatAttr(v, F64)
     if type(v) is str:
         return StringAttr(v)
-    raise bad()
+    return None
+
+
+_KIND_MAKERS: dict[str, Callable[[AttrValue], Attribute | None]] = {
+    "int": _int_attr, "bool": _bool_attr, "str": _str_attr, "strs": _strs_attr,
+    "ints": _ints_attr,
+}
+"""The maker of each attribute kind but `const` (`_const_attr`, the default)."""
 
 
 def _from_attr(op: Operation, name: str, kind: AttrKind, a: Attribute) -> AttrValue:

@@ -20,11 +20,15 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 # The command line itself (commands, options, usage and --help) is defined once, in
 # rufc.options: add a command or an option there.
 from rufc import diag
 from rufc.options import COMMANDS, COMPILE, UsageError, command_help, full_help, parser
+
+if TYPE_CHECKING:   # the VM is imported only when a program runs
+    from rufc.runtime.vm import Frame, RunResult
 
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
 EXIT_IO, EXIT_BROKEN_PIPE = 74, 141   # as rufc.runtime.output.OutputError.exit_code
@@ -253,18 +257,45 @@ def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
     return first_hot
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _run_source(args: argparse.Namespace) -> Source | int:
+    """The program `rufc run` runs (FILE, '-' or -c CODE), or the exit code of a file
+    that cannot be read (reported)."""
     if args.code is not None:
         if args.file is not None:
             raise UsageError("give either FILE or -c CODE, not both")
-        src = Source("<string>", args.code)
-    else:
-        if args.file is None:
-            raise UsageError("rufc run needs FILE, '-' or -c CODE")
-        read = read_source(args.file)
-        if isinstance(read, tuple):
-            return report_syntax(None, *read)
-        src = read
+        return Source("<string>", args.code)
+    if args.file is None:
+        raise UsageError("rufc run needs FILE, '-' or -c CODE")
+    read = read_source(args.file)
+    if isinstance(read, tuple):
+        return report_syntax(None, *read)
+    return read
+
+
+def _write_runtime_error(result: RunResult, src: Source) -> None:
+    """The diagnostic of the program's runtime error and its traceback, on stderr; a deep
+    recursion's traceback shows its TRACEBACK_EDGE innermost and outermost frames."""
+    sys.stderr.write(diag.format(src.path, result.line, result.col, str(result.error),
+                                 "runtime error", src.line(result.line)))
+    if result.stack:
+        sys.stderr.write("traceback (innermost last):\n")
+        frames = result.stack
+        if len(frames) > 2 * TRACEBACK_EDGE:  # deep recursion: the ends tell the story
+            shown: list[Frame | None] = [*frames[:TRACEBACK_EDGE], None, *frames[-TRACEBACK_EDGE:]]
+        else:
+            shown = list(frames)
+        for f in shown:
+            if f is None:
+                omitted = len(frames) - 2 * TRACEBACK_EDGE
+                sys.stderr.write(f"  ... {omitted} more frames ...\n")
+            else:
+                sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    src = _run_source(args)
+    if isinstance(src, int):
+        return src
     if getattr(args, "interactive", False):   # run -i: the file, then the REPL
         from rufc.repl import start
         return start(args, src)
@@ -309,22 +340,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise
         unwritten = exc
     if result.error is not None:
-        src = source_of_locations(module.file, src)
-        sys.stderr.write(diag.format(src.path, result.line, result.col, str(result.error),
-                                     "runtime error", src.line(result.line)))
-        if result.stack:
-            sys.stderr.write("traceback (innermost last):\n")
-            frames = result.stack
-            if len(frames) > 2 * TRACEBACK_EDGE:  # deep recursion: the ends tell the story
-                shown = frames[:TRACEBACK_EDGE] + [None] + frames[-TRACEBACK_EDGE:]
-            else:
-                shown = list(frames)
-            for f in shown:
-                if f is None:
-                    omitted = len(frames) - 2 * TRACEBACK_EDGE
-                    sys.stderr.write(f"  ... {omitted} more frames ...\n")
-                else:
-                    sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
+        _write_runtime_error(result, source_of_locations(module.file, src))
         if unwritten is not None:
             raise unwritten
         sys.stderr.write(stats)
