@@ -105,20 +105,7 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
                              f"{MAX_OPS}: too long to compile)")
     ops = copy.deepcopy(ops)
     loop = ops[0]
-    defined: set[int] = set()
-    for top in ops:
-        for op in walk(Region(ops=[top])):
-            defined.update(op.results)
-            for r in op.regions:
-                defined.update(r.args)
-    for top in ops:
-        for op in walk(Region(ops=[top])):
-            if op is loop:
-                continue
-            for v in op.operands:
-                if v not in defined:
-                    raise NoContinuation(f"a value computed before the loop is used at "
-                                         f"{op.line}:{op.col}")
+    defined = _values_defined_within(ops, loop)
     used = slots_used(ops)
     params = sorted(used & bound)
     slot_names: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
@@ -137,19 +124,7 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
     new_of.update({old: len(params) + len(extra) + j for j, old in enumerate(others)})
     names = (tuple(slot_names[s] for s in params) + tuple(extra)
              + tuple(slot_names[s] for s in others))
-    pre: list[Op] = []
-    if consts:
-        nxt = max(defined | set(loop.operands), default=0) + 1
-        for k in range(3):
-            if consts[k] is not None:
-                pre.append(Op("ruff.const", results=(nxt + k,), attrs={"value": consts[k]},
-                              line=loop.line, col=loop.col))
-            else:
-                slot = len(params) + range_params.index(k)
-                pre.append(Op("ruff.load_var", results=(nxt + k,),
-                              attrs={"name": RANGE_PARAMS[k], "chain": (f"l{slot}",)},
-                              line=loop.line, col=loop.col))
-        loop.operands = tuple(op.results[0] for op in pre)
+    pre = _range_bounds(loop, consts, range_params, defined, len(params)) if consts else []
     param_names = tuple(slot_names[s].split(":")[0] for s in params) + tuple(extra)
     for top in ops:
         for op in walk(Region(ops=[top])):
@@ -161,6 +136,47 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
              regions=(Region(ops=pre + ops),), line=func.line, col=func.col)
     renumber(new)
     return Continuation(new, tuple(params), range_params)
+
+
+def _values_defined_within(ops: list[Op], loop: Op) -> set[int]:
+    """The values (op results, block arguments) that `ops`, the loop and the rest of the
+    function, define. Raises NoContinuation if an op other than the loop itself uses a
+    value computed before the loop (the continuation could not have it)."""
+    defined: set[int] = set()
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            defined.update(op.results)
+            for r in op.regions:
+                defined.update(r.args)
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            if op is loop:
+                continue
+            for v in op.operands:
+                if v not in defined:
+                    raise NoContinuation(f"a value computed before the loop is used at "
+                                         f"{op.line}:{op.col}")
+    return defined
+
+
+def _range_bounds(loop: Op, consts: list[int | None], range_params: tuple[int, ...],
+                  defined: set[int], nparams: int) -> list[Op]:
+    """The ops computing a `ruff.for_range` loop's three bounds at the start of the
+    continuation, in new values: a constant where `consts` has one, else a load of its
+    parameter (after the `nparams` bound slots). Makes the loop use them."""
+    pre: list[Op] = []
+    nxt = max(defined | set(loop.operands), default=0) + 1
+    for k in range(3):
+        if consts[k] is not None:
+            pre.append(Op("ruff.const", results=(nxt + k,), attrs={"value": consts[k]},
+                          line=loop.line, col=loop.col))
+        else:
+            slot = nparams + range_params.index(k)
+            pre.append(Op("ruff.load_var", results=(nxt + k,),
+                          attrs={"name": RANGE_PARAMS[k], "chain": (f"l{slot}",)},
+                          line=loop.line, col=loop.col))
+    loop.operands = tuple(op.results[0] for op in pre)
+    return pre
 
 
 def defs_of(func: Op) -> dict[int, Op]:
