@@ -181,10 +181,10 @@ class LoweringBase:
             self.body.add_block(self.fail)
             saved = self.block
             self.goto(self.fail)
-            site, x, y = self.fail.args
-            self.before_helper(site)
+            fail_site, x, y = self.fail.args
+            self.before_helper(fail_site)
             self.declare("ruff_rt_fail")
-            self.emit(llvm.CallOp("ruff_rt_fail", site, x, y, return_type=i64))
+            self.emit(llvm.CallOp("ruff_rt_fail", fail_site, x, y, return_type=i64))
             self.emit(llvm.BrOp(self.unwind))
             self.goto(saved)
         site = self.site(op, "op", name=name, arg_kinds=kinds, nargs=nargs)
@@ -344,9 +344,9 @@ class LoweringBase:
         if out_t != PTR:
             res = self.v(llvm.SelectOp(bad, sentinel, r))
         self.emit(llvm.ReturnOp(res))
-        first = blk.first_op
-        assert first is not None
-        blk.insert_ops_before(self.prologue, first)
+        first_op = blk.first_op
+        assert first_op is not None
+        blk.insert_ops_before(self.prologue, first_op)
         (self.body, self.block, self.prologue, self.consts, self.base,
          self.state_ptrs) = saved
         ftype = llvm.LLVMFunctionType([ltype(k) for k in entry_kinds], out_t)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr, f64, i1, i64
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, IntegerType, StringAttr, f64, i1, i64
 from xdsl.ir import Attribute, Block, Operation
 
 # re-exported (`X as X`) for the lowering's op families: the entry's error result
@@ -90,7 +90,7 @@ def float_bits(x: float) -> int:
     return int.from_bytes(struct.pack("<d", x), "little")
 
 
-def icmp_pred(name: str) -> IntegerAttr:
+def icmp_pred(name: str) -> IntegerAttr[IntegerType]:
     return IntegerAttr(llvm.ICmpPredicateFlag(name).to_int(), i64)
 
 

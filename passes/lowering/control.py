@@ -3,7 +3,7 @@ break, continue, return; native loops poll for signals.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from xdsl.dialects import llvm
@@ -59,7 +59,7 @@ class ControlLowering(CallLowering):
             p = self.v(llvm.LoadOp(self.slots[slot], PTR))
             size, items = ArrayLowering.array_parts(self, p)
             stable[slot] = (p, size, items)
-        self._stable = stable
+        self._stable: dict[int, tuple[SSAValue, SSAValue, SSAValue]] | None = stable
         self._stable_parts = {p: (size, items) for p, size, items in stable.values()}
         self._stable_written: set[int] = set()
         try:
@@ -328,7 +328,7 @@ def _unit_step(v: SSAValue) -> int | None:
     return None
 
 
-def _stable_loop(loop: Operation, slot_kinds: list[str]) -> tuple[set[int], set[int]] | None:
+def _stable_loop(loop: Operation, slot_kinds: Sequence[str]) -> tuple[set[int], set[int]] | None:
     """(array slots the loop reads, those it writes elements of) if no array variable
     is assigned in the loop and no array is passed to a call; else None."""
     used: set[int] = set()
