@@ -37,7 +37,7 @@ Types: every result is a dynamic `!ruff.value`, except the `i1` results listed i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 AttrKind = Literal["int", "bool", "str", "strs", "ints", "const"]
 ConstValue = int | float | str | bool | None
@@ -199,6 +199,22 @@ class Op:
     @property
     def spec(self) -> OpSpec:
         return SPECS[self.name]
+
+    # Typed reads of an attribute whose kind the op's table row gives (`OpSpec.attrs`;
+    # IR is checked against it where it is built or read, `_check_attr`), for the type
+    # checker: `attrs` holds values of every kind.
+
+    def str_attr(self, name: str) -> str:
+        """Attribute `name`, of kind `str`."""
+        return cast(str, self.attrs[name])
+
+    def strs_attr(self, name: str) -> tuple[str, ...]:
+        """Attribute `name`, of kind `strs`."""
+        return cast(tuple[str, ...], self.attrs[name])
+
+    def ints_attr(self, name: str) -> tuple[int, ...]:
+        """Attribute `name`, of kind `ints`."""
+        return cast(tuple[int, ...], self.attrs[name])
 
 
 @dataclass(eq=True)
@@ -446,7 +462,7 @@ def verify_bindings(module: Module) -> None:
                 if flag is False:
                     unsure.add((callee, k))
                 elif isinstance(flag, tuple):
-                    dependents.setdefault(flag, []).append((callee, k))  # type: ignore[arg-type]
+                    dependents.setdefault(flag, []).append((callee, k))
     work = list(unsure)
     while work:
         for dep in dependents.get(work.pop(), ()):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from rufc.dialects.optable import Op, Region, renumber
+from rufc.dialects.optable import AttrValue, Op, Region, renumber
 from rufc.runtime.analysis import walk
 
 LOOPS = ("ruff.for_range", "ruff.while", "ruff.loop")
@@ -186,25 +186,25 @@ def defs_of(func: Op) -> dict[int, Op]:
 
 def _int_const(op: Op | None) -> int | None:
     if op is not None and op.name == "ruff.const" and type(op.attrs["value"]) is int:
-        return op.attrs["value"]  # type: ignore[return-value]
+        return op.attrs["value"]
     return None
 
 
 def _remap(op: Op, new_of: dict[int, int]) -> None:
     """Rename the slot references of `op` ("lN" / "lN?") through `new_of`."""
-    def ref(r: object) -> object:
+    def ref(r: AttrValue) -> AttrValue:
         if isinstance(r, str) and r.startswith("l") and r[1:].rstrip("?").isdigit():
             q = "?" if r.endswith("?") else ""
             return f"l{new_of[int(r.rstrip('?')[1:])]}{q}"
         return r
     a = dict(op.attrs)
     if "chain" in a:
-        a["chain"] = tuple(ref(r) for r in a["chain"])  # type: ignore[union-attr]
+        a["chain"] = tuple(ref(r) for r in op.strs_attr("chain"))
     for key in ("create", "target"):
         if key in a:
             a[key] = ref(a[key])
     if op.name == "ruff.scope_enter":
-        a["slots"] = tuple(new_of[s] for s in a["slots"])  # type: ignore[union-attr]
+        a["slots"] = tuple(new_of[s] for s in op.ints_attr("slots"))
     op.attrs = a
 
 
@@ -258,12 +258,12 @@ def globals_to_slots(main: Op, names: list[str]) -> Op:
         if tuple(op.attrs["chain"]) != ("g",):  # type: ignore[arg-type]
             continue
         a = dict(op.attrs)
-        a["chain"] = (f"l{slot[n]}",)  # type: ignore[index]
+        a["chain"] = (f"l{slot[n]}",)
         if op.name == "ruff.store_var":
-            a["create"] = f"l{slot[n]}"  # type: ignore[index]
+            a["create"] = f"l{slot[n]}"
         op.attrs = a
     new.attrs = dict(new.attrs)
-    new.attrs["slots"] = tuple(main.attrs["slots"]) + tuple(names)  # type: ignore[operator]
+    new.attrs["slots"] = tuple(main.strs_attr("slots")) + tuple(names)
     return new
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, cast
+from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
 from rufc.runtime import analysis
@@ -456,14 +456,8 @@ class _OpContext:
         return slot
 
 
-def _chain(op: Op) -> tuple[str, ...]:
-    """The `chain` attribute of a variable op: a `strs` attribute, so a tuple of str
-    (optable checks the kinds of the attributes)."""
-    return cast(tuple[str, ...], op.attrs["chain"])
-
-
 def _check_load_var(cx: _OpContext, op: Op) -> None:
-    chain = _chain(op)
+    chain = op.strs_attr("chain")
     if chain in _GLOBAL_CHAINS:
         return
     if len(chain) != 1:
@@ -479,7 +473,7 @@ def _assigned_local(cx: _OpContext, op: Op, ref: object) -> int:
 
 
 def _check_store_var(cx: _OpContext, op: Op) -> None:
-    chain = _chain(op)
+    chain = op.strs_attr("chain")
     if chain == ("g",) or (not chain and op.attrs["create"] == "g"):
         return   # a global: ruff_rt_op checks let/const as the VM does
     ref = chain[0] if len(chain) == 1 else (op.attrs["create"] if not chain else "")
@@ -519,7 +513,7 @@ def _check_make_function(cx: _OpContext, op: Op) -> None:
 
 
 def _check_update_path(cx: _OpContext, op: Op) -> None:
-    chain, inf, where = _chain(op), cx.inf, cx.where
+    chain, inf, where = op.strs_attr("chain"), cx.inf, cx.where
     if op.attrs["path"] != ("[]",) or len(chain) != 1:
         raise Unsupported(f"assignment to a part of '{op.attrs['name']}' at {where} "
                           f"(only a[i] := v on a local typed array compiles)")
@@ -620,7 +614,7 @@ def _check_for_each(op: Op, inf: Inference, defs: dict[int, Op], where: str) -> 
         raise Unsupported(f"for-in at {where} is not over a typed array "
                           f"({inf.kind(op.operands[0])})")
     load = defs.get(op.operands[0])
-    chain = _chain(load) if load is not None and load.name == "ruff.load_var" else ()
+    chain = load.strs_attr("chain") if load is not None and load.name == "ruff.load_var" else ()
     if len(chain) != 1 or slot_of(chain[0]) is None:
         raise Unsupported(f"for-in at {where} is not over a local variable")
     for inner in analysis.walk(op.regions[0]):

@@ -31,7 +31,7 @@ counters), `MK_<sym>` the factory of a closure, `K_<sym>` the call counter of a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, cast
+from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
 from rufc.runtime import analysis, chunking
@@ -350,7 +350,7 @@ class FuncGen:
         self.line(f"{self.tmp(op.results[0])} = MK_{sym}({', '.join(cells)})", op)
 
     def op_scope_enter(self, op: Op) -> None:
-        for slot in op.attrs["slots"]:  # type: ignore[union-attr]
+        for slot in op.ints_attr("slots"):
             if slot in self.cells:
                 self.line(f"c{slot} = [UNBOUND]", op)
             elif slot in self.maybe_slots:
@@ -1147,7 +1147,7 @@ def _simple_cond_op(o: Op) -> bool:
     condition simple (see `op_while`): a constant, a truthiness test, a comparison, or a
     load of one local slot (`l...`, a one-element chain without `?`)."""
     if o.name == "ruff.load_var":
-        chain = cast(tuple[str, ...], o.attrs["chain"])   # a `strs` attribute (optable)
+        chain = o.strs_attr("chain")
         return len(chain) == 1 and not chain[0].endswith("?") and chain[0].startswith("l")
     return o.name in _SIMPLE_COND_OPS
 
