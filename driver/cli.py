@@ -115,12 +115,12 @@ def report_internal(exc: BaseException, debug: bool) -> int:
 # ---------------------------------------------------------------- pipeline
 
 
-def parse_source(src: Source):  # type: ignore[no-untyped-def]
+def parse_source(src: Source):
     from rufc.frontend.parser import parse
     return parse(src.text, src.path)
 
 
-def lower_source(src: Source):  # type: ignore[no-untyped-def]
+def lower_source(src: Source):
     """Source -> compact ruff module (no xdsl involved)."""
     from rufc.frontend.irgen import lower_program
     from rufc.runtime.builtins import BUILTINS, CONSTANTS
@@ -128,7 +128,7 @@ def lower_source(src: Source):  # type: ignore[no-untyped-def]
     return lower_program(program, frozenset(BUILTINS) | frozenset(CONSTANTS))
 
 
-def load_module(src: Source):  # type: ignore[no-untyped-def]
+def load_module(src: Source):
     """A compact module from .ruff source, or from a .mlir file holding ruff IR."""
     if src.path.endswith(".mlir"):
         from xdsl.utils.exceptions import ParseError, VerifyException
@@ -163,11 +163,11 @@ def source_of_locations(file: str, src: Source) -> Source:
         return Source(file, "")
 
 
-def with_big_stack_value(fn):  # type: ignore[no-untyped-def]
+def with_big_stack_value(fn):
     """fn() on a large stack with a high recursion limit (deep programs never crash)."""
     from rufc.runtime.stack import call_with_big_stack
 
-    def deep():  # type: ignore[no-untyped-def]
+    def deep():
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 200_000))
         try:
@@ -228,11 +228,11 @@ def cmd_repl(args: argparse.Namespace) -> int:
 _JIT_IMPORT_FRAMES = 2000   # Python frames importing and starting the JIT may take
 
 
-def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
+def _jit_hook(vm, module):
     """The JIT's compile hook. The JIT is made when the first function gets hot (or at
     once with DEBUG_JIT, which logs a summary at exit): a program where nothing gets
     hot never imports it."""
-    def make():  # type: ignore[no-untyped-def]
+    def make():
         from rufc.runtime.tiering import JIT
         vm.native = JIT(vm, module)
         vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
@@ -244,7 +244,7 @@ def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
     if os.environ.get("DEBUG_JIT", "") not in ("", "0"):
         return make()
 
-    def first_hot(fn, args=()):  # type: ignore[no-untyped-def]
+    def first_hot(fn, args=()):
         # Deep in a recursion the Ruff depth limit leaves no Python frames to import
         # the JIT with: give it room (as JIT.on_hot does for the compiler), so the
         # program fails at the same depth as with the JIT made up front.
@@ -310,7 +310,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         options.max_depth = max_depth
     vm = VM(options)
     try:
-        def load():  # type: ignore[no-untyped-def]
+        def load():
             from rufc.cache_cmd import run_store  # an unchanged program loads from the cache
             from rufc.runtime.coldcache import load_program
             return load_program(vm, src.text, src.path, lambda: load_module(src),
@@ -349,7 +349,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _stats(vm, module, seconds: float) -> str:  # type: ignore[no-untyped-def]
+def _stats(vm, module, seconds: float) -> str:
     """--stats: the tables of rufc.runtime.stats (docs/stats.md)."""
     from rufc.runtime.stats import report
     return report(vm, module, seconds)
@@ -359,7 +359,7 @@ class _QuietStream:
     """sys.stderr while main() runs: a diagnostic that cannot be written (stderr closed,
     a full disk, a broken pipe) is lost, but never turns into another error."""
 
-    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream) -> None:
         self.stream = stream
 
     def write(self, text: str) -> int:
@@ -374,20 +374,21 @@ class _QuietStream:
         except (OSError, ValueError, AttributeError):
             pass
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str):
         return getattr(self.stream, name)
 
 
-def _output_failed(exc, debug: bool) -> int:  # type: ignore[no-untyped-def]
+def _output_failed(exc, debug: bool) -> int:
     """Report an OutputError: quietly for a broken pipe, else as `rufc: error: ...`."""
     from rufc.runtime.output import OUT
     OUT.discard()
-    if exc.exit_code != EXIT_USAGE and sys.stdout is not None and sys.stdout is sys.__stdout__:
+    stdout = sys.stdout
+    if exc.exit_code != EXIT_USAGE and stdout is sys.__stdout__ and stdout is not None:
         # nothing more can reach the reader: send what Python still holds to /dev/null,
         # so that its flush at exit does not fail again
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, stdout.fileno())
             os.close(devnull)
         except (OSError, ValueError):
             pass
@@ -437,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr = saved_stderr
 
 
-def _dispatch(argv: list[str], stdout) -> int:  # type: ignore[no-untyped-def]
+def _dispatch(argv: list[str], stdout) -> int:
     """Pick the command (rufc.options.COMMANDS; none named = the compiler), parse its
     options and run it."""
     if not argv:   # a terminal: the REPL; else the program on standard input
