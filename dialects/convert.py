@@ -39,6 +39,7 @@ from xdsl.dialects.builtin import (
     IntAttr,
     IntegerAttr,
     IntegerType,
+    LocationAttr,
     ModuleOp,
     NameLoc,
     StringAttr,
@@ -47,7 +48,7 @@ from xdsl.dialects.builtin import (
     i1,
     i64,
 )
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, AttributeInvT, Block, Operation, Region, SSAValue
 from xdsl.parser import Parser, UnresolvedOperand
 from xdsl.printer import Printer
 from xdsl.rewriter import InsertPoint
@@ -73,7 +74,7 @@ T = TypeVar("T")
 _SLOW_STRING = r'"(?:[^"\\\n\v\f]+|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"'
 _FAST_STRING = r'"(?:[^"\\\n\v\f]++|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*+"'
 if getattr(getattr(MLIRLexer, "_unescaped_characters_regex", None), "pattern", None) == _SLOW_STRING:
-    MLIRLexer._unescaped_characters_regex = re.compile(_FAST_STRING)  # type: ignore[misc]
+    MLIRLexer._unescaped_characters_regex = re.compile(_FAST_STRING)
 
 
 # ---------------------------------------------------------------- attributes
@@ -83,7 +84,7 @@ if getattr(getattr(MLIRLexer, "_unescaped_characters_regex", None), "pattern", N
 #: its time building and verifying attribute objects). Keys carry the type, so True and
 #: 1 differ; floats are not cached (0.0 == -0.0).
 _ATTRS: dict[tuple[str, type, AttrValue], Attribute] = {}
-_LOCS: dict[tuple[str, int, int], Attribute] = {}
+_LOCS: dict[tuple[str, int, int], LocationAttr] = {}
 _CACHE_LIMIT = 1 << 16
 
 
@@ -195,7 +196,7 @@ def _from_attr(op: Operation, name: str, kind: AttrKind, a: Attribute) -> AttrVa
 
 # ---------------------------------------------------------------- locations
 
-def _location(file: str, line: int, col: int) -> Attribute:
+def _location(file: str, line: int, col: int) -> LocationAttr:
     if line == 0 and col == 0:
         return UnknownLoc()
     key = (file, line, col)
@@ -634,7 +635,8 @@ class _LocatingParser(Parser):
                 raise
             raise ParseError(Span(at, at + len(name), here.input), exc.msg) from None
 
-    def resolve_operand(self, operand: UnresolvedOperand, type: Attribute) -> SSAValue:  # noqa: A002
+    def resolve_operand(self, operand: UnresolvedOperand,
+                        type: AttributeInvT) -> SSAValue[AttributeInvT]:  # noqa: A002
         if operand.operand_name not in self.ssa_values:
             self.first_use.setdefault(operand.operand_name, operand.span)
         return super().resolve_operand(operand, type)
