@@ -43,9 +43,10 @@ log = logging.getLogger("rufc.jit")
 
 MAX_SPECIALIZATIONS = 4
 COMPILER_FRAMES = 5000   # Python frames the compiler may use beyond the Ruff limit
-_CTYPE = {"int": ctypes.c_int64, "float": ctypes.c_double, "bool": ctypes.c_bool,
-          "other": ctypes.py_object,   # a boxed value (issue 15), borrowed by native code
-          "array:int": ctypes.py_object, "array:float": ctypes.py_object}
+_CTYPE: dict[str, type[ctypes._SimpleCData[Any]]] = {
+    "int": ctypes.c_int64, "float": ctypes.c_double, "bool": ctypes.c_bool,
+    "other": ctypes.py_object,   # a boxed value (issue 15), borrowed by native code
+    "array:int": ctypes.py_object, "array:float": ctypes.py_object}
 
 
 @dataclass
