@@ -111,7 +111,7 @@ class _LazyOp(Op):
     (`regions` must be a property: Op's class attribute default `()` would otherwise
     answer for a missing instance attribute.)"""
 
-    @property  # type: ignore[override]
+    @property
     def regions(self) -> tuple[Region, ...]:
         d = self.__dict__
         regions = d.get("_regions")

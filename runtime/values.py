@@ -45,7 +45,7 @@ I64_MIN: Final = -9223372036854775808
 I64_MAX: Final = 9223372036854775807
 
 
-class RBool(tuple):  # type: ignore[type-arg]
+class RBool(tuple):
     """A Ruff bool. Only TRUE and FALSE exist; compare them with `is`."""
     __slots__ = ()
 
@@ -53,7 +53,7 @@ class RBool(tuple):  # type: ignore[type-arg]
         return NotImplemented
 
     __radd__ = __mul__ = __rmul__ = __add__
-    __lt__ = __le__ = __gt__ = __ge__ = __add__  # type: ignore[assignment]
+    __lt__ = __le__ = __gt__ = __ge__ = __add__
 
     def __repr__(self) -> str:
         return "true" if self else "false"
