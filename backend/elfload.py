@@ -23,7 +23,7 @@ import mmap
 import os
 import struct
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["Unsupported", "load", "supported"]
 
@@ -55,38 +55,9 @@ def load(data: bytes, resolve: Callable[[str], int | None]) -> dict[str, int]:
     global function or object it defines."""
     if not supported():
         raise Unsupported("not x86-64 Linux")
-    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
-        raise Unsupported("not a 64-bit little-endian ELF object")
-    (_, etype, machine, _, _, _, shoff, _, _, _, _, shentsize, shnum,
-     _) = _EHDR.unpack_from(data, 0)
-    if etype != 1 or machine != 62 or shentsize != _SHDR.size:
-        raise Unsupported("not an x86-64 relocatable object")
-    shdrs = [_SHDR.unpack_from(data, shoff + i * shentsize) for i in range(shnum)]
-    # sections to load: allocated, not the unwind tables
-    shstr = shdrs[_EHDR.unpack_from(data, 0)[13]]
-    names = [_cstr(data, shstr[4] + h[0]) for h in shdrs]
-    place: dict[int, int] = {}   # section index -> offset in the mapping
-    size = 0
-    for i, h in enumerate(shdrs):
-        _, stype, flags, _, _, ssize, _, _, align, _ = h
-        if not flags & SHF_ALLOC or names[i].startswith(".eh_frame"):
-            continue
-        if flags & SHF_WRITE:
-            raise Unsupported(f"writable section {names[i]}")
-        if stype not in (SHT_PROGBITS, SHT_NOBITS):
-            raise Unsupported(f"section {names[i]} of type {stype}")
-        size = -(-size // max(align, 1)) * max(align, 1)
-        place[i] = size
-        size += ssize
-    # the symbol table
-    symtab = next((h for h in shdrs if h[1] == SHT_SYMTAB), None)
-    if symtab is None:
-        raise Unsupported("no symbol table")
-    strtab = shdrs[symtab[6]]
-    syms = []
-    for k in range(symtab[5] // _SYM.size):
-        name, info, _, shndx, value, _ = _SYM.unpack_from(data, symtab[4] + k * _SYM.size)
-        syms.append((_cstr(data, strtab[4] + name), info >> 4, info & 0xF, shndx, value))
+    shdrs, names = _section_headers(data)
+    place, size = _layout(shdrs, names)
+    syms = _symbols(data, shdrs)
     relas = [(h[7], h) for h in shdrs if h[1] == SHT_RELA and h[7] in place]
     outside = sorted({syms[r[1] >> 32][0] for _, h in relas for r in _relocs(data, h)
                       if syms[r[1] >> 32][3] == SHN_UNDEF})
@@ -102,46 +73,120 @@ def load(data: bytes, resolve: Callable[[str], int | None]) -> dict[str, int]:
             raise Unsupported(f"unknown symbol '{name}'")
         addresses[name] = a
     mem = mmap.mmap(-1, total, prot=mmap.PROT_READ | mmap.PROT_WRITE)
-    base = ctypes.addressof(ctypes.c_char.from_buffer(mem))
+    image = _Image(mem, ctypes.addressof(ctypes.c_char.from_buffer(mem)), place, syms, addresses)
     for i, off in place.items():
         h = shdrs[i]
         if h[1] == SHT_PROGBITS:
             mem[off:off + h[5]] = data[h[4]:h[4] + h[5]]
-    stub, got = {}, {}
-    for n, name in enumerate(outside):
-        s = stubs_at + 16 * n
-        mem[s:s + 14] = b"\xff\x25\x00\x00\x00\x00" + struct.pack("<Q", addresses[name])
-        stub[name] = base + s
-        g = got_at + 8 * n
-        mem[g:g + 8] = struct.pack("<Q", addresses[name])
-        got[name] = base + g
+    image.write_stubs(outside, stubs_at, got_at)
+    for target, h in relas:
+        image.relocate(place[target], _relocs(data, h))
+    _make_executable(image.base, total)
+    _mem.append(mem)
+    return {name: image.sym_addr(k) for k, (name, bind, stype, shndx, _) in enumerate(syms)
+            if bind == 1 and shndx != SHN_UNDEF and stype in (1, 2)}
 
-    def sym_addr(k: int) -> int:
-        name, _, stype, shndx, value = syms[k]
+
+_Symbol = tuple[str, int, int, int, int]   # name, binding, type, section index, value
+
+
+def _section_headers(data: bytes) -> tuple[list[tuple], list[str]]:
+    """The section headers of an x86-64 relocatable object, and the sections' names."""
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        raise Unsupported("not a 64-bit little-endian ELF object")
+    (_, etype, machine, _, _, _, shoff, _, _, _, _, shentsize, shnum,
+     _) = _EHDR.unpack_from(data, 0)
+    if etype != 1 or machine != 62 or shentsize != _SHDR.size:
+        raise Unsupported("not an x86-64 relocatable object")
+    shdrs = [_SHDR.unpack_from(data, shoff + i * shentsize) for i in range(shnum)]
+    shstr = shdrs[_EHDR.unpack_from(data, 0)[13]]
+    names = [_cstr(data, shstr[4] + h[0]) for h in shdrs]
+    return shdrs, names
+
+
+def _layout(shdrs: list[tuple], names: list[str]) -> tuple[dict[int, int], int]:
+    """Where each section to load (allocated, not the unwind tables) goes in the
+    mapping: section index -> offset, and the size of them all."""
+    place: dict[int, int] = {}
+    size = 0
+    for i, h in enumerate(shdrs):
+        _, stype, flags, _, _, ssize, _, _, align, _ = h
+        if not flags & SHF_ALLOC or names[i].startswith(".eh_frame"):
+            continue
+        if flags & SHF_WRITE:
+            raise Unsupported(f"writable section {names[i]}")
+        if stype not in (SHT_PROGBITS, SHT_NOBITS):
+            raise Unsupported(f"section {names[i]} of type {stype}")
+        size = -(-size // max(align, 1)) * max(align, 1)
+        place[i] = size
+        size += ssize
+    return place, size
+
+
+def _symbols(data: bytes, shdrs: list[tuple]) -> list[_Symbol]:
+    """The symbol table."""
+    symtab = next((h for h in shdrs if h[1] == SHT_SYMTAB), None)
+    if symtab is None:
+        raise Unsupported("no symbol table")
+    strtab = shdrs[symtab[6]]
+    syms = []
+    for k in range(symtab[5] // _SYM.size):
+        name, info, _, shndx, value, _ = _SYM.unpack_from(data, symtab[4] + k * _SYM.size)
+        syms.append((_cstr(data, strtab[4] + name), info >> 4, info & 0xF, shndx, value))
+    return syms
+
+
+class _Image:
+    """The object being loaded: its mapping (at address `base`), where its sections
+    went, its symbols, the addresses of the outside symbols, and their stubs and GOT
+    slots (`write_stubs`)."""
+
+    def __init__(self, mem: mmap.mmap, base: int, place: dict[int, int],
+                 syms: list[_Symbol], addresses: dict[str, int]) -> None:
+        self.mem, self.base, self.place = mem, base, place
+        self.syms, self.addresses = syms, addresses
+        self.stub: dict[str, int] = {}
+        self.got: dict[str, int] = {}
+
+    def write_stubs(self, outside: list[str], stubs_at: int, got_at: int) -> None:
+        """A call stub (`jmp *[rip]` + the address) and a GOT slot per outside symbol."""
+        mem, base, addresses = self.mem, self.base, self.addresses
+        for n, name in enumerate(outside):
+            s = stubs_at + 16 * n
+            mem[s:s + 14] = b"\xff\x25\x00\x00\x00\x00" + struct.pack("<Q", addresses[name])
+            self.stub[name] = base + s
+            g = got_at + 8 * n
+            mem[g:g + 8] = struct.pack("<Q", addresses[name])
+            self.got[name] = base + g
+
+    def sym_addr(self, k: int) -> int:
+        name, _, stype, shndx, value = self.syms[k]
         if shndx == SHN_UNDEF:
-            return addresses[name]
+            return self.addresses[name]
         if shndx == SHN_ABS:
             return value
-        if shndx not in place:
+        if shndx not in self.place:
             raise Unsupported(f"symbol '{name}' in a section not loaded")
-        return base + place[shndx] + value
+        return self.base + self.place[shndx] + value
 
-    for target, h in relas:
-        for offset, info, addend in _relocs(data, h):
+    def relocate(self, section_at: int, relocs: list[tuple[int, int, int]]) -> None:
+        """Apply the relocations of the section loaded at offset `section_at`."""
+        mem, base, sym_addr = self.mem, self.base, self.sym_addr
+        for offset, info, addend in relocs:
             rtype, k = info & 0xFFFFFFFF, info >> 32
-            at = place[target] + offset
+            at = section_at + offset
             p = base + at
-            name, _, _, shndx, _ = syms[k]
+            name, _, _, shndx, _ = self.syms[k]
             if rtype == R_64:
                 mem[at:at + 8] = struct.pack("<Q", (sym_addr(k) + addend) & (2**64 - 1))
                 continue
             if rtype in (R_PC32, R_PLT32):
-                s = stub[name] if shndx == SHN_UNDEF else sym_addr(k)
+                s = self.stub[name] if shndx == SHN_UNDEF else sym_addr(k)
                 v = s + addend - p
             elif rtype in (R_GOTPCREL, R_GOTPCRELX, R_REX_GOTPCRELX):
                 if shndx != SHN_UNDEF:
                     raise Unsupported("GOT reference to a defined symbol")
-                v = got[name] + addend - p
+                v = self.got[name] + addend - p
             elif rtype == R_PC64:
                 mem[at:at + 8] = struct.pack("<q", sym_addr(k) + addend - p)
                 continue
@@ -154,14 +199,14 @@ def load(data: bytes, resolve: Callable[[str], int | None]) -> dict[str, int]:
                 mem[at:at + 4] = struct.pack(fmt, v)
             except struct.error:
                 raise Unsupported(f"relocation out of range for '{name}'") from None
+
+
+def _make_executable(base: int, total: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     mprotect = libc.mprotect
     mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
     if mprotect(base, total, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
         raise Unsupported(f"mprotect failed (errno {ctypes.get_errno()})")
-    _mem.append(mem)
-    return {name: sym_addr(k) for k, (name, bind, stype, shndx, _) in enumerate(syms)
-            if bind == 1 and shndx != SHN_UNDEF and stype in (1, 2)}
 
 
 def _relocs(data: bytes, h: tuple) -> list[tuple[int, int, int]]:

@@ -166,7 +166,7 @@ def measure(sizes: list[int], repeat: int) -> str:
            "| lines | python3 FILE.py | rufc run, cold | rufc run, warm | --emit=ruff "
            "| run .mlir, cold | run .mlir, warm |",
            "|---|---|---|---|---|---|---|"]
-    for lines, nlines, cells in rows:
+    for _lines, nlines, cells in rows:
         base_t, base_m = cells["python"][0], cells["python"][1]
         row = [f"{nlines}", f"{base_t * 1000:.0f} ms, {base_m / 1024:.0f} MB"]
         for name in ("cold", "warm", "emit", "mlir cold", "mlir warm"):

@@ -677,10 +677,32 @@ def md_table(head: list[str], rows: list[list[str]], numeric: bool = True) -> li
 def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell],
            mismatches: list[str], args: argparse.Namespace, started: _dt.datetime,
            elapsed: float) -> str:
+    """The markdown report, section by section: the run, the systems and sizes, the
+    tables of figures (`_Tables`), the problems."""
     live = [c for c in cols if c.available]
     figs = {m: {(n, c.key): figures(plan, c, n, res, m) for n in plan.names for c in live}
             for m in ("wall", "cpu")}
-    fig = figs[args.metric]
+    L = _report_head(cols, live, res, mismatches, args, started, elapsed)
+    L += _sizes_section(plan, live, res)
+    tables = _Tables(plan, live, figs, args.metric)
+    keys = {c.key for c in live}
+    tables.summary(args.metric, keys)
+    what_t = "wall time" if args.metric == "wall" else "CPU time"
+    tables.grid(f"End to end: {what_t} at N (s)", tables.e2e)
+    tables.grid(f"Marginal: T(2N) - T(N), per N units of work ({what_t}, s)", tables.marg,
+                f"`*` under {MIN_MARGINAL * 1000:g} ms: start-up noise, not used as a ratio.")
+    tables.ratio_grids(keys)
+    tables.grid("Peak memory: max RSS at N / 2N (MiB)", tables.mem)
+    L += tables.lines
+    L += _problems_section(plan, cols, res)
+    L.append("")
+    return "\n".join(L)
+
+
+def _report_head(cols: list[Column], live: list[Column], res: dict[tuple[str, str, str], Cell],
+                 mismatches: list[str], args: argparse.Namespace, started: _dt.datetime,
+                 elapsed: float) -> list[str]:
+    """The title, the mismatches, how the run went, and the systems table."""
     L: list[str] = [f"# Marginal benchmark run {started:%Y-%m-%d %H:%M} UTC", ""]
     if mismatches:
         L += ["**OUTPUT MISMATCH — some columns printed a wrong result (see Problems):**", ""]
@@ -712,9 +734,14 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
     L += ["", "## Systems", ""]
     L += md_table(["column", "version", "command"],
                   [[c.label, c.version, f"`{c.shown()}`"] for c in live], numeric=False)
-    L += ["", "## Sizes", "",
-          "The size literal of each program is rewritten the same way in every language "
-          "(programs in a temporary directory; ../shared is not touched).", ""]
+    return L
+
+
+def _sizes_section(plan: Plan, live: list[Column], res: dict[tuple[str, str, str], Cell]) -> list[str]:
+    """The sizes table: N, 2N, the work factor and the output at 2N of each benchmark."""
+    L = ["", "## Sizes", "",
+         "The size literal of each program is rewritten the same way in every language "
+         "(programs in a temporary directory; ../shared is not touched).", ""]
     rows = []
     for name in plan.names:
         spec = SIZES[name]
@@ -729,35 +756,60 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
         rows.append([name, describe_n(spec, n), describe_2n(spec, n),
                      f"{work_factor(spec, n):.5g}", f"`{ref2}`" if ref2 else "—", note])
     L += md_table(["benchmark", "N", "2N", "work factor", "output at 2N", "note"], rows, numeric=False)
+    return L
 
-    Shown = Callable[[str, Column], str]
-    Ratio = Callable[[str, Column], "float | None"]
 
-    def grid(title: str, value: Shown, note: str = "", ratio_of: Ratio | None = None) -> None:
+Shown = Callable[[str, Column], str]
+Ratio = Callable[[str, Column], "float | None"]
+
+
+class _Tables:
+    """The benchmark x column tables of the report, appended to `lines`: the geomean
+    summary, end to end and marginal times, their ratios, peak memory. `fig` holds the
+    figures of the report's metric, `figs` those of both metrics (for the summary)."""
+
+    def __init__(self, plan: Plan, live: list[Column],
+                 figs: dict[str, dict[tuple[str, str], Figures]], metric: str) -> None:
+        self.plan, self.live, self.figs = plan, live, figs
+        self.fig = figs[metric]
+        self.lines: list[str] = []
+
+    def grid(self, title: str, value: Shown, note: str = "", ratio_of: Ratio | None = None) -> None:
         """Append one benchmark x column table (plus a geomean row for ratio tables)."""
-        nonlocal L
-        L += ["", f"## {title}", ""] + ([note, ""] if note else [])
+        plan, live = self.plan, self.live
+        self.lines += ["", f"## {title}", ""] + ([note, ""] if note else [])
         rows = []
         for name in plan.names:
             rows.append([name] + [value(name, c) for c in live])
         if ratio_of is not None and len([n for n in plan.names if n in GROUPS["core"]]) > 1:
-            rows.append(["**geomean (core)**"] + [geomean(ratio_of, c) for c in live])
-        L += md_table(["benchmark"] + [c.label for c in live], rows)
+            rows.append(["**geomean (core)**"] + [self.geomean(ratio_of, c) for c in live])
+        self.lines += md_table(["benchmark"] + [c.label for c in live], rows)
 
-    def e2e(name: str, c: Column) -> str:
-        f = fig[(name, c.key)]
+    def e2e(self, name: str, c: Column) -> str:
+        f = self.fig[(name, c.key)]
         return f.e2e_bad if f.e2e is None else fmt_s(f.e2e)
 
-    def marg(name: str, c: Column) -> str:
-        f = fig[(name, c.key)]
+    def marg(self, name: str, c: Column) -> str:
+        f = self.fig[(name, c.key)]
         if f.marginal is None:
             return f.marg_bad or "—"
         return fmt_s(f.marginal) + ("*" if f.marginal < MIN_MARGINAL else "")
 
-    def ratio_fn(kind: str, base: str, fs: dict[tuple[str, str], Figures] = fig) -> tuple[Shown, Ratio]:
-        """Cell text and raw value of a ratio table; marginals under MIN_MARGINAL are left out."""
+    def mem(self, name: str, c: Column) -> str:
+        f = self.fig[(name, c.key)]
+        if f.rss_n is None:
+            return f.e2e_bad or "—"
+        return f"{f.rss_n:.0f}" + (f" / {f.rss_2n:.0f}" if f.rss_2n is not None else "")
+
+    def ratio_fn(self, kind: str, base: str,
+                 fs: dict[tuple[str, str], Figures] | None = None) -> tuple[Shown, Ratio]:
+        """Cell text and raw value of a ratio table; marginals under MIN_MARGINAL are left
+        out. The raw values come from `fs` (default: the report's metric)."""
+        fig = self.fig
+        figs = fig if fs is None else fs
+
         def raw(name: str, c: Column) -> float | None:
-            f, b = fs[(name, c.key)], fs.get((name, base))
+            f, b = figs[(name, c.key)], figs.get((name, base))
             if b is None:
                 return None
             x, y = (f.e2e, b.e2e) if kind == "e2e" else (f.marginal, b.marginal)
@@ -778,50 +830,48 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
             return fmt_ratio(r)
         return shown, raw
 
-    def geomean(ratio_of: Ratio, c: Column) -> str:
-        core = [n for n in plan.names if n in GROUPS["core"]]
+    def geomean(self, ratio_of: Ratio, c: Column) -> str:
+        core = [n for n in self.plan.names if n in GROUPS["core"]]
         vals = [v for v in (ratio_of(n, c) for n in core) if v is not None]
         if not vals:
             return "—"
         g = math.exp(sum(math.log(v) for v in vals) / len(vals))
         return fmt_ratio(g) + ("" if len(vals) == len(core) else f" ({len(vals)}/{len(core)})")
 
-    keys = {c.key for c in live}
-    summary = []
-    for m in (args.metric, "cpu" if args.metric == "wall" else "wall"):
+    def summary(self, metric: str, keys: set[str]) -> None:
+        """The geomean ratios over the core benchmarks, for both metrics."""
+        summary = []
+        for m in (metric, "cpu" if metric == "wall" else "wall"):
+            for base, base_label in (("c", "C"), ("cpython", "CPython")):
+                if base in keys:
+                    for kind, what in (("e2e", "end to end"), ("marg", "marginal")):
+                        summary.append([f"{what} / {base_label} ({m})"]
+                                       + [self.geomean(self.ratio_fn(kind, base, self.figs[m])[1], c)
+                                          for c in self.live])
+        if summary and len([n for n in self.plan.names if n in GROUPS["core"]]) > 1:
+            self.lines += [
+                "", "## Summary: geomean ratio over the core benchmarks", "",
+                "Higher is slower; `(k/n)`: only k of the n benchmarks had a usable figure "
+                "(failed, wrong, or a marginal under 5 ms). The (cpu) rows use user + sys CPU "
+                "time instead of wall time: steadier on a busy machine, but they count a "
+                "system's helper threads (Node's GC and compiler threads) as work.", ""]
+            self.lines += md_table(["ratio"] + [c.label for c in self.live], summary)
+
+    def ratio_grids(self, keys: set[str]) -> None:
+        """End to end and marginal ratios against C and CPython (those that ran)."""
         for base, base_label in (("c", "C"), ("cpython", "CPython")):
-            if base in keys:
-                for kind, what in (("e2e", "end to end"), ("marg", "marginal")):
-                    summary.append([f"{what} / {base_label} ({m})"]
-                                   + [geomean(ratio_fn(kind, base, figs[m])[1], c) for c in live])
-    if summary and len([n for n in plan.names if n in GROUPS["core"]]) > 1:
-        L += ["", "## Summary: geomean ratio over the core benchmarks", "",
-              "Higher is slower; `(k/n)`: only k of the n benchmarks had a usable figure "
-              "(failed, wrong, or a marginal under 5 ms). The (cpu) rows use user + sys CPU "
-              "time instead of wall time: steadier on a busy machine, but they count a "
-              "system's helper threads (Node's GC and compiler threads) as work.", ""]
-        L += md_table(["ratio"] + [c.label for c in live], summary)
-    what_t = "wall time" if args.metric == "wall" else "CPU time"
-    grid(f"End to end: {what_t} at N (s)", e2e)
-    grid(f"Marginal: T(2N) - T(N), per N units of work ({what_t}, s)", marg,
-         f"`*` under {MIN_MARGINAL * 1000:g} ms: start-up noise, not used as a ratio.")
-    for base, base_label in (("c", "C"), ("cpython", "CPython")):
-        if base not in keys:
-            continue
-        for kind, what in (("e2e", "End to end"), ("marg", "Marginal")):
-            shown, raw = ratio_fn(kind, base)
-            note = f"{base_label} = 1.00; higher is slower."
-            if kind == "marg":
-                note += " `n/a*`: a marginal under 5 ms (no work to compare)."
-            grid(f"{what}, ratio vs {base_label}", shown, note, ratio_of=raw)
+            if base not in keys:
+                continue
+            for kind, what in (("e2e", "End to end"), ("marg", "Marginal")):
+                shown, raw = self.ratio_fn(kind, base)
+                note = f"{base_label} = 1.00; higher is slower."
+                if kind == "marg":
+                    note += " `n/a*`: a marginal under 5 ms (no work to compare)."
+                self.grid(f"{what}, ratio vs {base_label}", shown, note, ratio_of=raw)
 
-    def mem(name: str, c: Column) -> str:
-        f = fig[(name, c.key)]
-        if f.rss_n is None:
-            return f.e2e_bad or "—"
-        return f"{f.rss_n:.0f}" + (f" / {f.rss_2n:.0f}" if f.rss_2n is not None else "")
-    grid("Peak memory: max RSS at N / 2N (MiB)", mem)
 
+def _problems_section(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]) -> list[str]:
+    """Every cell that did not run cleanly, in table order."""
     problems = []
     order = [c.key for c in cols]
     for (name, key, size), cell in sorted(res.items(), key=lambda kv: (
@@ -831,9 +881,8 @@ def report(plan: Plan, cols: list[Column], res: dict[tuple[str, str, str], Cell]
             problems.append(f"- **{label} / {name} at {size}**: {cell.status} — "
                             + cell.detail.replace("\n", " ⏎ ")[-400:])
     if problems:
-        L += ["", "## Problems", ""] + problems
-    L.append("")
-    return "\n".join(L)
+        return ["", "## Problems", ""] + problems
+    return []
 
 
 def contention(res: dict[tuple[str, str, str], Cell]) -> str:

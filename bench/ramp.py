@@ -43,7 +43,7 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
     global LAST_CPU
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    r = subprocess.run(cmd, capture_output=True, env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     LAST_CPU = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -126,10 +126,18 @@ def main() -> None:
                     settle(cache, units)
                     shutil.rmtree(cache, ignore_errors=True)
         print(f"# {name} done", file=sys.stderr)
+    print_tables(list(rows), names, times, args.repeat)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def print_tables(rows: list[str], names: list[str], times: dict[tuple[str, str], list[float]],
+                 repeat: int) -> None:
+    """The report: median wall and CPU times per row and program, and the speed-up over
+    CPython (apart from the measuring loop in `main`, which it would make too complex)."""
     header = "| | " + " | ".join("fib(35)" if n == "fib" else n for n in names) + " |"
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-          f"median of {args.repeat} wall times (s)")
+          f"median of {repeat} wall times (s)")
     print()
     print(header)
     print("|---" * (len(names) + 1) + "|")
@@ -155,7 +163,6 @@ def main() -> None:
                          statistics.median(times[(row, n)]) for n in names]
                 print(f"| {row} vs CPython (x faster) | " +
                       " | ".join(f"{r:.2f}" for r in ratio) + " |")
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

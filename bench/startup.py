@@ -31,7 +31,7 @@ def one(cmd: list[str], env: dict[str, str], expect: bytes = b"0") -> tuple[floa
     """(wall, cpu) seconds of one process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    r = subprocess.run(cmd, capture_output=True, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0 or r.stdout.strip() != expect:

@@ -29,8 +29,6 @@ from typing import IO, TypeVar, cast
 from xdsl.builder import Builder
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
-    i1,
-    i64,
     ArrayAttr,
     Builtin,
     BytesAttr,
@@ -41,13 +39,16 @@ from xdsl.dialects.builtin import (
     IntAttr,
     IntegerAttr,
     IntegerType,
+    LocationAttr,
     ModuleOp,
     NameLoc,
     StringAttr,
     UnitAttr,
     UnknownLoc,
+    i1,
+    i64,
 )
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, AttributeInvT, Block, Operation, Region, SSAValue
 from xdsl.parser import Parser, UnresolvedOperand
 from xdsl.printer import Printer
 from xdsl.rewriter import InsertPoint
@@ -73,7 +74,7 @@ T = TypeVar("T")
 _SLOW_STRING = r'"(?:[^"\\\n\v\f]+|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"'
 _FAST_STRING = r'"(?:[^"\\\n\v\f]++|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*+"'
 if getattr(getattr(MLIRLexer, "_unescaped_characters_regex", None), "pattern", None) == _SLOW_STRING:
-    MLIRLexer._unescaped_characters_regex = re.compile(_FAST_STRING)  # type: ignore[misc]
+    MLIRLexer._unescaped_characters_regex = re.compile(_FAST_STRING)
 
 
 # ---------------------------------------------------------------- attributes
@@ -83,7 +84,7 @@ if getattr(getattr(MLIRLexer, "_unescaped_characters_regex", None), "pattern", N
 #: its time building and verifying attribute objects). Keys carry the type, so True and
 #: 1 differ; floats are not cached (0.0 == -0.0).
 _ATTRS: dict[tuple[str, type, AttrValue], Attribute] = {}
-_LOCS: dict[tuple[str, int, int], Attribute] = {}
+_LOCS: dict[tuple[str, int, int], LocationAttr] = {}
 _CACHE_LIMIT = 1 << 16
 
 
@@ -107,31 +108,42 @@ def _to_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attribu
 
 
 def _make_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attribute:
-    def bad() -> IRError:
-        return IRError(f"{op.name} at {op.line}:{op.col}: attribute '{name}' must be {kind}, "
-                       f"got {v!r}")
+    """The property for value `v` of attribute `name`, of kind `kind`: one small maker
+    per kind (`_KIND_MAKERS`), each returning None for a value of the wrong type."""
+    attr = _KIND_MAKERS.get(kind, _const_attr)(v)
+    if attr is None:
+        raise IRError(f"{op.name} at {op.line}:{op.col}: attribute '{name}' must be {kind}, "
+                      f"got {v!r}")
+    return attr
 
-    if kind == "int":
-        if type(v) is not int:
-            raise bad()
-        return IntegerAttr(v, i64)
-    if kind == "bool":
-        if type(v) is not bool:
-            raise bad()
-        return IntegerAttr.from_bool(v)
-    if kind == "str":
-        if type(v) is not str:
-            raise bad()
-        return StringAttr(v)
-    if kind == "strs":
-        if not isinstance(v, tuple) or any(type(x) is not str for x in v):
-            raise bad()
-        return ArrayAttr(StringAttr(x) for x in cast(tuple[str, ...], v))
-    if kind == "ints":
-        if not isinstance(v, tuple) or any(type(x) is not int for x in v):
-            raise bad()
-        return ArrayAttr(IntegerAttr(x, i64) for x in cast(tuple[int, ...], v))
-    # const: bool before int, because bool is an int in Python
+
+def _int_attr(v: AttrValue) -> Attribute | None:
+    return IntegerAttr(v, i64) if type(v) is int else None
+
+
+def _bool_attr(v: AttrValue) -> Attribute | None:
+    return IntegerAttr.from_bool(v) if type(v) is bool else None
+
+
+def _str_attr(v: AttrValue) -> Attribute | None:
+    return StringAttr(v) if type(v) is str else None
+
+
+def _strs_attr(v: AttrValue) -> Attribute | None:
+    if not isinstance(v, tuple) or any(type(x) is not str for x in v):
+        return None
+    return ArrayAttr(StringAttr(x) for x in cast(tuple[str, ...], v))
+
+
+def _ints_attr(v: AttrValue) -> Attribute | None:
+    if not isinstance(v, tuple) or any(type(x) is not int for x in v):
+        return None
+    return ArrayAttr(IntegerAttr(x, i64) for x in cast(tuple[int, ...], v))
+
+
+def _const_attr(v: AttrValue) -> Attribute | None:
+    """A `const` value: None, bool, int, float or str (bool before int, because bool is
+    an int in Python)."""
     if v is None:
         return UnitAttr()
     if type(v) is bool:
@@ -142,7 +154,14 @@ def _make_attr(op: optable.Op, name: str, kind: AttrKind, v: AttrValue) -> Attri
         return FloatAttr(v, F64)
     if type(v) is str:
         return StringAttr(v)
-    raise bad()
+    return None
+
+
+_KIND_MAKERS: dict[str, Callable[[AttrValue], Attribute | None]] = {
+    "int": _int_attr, "bool": _bool_attr, "str": _str_attr, "strs": _strs_attr,
+    "ints": _ints_attr,
+}
+"""The maker of each attribute kind but `const` (`_const_attr`, the default)."""
 
 
 def _from_attr(op: Operation, name: str, kind: AttrKind, a: Attribute) -> AttrValue:
@@ -177,7 +196,7 @@ def _from_attr(op: Operation, name: str, kind: AttrKind, a: Attribute) -> AttrVa
 
 # ---------------------------------------------------------------- locations
 
-def _location(file: str, line: int, col: int) -> Attribute:
+def _location(file: str, line: int, col: int) -> LocationAttr:
     if line == 0 and col == 0:
         return UnknownLoc()
     key = (file, line, col)
@@ -616,7 +635,8 @@ class _LocatingParser(Parser):
                 raise
             raise ParseError(Span(at, at + len(name), here.input), exc.msg) from None
 
-    def resolve_operand(self, operand: UnresolvedOperand, type: Attribute) -> SSAValue:  # noqa: A002
+    def resolve_operand(self, operand: UnresolvedOperand,
+                        type: AttributeInvT) -> SSAValue[AttributeInvT]:  # noqa: A002
         if operand.operand_name not in self.ssa_values:
             self.first_use.setdefault(operand.operand_name, operand.span)
         return super().resolve_operand(operand, type)

@@ -60,6 +60,8 @@ GENERATED_MARKER = "# " + "-" * 64 + " generated op classes"
 """The first line of the generated part of ruff.py: everything from it on is rewritten."""
 
 WIDTH = 99
+SUMMARY_MAX = 110 - len('    """"""')
+"""The longest summary that fits its one-line docstring in ruff.py's line length (110)."""
 
 
 # ---------------------------------------------------------------- the syntax table
@@ -316,12 +318,20 @@ def _check_syntax(spec: OpSpec, syntax: Syntax) -> None:
             raise AssertionError(f"{spec.name} has both an assembly format and a custom syntax")
 
 
+def _check_summary(spec: OpSpec) -> None:
+    """The summary becomes the class's docstring verbatim, on one line: it must be a plain
+    docstring's text and fit ruff.py's line length."""
+    if '"""' in spec.summary or spec.summary.endswith('"') or "\\" in spec.summary:
+        raise AssertionError(f"the summary of {spec.name} cannot be a plain docstring")
+    if len(spec.summary) > SUMMARY_MAX:
+        raise AssertionError(f"the summary of {spec.name} is longer than {SUMMARY_MAX} characters")
+
+
 def render_op(spec: OpSpec, defined: set[str]) -> list[str]:
     """The class of one table row. `defined`: the op classes defined above it."""
     syntax = SYNTAX.get(spec.name) or default_syntax(spec)
     _check_syntax(spec, syntax)
-    if '"""' in spec.summary or spec.summary.endswith('"') or "\\" in spec.summary:
-        raise AssertionError(f"the summary of {spec.name} cannot be a plain docstring")
+    _check_summary(spec)
     base = CUSTOM_SYNTAX[spec.name][0] if spec.name in CUSTOM_SYNTAX else "RuffOp"
     lines = ["@irdl_op_definition", f"class {spec.class_name}({base}):",
              f'    """{spec.summary}"""', "", f"    name = {_literal(spec.name)}", ""]

@@ -37,11 +37,11 @@ Types: every result is a dynamic `!ruff.value`, except the `i1` results listed i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal, Union
+from typing import Final, Literal, cast
 
 AttrKind = Literal["int", "bool", "str", "strs", "ints", "const"]
-ConstValue = Union[int, float, str, bool, None]
-AttrValue = Union[int, bool, str, tuple, float, None]
+ConstValue = int | float | str | bool | None
+AttrValue = int | bool | str | tuple | float | None
 
 VARIADIC: Final = -1
 
@@ -107,14 +107,14 @@ OPS: Final[tuple[OpSpec, ...]] = (
     # ---- variables
     OpSpec("ruff.load_var", "r := the first bound binding in `chain`, else Undefined variable.",
            results=1, attrs=(("name", "str"), CHAIN)),
-    OpSpec("ruff.store_var", "Plain `name := v`: update the first bound binding in `chain` "
-           "(checking let/const), else create `create`.", operands=1,
+    OpSpec("ruff.store_var", "Plain `name := v`: set the first bound binding in `chain` "
+           "(checks let/const), else create `create`.", operands=1,
            attrs=(("name", "str"), CHAIN, ("create", "str"))),
     OpSpec("ruff.declare_var", "`let|mut|const name := v` into `target`; Duplicate declaration "
            "if `check` and it is bound.", operands=1,
            attrs=(("name", "str"), ("kind", "str"), ("target", "str"), ("check", "bool"))),
-    OpSpec("ruff.update_path", "`name[i].f... := v`: copy-on-write update of the variable's "
-           "value along `path` ([] or .field); operands: v, then one per [] step.",
+    OpSpec("ruff.update_path", "`name[i].f... := v`: copy-on-write update along `path` "
+           "([] or .field); operands: v, one per [] step.",
            operands=VARIADIC, attrs=(("name", "str"), CHAIN, ("path", "strs"))),
     OpSpec("ruff.scope_enter", "Enter a block scope: the listed slots become fresh and unbound.",
            attrs=(("slots", "ints"),)),
@@ -182,7 +182,7 @@ SPECS: Final[dict[str, OpSpec]] = {s.name: s for s in OPS}
 class Region:
     """One block: its argument value ids and its ops."""
     args: tuple[int, ...] = ()
-    ops: list["Op"] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
 
 
 @dataclass(eq=True)
@@ -199,6 +199,22 @@ class Op:
     @property
     def spec(self) -> OpSpec:
         return SPECS[self.name]
+
+    # Typed reads of an attribute whose kind the op's table row gives (`OpSpec.attrs`;
+    # IR is checked against it where it is built or read, `_check_attr`), for the type
+    # checker: `attrs` holds values of every kind.
+
+    def str_attr(self, name: str) -> str:
+        """Attribute `name`, of kind `str`."""
+        return cast(str, self.attrs[name])
+
+    def strs_attr(self, name: str) -> tuple[str, ...]:
+        """Attribute `name`, of kind `strs`."""
+        return cast(tuple[str, ...], self.attrs[name])
+
+    def ints_attr(self, name: str) -> tuple[int, ...]:
+        """Attribute `name`, of kind `ints`."""
+        return cast(tuple[int, ...], self.attrs[name])
 
 
 @dataclass(eq=True)
@@ -446,7 +462,7 @@ def verify_bindings(module: Module) -> None:
                 if flag is False:
                     unsure.add((callee, k))
                 elif isinstance(flag, tuple):
-                    dependents.setdefault(flag, []).append((callee, k))  # type: ignore[arg-type]
+                    dependents.setdefault(flag, []).append((callee, k))
     work = list(unsure)
     while work:
         for dep in dependents.get(work.pop(), ()):

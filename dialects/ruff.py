@@ -1012,7 +1012,7 @@ class LoadVarOp(RuffOp):
 
 @irdl_op_definition
 class StoreVarOp(RuffOp):
-    """Plain `name := v`: update the first bound binding in `chain` (checking let/const), else create `create`."""
+    """Plain `name := v`: set the first bound binding in `chain` (checks let/const), else create `create`."""
 
     name = "ruff.store_var"
 
@@ -1057,7 +1057,7 @@ class DeclareVarOp(RuffOp):
 
 @irdl_op_definition
 class UpdatePathOp(RuffOp):
-    """`name[i].f... := v`: copy-on-write update of the variable's value along `path` ([] or .field); operands: v, then one per [] step."""
+    """`name[i].f... := v`: copy-on-write update along `path` ([] or .field); operands: v, one per [] step."""
 
     name = "ruff.update_path"
 

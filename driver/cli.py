@@ -20,11 +20,15 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 # The command line itself (commands, options, usage and --help) is defined once, in
 # rufc.options: add a command or an option there.
 from rufc import diag
 from rufc.options import COMMANDS, COMPILE, UsageError, command_help, full_help, parser
+
+if TYPE_CHECKING:   # the VM is imported only when a program runs
+    from rufc.runtime.vm import Frame, RunResult
 
 EXIT_OK, EXIT_USAGE, EXIT_SYNTAX, EXIT_RUNTIME, EXIT_INTERNAL = 0, 2, 3, 4, 70
 EXIT_IO, EXIT_BROKEN_PIPE = 74, 141   # as rufc.runtime.output.OutputError.exit_code
@@ -111,12 +115,12 @@ def report_internal(exc: BaseException, debug: bool) -> int:
 # ---------------------------------------------------------------- pipeline
 
 
-def parse_source(src: Source):  # type: ignore[no-untyped-def]
+def parse_source(src: Source):
     from rufc.frontend.parser import parse
     return parse(src.text, src.path)
 
 
-def lower_source(src: Source):  # type: ignore[no-untyped-def]
+def lower_source(src: Source):
     """Source -> compact ruff module (no xdsl involved)."""
     from rufc.frontend.irgen import lower_program
     from rufc.runtime.builtins import BUILTINS, CONSTANTS
@@ -124,7 +128,7 @@ def lower_source(src: Source):  # type: ignore[no-untyped-def]
     return lower_program(program, frozenset(BUILTINS) | frozenset(CONSTANTS))
 
 
-def load_module(src: Source):  # type: ignore[no-untyped-def]
+def load_module(src: Source):
     """A compact module from .ruff source, or from a .mlir file holding ruff IR."""
     if src.path.endswith(".mlir"):
         from xdsl.utils.exceptions import ParseError, VerifyException
@@ -159,11 +163,11 @@ def source_of_locations(file: str, src: Source) -> Source:
         return Source(file, "")
 
 
-def with_big_stack_value(fn):  # type: ignore[no-untyped-def]
+def with_big_stack_value(fn):
     """fn() on a large stack with a high recursion limit (deep programs never crash)."""
     from rufc.runtime.stack import call_with_big_stack
 
-    def deep():  # type: ignore[no-untyped-def]
+    def deep():
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 200_000))
         try:
@@ -224,15 +228,15 @@ def cmd_repl(args: argparse.Namespace) -> int:
 _JIT_IMPORT_FRAMES = 2000   # Python frames importing and starting the JIT may take
 
 
-def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
+def _jit_hook(vm, module):
     """The JIT's compile hook. The JIT is made when the first function gets hot (or at
     once with DEBUG_JIT, which logs a summary at exit): a program where nothing gets
     hot never imports it."""
-    def make():  # type: ignore[no-untyped-def]
+    def make():
         from rufc.runtime.tiering import JIT
         vm.native = JIT(vm, module)
         vm.native.fail_next = os.environ.get("RUFC_JIT_FAIL") or None
-        from rufc.runtime.units import setup   # native-code cache, background compiling
+        from rufc.runtime.units import setup  # native-code cache, background compiling
         setup(vm.native, sync=getattr(vm.options, "jit_sync", False))
         vm.options.compile_hook = vm.native.on_hot
         return vm.native.on_hot
@@ -240,7 +244,7 @@ def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
     if os.environ.get("DEBUG_JIT", "") not in ("", "0"):
         return make()
 
-    def first_hot(fn, args=()):  # type: ignore[no-untyped-def]
+    def first_hot(fn, args=()):
         # Deep in a recursion the Ruff depth limit leaves no Python frames to import
         # the JIT with: give it room (as JIT.on_hot does for the compiler), so the
         # program fails at the same depth as with the JIT made up front.
@@ -253,18 +257,45 @@ def _jit_hook(vm, module):  # type: ignore[no-untyped-def]
     return first_hot
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _run_source(args: argparse.Namespace) -> Source | int:
+    """The program `rufc run` runs (FILE, '-' or -c CODE), or the exit code of a file
+    that cannot be read (reported)."""
     if args.code is not None:
         if args.file is not None:
             raise UsageError("give either FILE or -c CODE, not both")
-        src = Source("<string>", args.code)
-    else:
-        if args.file is None:
-            raise UsageError("rufc run needs FILE, '-' or -c CODE")
-        read = read_source(args.file)
-        if isinstance(read, tuple):
-            return report_syntax(None, *read)
-        src = read
+        return Source("<string>", args.code)
+    if args.file is None:
+        raise UsageError("rufc run needs FILE, '-' or -c CODE")
+    read = read_source(args.file)
+    if isinstance(read, tuple):
+        return report_syntax(None, *read)
+    return read
+
+
+def _write_runtime_error(result: RunResult, src: Source) -> None:
+    """The diagnostic of the program's runtime error and its traceback, on stderr; a deep
+    recursion's traceback shows its TRACEBACK_EDGE innermost and outermost frames."""
+    sys.stderr.write(diag.format(src.path, result.line, result.col, str(result.error),
+                                 "runtime error", src.line(result.line)))
+    if result.stack:
+        sys.stderr.write("traceback (innermost last):\n")
+        frames = result.stack
+        if len(frames) > 2 * TRACEBACK_EDGE:  # deep recursion: the ends tell the story
+            shown: list[Frame | None] = [*frames[:TRACEBACK_EDGE], None, *frames[-TRACEBACK_EDGE:]]
+        else:
+            shown = list(frames)
+        for f in shown:
+            if f is None:
+                omitted = len(frames) - 2 * TRACEBACK_EDGE
+                sys.stderr.write(f"  ... {omitted} more frames ...\n")
+            else:
+                sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    src = _run_source(args)
+    if isinstance(src, int):
+        return src
     if getattr(args, "interactive", False):   # run -i: the file, then the REPL
         from rufc.repl import start
         return start(args, src)
@@ -279,7 +310,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         options.max_depth = max_depth
     vm = VM(options)
     try:
-        def load():  # type: ignore[no-untyped-def]
+        def load():
             from rufc.cache_cmd import run_store  # an unchanged program loads from the cache
             from rufc.runtime.coldcache import load_program
             return load_program(vm, src.text, src.path, lambda: load_module(src),
@@ -309,22 +340,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise
         unwritten = exc
     if result.error is not None:
-        src = source_of_locations(module.file, src)
-        sys.stderr.write(diag.format(src.path, result.line, result.col, str(result.error),
-                                     "runtime error", src.line(result.line)))
-        if result.stack:
-            sys.stderr.write("traceback (innermost last):\n")
-            frames = result.stack
-            if len(frames) > 2 * TRACEBACK_EDGE:  # deep recursion: the ends tell the story
-                shown = frames[:TRACEBACK_EDGE] + [None] + frames[-TRACEBACK_EDGE:]
-            else:
-                shown = list(frames)
-            for f in shown:
-                if f is None:
-                    omitted = len(frames) - 2 * TRACEBACK_EDGE
-                    sys.stderr.write(f"  ... {omitted} more frames ...\n")
-                else:
-                    sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
+        _write_runtime_error(result, source_of_locations(module.file, src))
         if unwritten is not None:
             raise unwritten
         sys.stderr.write(stats)
@@ -333,7 +349,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _stats(vm, module, seconds: float) -> str:  # type: ignore[no-untyped-def]
+def _stats(vm, module, seconds: float) -> str:
     """--stats: the tables of rufc.runtime.stats (docs/stats.md)."""
     from rufc.runtime.stats import report
     return report(vm, module, seconds)
@@ -343,7 +359,7 @@ class _QuietStream:
     """sys.stderr while main() runs: a diagnostic that cannot be written (stderr closed,
     a full disk, a broken pipe) is lost, but never turns into another error."""
 
-    def __init__(self, stream) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, stream) -> None:
         self.stream = stream
 
     def write(self, text: str) -> int:
@@ -358,20 +374,21 @@ class _QuietStream:
         except (OSError, ValueError, AttributeError):
             pass
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str):
         return getattr(self.stream, name)
 
 
-def _output_failed(exc, debug: bool) -> int:  # type: ignore[no-untyped-def]
+def _output_failed(exc, debug: bool) -> int:
     """Report an OutputError: quietly for a broken pipe, else as `rufc: error: ...`."""
     from rufc.runtime.output import OUT
     OUT.discard()
-    if exc.exit_code != EXIT_USAGE and sys.stdout is not None and sys.stdout is sys.__stdout__:
+    stdout = sys.stdout
+    if exc.exit_code != EXIT_USAGE and stdout is sys.__stdout__ and stdout is not None:
         # nothing more can reach the reader: send what Python still holds to /dev/null,
         # so that its flush at exit does not fail again
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, stdout.fileno())
             os.close(devnull)
         except (OSError, ValueError):
             pass
@@ -421,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr = saved_stderr
 
 
-def _dispatch(argv: list[str], stdout) -> int:  # type: ignore[no-untyped-def]
+def _dispatch(argv: list[str], stdout) -> int:
     """Pick the command (rufc.options.COMMANDS; none named = the compiler), parse its
     options and run it."""
     if not argv:   # a terminal: the REPL; else the program on standard input

@@ -20,8 +20,13 @@ from __future__ import annotations
 import bisect
 import threading
 from pathlib import Path
+from typing import cast
 
+# The lexer must be imported before lark: it imports lark without the optional `regex`
+# module (start-up time), so import sorting must not move it below lark.
 from rufc.frontend.lexer import RuffLexer, RuffToken, TokenStream  # first: imports lark lean
+
+# isort: split
 
 import lark
 from lark import Lark, Transformer
@@ -403,7 +408,9 @@ class RuffParser:
         stream = self.lexer.tokenize(source, file)
         self.builder.reset(file)
         try:
-            stmts = self.lark.parse(stream)
+            # lark types parse() as returning a tree; with a transformer (AstBuilder) it
+            # returns what the transformer makes of the start rule: the statements
+            stmts = cast("list[A.Stmt]", self.lark.parse(stream))
         except RuffSyntaxError:
             raise
         except UnexpectedToken as e:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from rufc.dialects.optable import Op, Region, renumber
+from rufc.dialects.optable import AttrValue, Op, Region, renumber
 from rufc.runtime.analysis import walk
 
 LOOPS = ("ruff.for_range", "ruff.while", "ruff.loop")
@@ -105,20 +105,7 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
                              f"{MAX_OPS}: too long to compile)")
     ops = copy.deepcopy(ops)
     loop = ops[0]
-    defined: set[int] = set()
-    for top in ops:
-        for op in walk(Region(ops=[top])):
-            defined.update(op.results)
-            for r in op.regions:
-                defined.update(r.args)
-    for top in ops:
-        for op in walk(Region(ops=[top])):
-            if op is loop:
-                continue
-            for v in op.operands:
-                if v not in defined:
-                    raise NoContinuation(f"a value computed before the loop is used at "
-                                         f"{op.line}:{op.col}")
+    defined = _values_defined_within(ops, loop)
     used = slots_used(ops)
     params = sorted(used & bound)
     slot_names: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
@@ -137,19 +124,7 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
     new_of.update({old: len(params) + len(extra) + j for j, old in enumerate(others)})
     names = (tuple(slot_names[s] for s in params) + tuple(extra)
              + tuple(slot_names[s] for s in others))
-    pre: list[Op] = []
-    if consts:
-        nxt = max(defined | set(loop.operands), default=0) + 1
-        for k in range(3):
-            if consts[k] is not None:
-                pre.append(Op("ruff.const", results=(nxt + k,), attrs={"value": consts[k]},
-                              line=loop.line, col=loop.col))
-            else:
-                slot = len(params) + range_params.index(k)
-                pre.append(Op("ruff.load_var", results=(nxt + k,),
-                              attrs={"name": RANGE_PARAMS[k], "chain": (f"l{slot}",)},
-                              line=loop.line, col=loop.col))
-        loop.operands = tuple(op.results[0] for op in pre)
+    pre = _range_bounds(loop, consts, range_params, defined, len(params)) if consts else []
     param_names = tuple(slot_names[s].split(":")[0] for s in params) + tuple(extra)
     for top in ops:
         for op in walk(Region(ops=[top])):
@@ -163,6 +138,47 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
     return Continuation(new, tuple(params), range_params)
 
 
+def _values_defined_within(ops: list[Op], loop: Op) -> set[int]:
+    """The values (op results, block arguments) that `ops`, the loop and the rest of the
+    function, define. Raises NoContinuation if an op other than the loop itself uses a
+    value computed before the loop (the continuation could not have it)."""
+    defined: set[int] = set()
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            defined.update(op.results)
+            for r in op.regions:
+                defined.update(r.args)
+    for top in ops:
+        for op in walk(Region(ops=[top])):
+            if op is loop:
+                continue
+            for v in op.operands:
+                if v not in defined:
+                    raise NoContinuation(f"a value computed before the loop is used at "
+                                         f"{op.line}:{op.col}")
+    return defined
+
+
+def _range_bounds(loop: Op, consts: list[int | None], range_params: tuple[int, ...],
+                  defined: set[int], nparams: int) -> list[Op]:
+    """The ops computing a `ruff.for_range` loop's three bounds at the start of the
+    continuation, in new values: a constant where `consts` has one, else a load of its
+    parameter (after the `nparams` bound slots). Makes the loop use them."""
+    pre: list[Op] = []
+    nxt = max(defined | set(loop.operands), default=0) + 1
+    for k in range(3):
+        if consts[k] is not None:
+            pre.append(Op("ruff.const", results=(nxt + k,), attrs={"value": consts[k]},
+                          line=loop.line, col=loop.col))
+        else:
+            slot = nparams + range_params.index(k)
+            pre.append(Op("ruff.load_var", results=(nxt + k,),
+                          attrs={"name": RANGE_PARAMS[k], "chain": (f"l{slot}",)},
+                          line=loop.line, col=loop.col))
+    loop.operands = tuple(op.results[0] for op in pre)
+    return pre
+
+
 def defs_of(func: Op) -> dict[int, Op]:
     from rufc.runtime.analysis import defs
     return defs(func)
@@ -170,25 +186,25 @@ def defs_of(func: Op) -> dict[int, Op]:
 
 def _int_const(op: Op | None) -> int | None:
     if op is not None and op.name == "ruff.const" and type(op.attrs["value"]) is int:
-        return op.attrs["value"]  # type: ignore[return-value]
+        return op.attrs["value"]
     return None
 
 
 def _remap(op: Op, new_of: dict[int, int]) -> None:
     """Rename the slot references of `op` ("lN" / "lN?") through `new_of`."""
-    def ref(r: object) -> object:
+    def ref(r: AttrValue) -> AttrValue:
         if isinstance(r, str) and r.startswith("l") and r[1:].rstrip("?").isdigit():
             q = "?" if r.endswith("?") else ""
             return f"l{new_of[int(r.rstrip('?')[1:])]}{q}"
         return r
     a = dict(op.attrs)
     if "chain" in a:
-        a["chain"] = tuple(ref(r) for r in a["chain"])  # type: ignore[union-attr]
+        a["chain"] = tuple(ref(r) for r in op.strs_attr("chain"))
     for key in ("create", "target"):
         if key in a:
             a[key] = ref(a[key])
     if op.name == "ruff.scope_enter":
-        a["slots"] = tuple(new_of[s] for s in a["slots"])  # type: ignore[union-attr]
+        a["slots"] = tuple(new_of[s] for s in op.ints_attr("slots"))
     op.attrs = a
 
 
@@ -199,7 +215,7 @@ def private_globals(module_funcs: dict[str, Op], main: Op, names: set[str]) -> s
     level names at all: while the top level's continuation runs natively, nobody else
     can read or write them, so they can live in native slots."""
     seen: set[str] = set()
-    for sym, f in module_funcs.items():
+    for f in module_funcs.values():
         if f is main:
             continue
         for op in walk(f.regions[0]):
@@ -242,12 +258,12 @@ def globals_to_slots(main: Op, names: list[str]) -> Op:
         if tuple(op.attrs["chain"]) != ("g",):  # type: ignore[arg-type]
             continue
         a = dict(op.attrs)
-        a["chain"] = (f"l{slot[n]}",)  # type: ignore[index]
+        a["chain"] = (f"l{slot[n]}",)
         if op.name == "ruff.store_var":
-            a["create"] = f"l{slot[n]}"  # type: ignore[index]
+            a["create"] = f"l{slot[n]}"
         op.attrs = a
     new.attrs = dict(new.attrs)
-    new.attrs["slots"] = tuple(main.attrs["slots"]) + tuple(names)  # type: ignore[operator]
+    new.attrs["slots"] = tuple(main.strs_attr("slots")) + tuple(names)
     return new
 
 

@@ -21,8 +21,9 @@ condition), "null", "str", "array:...", "any".
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Final
+from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
 from rufc.runtime import analysis
@@ -120,7 +121,7 @@ class GlobalWrites:
         self.decl: dict[str, str] = {}          # name -> sym of its top-level `func`
         self.syms: set[str] = set()
 
-    def add(self, module: Module) -> "GlobalWrites":
+    def add(self, module: Module) -> GlobalWrites:
         funcs = module.funcs()
         self.syms.update(funcs)
         main = funcs.get(MAIN_SYMBOL)
@@ -412,11 +413,38 @@ _GLOBAL_CHAINS: Final = (("g",), ("g", "b"), ("b",))
 def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[int, Op],
               uses: dict[int, list[Op]], slots: tuple[str, ...], result_kind: str) -> None:
     """Raise Unsupported unless `op` has a lowering for these kinds: natively for
-    unboxed operands, through the boxed helpers (issue 15) for the others."""
+    unboxed operands, through the boxed helpers (issue 15) for the others. The ops with
+    conditions have their own check in `_OP_CHECKS`."""
     name = op.name
     where = f"{op.line}:{op.col}"
+    if name == "ruff.call_builtin" and id(op) in info.pushes(func):
+        a = op.operands[0]
+        if inf.kind(a) in ARRAY_KINDS and not info.typed_push(func, op, inf):
+            raise Unsupported(f"push at {where} of a {inf.boxed(op.operands[1])} onto a "
+                              f"{inf.kind(a)}")
+        return
+    if name in _ANY_OPERANDS:
+        return
+    check = _OP_CHECKS.get(name)
+    if check is None:
+        raise Unsupported(f"uses {name} at {where} (not compiled yet)")
+    check(_OpContext(info, func, inf, defs, slots, where), op)
 
-    def local_slot(ref: str) -> int:
+
+@dataclass
+class _OpContext:
+    """What the check of one op (`_OP_CHECKS`) needs to know about its function; `where`
+    is the op's line:col, for the messages."""
+    info: ProgramInfo
+    func: Op
+    inf: Inference
+    defs: dict[int, Op]
+    slots: tuple[str, ...]
+    where: str
+
+    def local_slot(self, ref: str) -> int:
+        """The slot of local variable reference `ref`, if native code can hold it."""
+        slots, where, inf = self.slots, self.where, self.inf
         slot = slot_of(ref)
         if slot is None:
             raise Unsupported(f"variable reference '{ref}' at {where} may be unbound")
@@ -427,74 +455,94 @@ def _check_op(info: ProgramInfo, func: Op, op: Op, inf: Inference, defs: dict[in
                               f"float or bool ({inf.slot_kind(slot)})")
         return slot
 
-    if name == "ruff.call_builtin" and id(op) in info.pushes(func):
-        a = op.operands[0]
-        if inf.kind(a) in ARRAY_KINDS and not info.typed_push(func, op, inf):
-            raise Unsupported(f"push at {where} of a {inf.boxed(op.operands[1])} onto a "
-                              f"{inf.kind(a)}")
+
+def _check_load_var(cx: _OpContext, op: Op) -> None:
+    chain = op.strs_attr("chain")
+    if chain in _GLOBAL_CHAINS:
         return
-    if name in _ANY_OPERANDS:
-        return
-    if name == "ruff.load_var":
-        chain: tuple[str, ...] = op.attrs["chain"]  # type: ignore[assignment]
-        if chain in _GLOBAL_CHAINS:
-            return
-        if len(chain) != 1:
-            raise Unsupported(f"variable '{op.attrs['name']}' at {where} has several candidates")
-        local_slot(chain[0])
-        return
-    if name in ("ruff.store_var", "ruff.declare_var"):
-        if name == "ruff.store_var":
-            chain = op.attrs["chain"]  # type: ignore[assignment]
-            if chain == ("g",) or (not chain and op.attrs["create"] == "g"):
-                return   # a global: ruff_rt_op checks let/const as the VM does
-            ref = chain[0] if len(chain) == 1 else (op.attrs["create"] if not chain else "")
-        else:
-            ref = op.attrs["target"]
-            if ref == "g":
-                return   # GDECLARE, the VM's own declaration of a global
-            if op.attrs["check"]:
-                raise Unsupported(f"declaration at {where} needs a duplicate check")
-        if not isinstance(ref, str) or not ref.startswith("l"):
-            raise Unsupported(f"assignment to '{op.attrs['name']}' at {where} is not a local")
-        slot = local_slot(ref)
-        if name == "ruff.store_var" and ":" in slots[slot]:
-            raise Unsupported(f"assignment to immutable '{op.attrs['name']}' at {where}")
-        return
-    if name == "ruff.for_range":
-        for v in op.operands:
-            if inf.kind(v) != "int":
-                raise Unsupported(f"range bound at {where} is not an int ({inf.kind(v)})")
-        return
-    if name == "ruff.call":
-        target = info.callee_of(func, op, defs)
-        if target is None and defs.get(op.operands[0]) is None:
-            raise Unsupported(f"call at {where} of an unknown callee")
-        return
-    if name == "ruff.make_array":
-        return   # stored into a typed array variable, or built by ruff_rt_op
-    if name == "ruff.make_function":
-        if op.attrs["captures"]:
-            raise Unsupported(f"closure at {where} captures variables (closures stay in the VM)")
-        return
-    if name == "ruff.update_path":
-        chain = op.attrs["chain"]  # type: ignore[assignment]
-        if op.attrs["path"] != ("[]",) or len(chain) != 1:
-            raise Unsupported(f"assignment to a part of '{op.attrs['name']}' at {where} "
-                              f"(only a[i] := v on a local typed array compiles)")
-        slot = local_slot(chain[0])
-        kind = inf.slot_kind(slot)
-        if kind not in ARRAY_KINDS or ":" in slots[slot]:
-            raise Unsupported(f"'{op.attrs['name']}' at {where} is not a mutable local "
-                              f"typed array")
-        if inf.boxed(op.operands[0]) != kind[6:] or inf.kind(op.operands[1]) != "int":
-            raise Unsupported(f"a[i] := v at {where} stores a {inf.boxed(op.operands[0])} "
-                              f"into a {kind} or indexes by a {inf.kind(op.operands[1])}")
-        return
-    if name == "ruff.for_each":
-        _check_for_each(op, inf, defs, where)
-        return
-    raise Unsupported(f"uses {name} at {where} (not compiled yet)")
+    if len(chain) != 1:
+        raise Unsupported(f"variable '{op.attrs['name']}' at {cx.where} has several candidates")
+    cx.local_slot(chain[0])
+
+
+def _assigned_local(cx: _OpContext, op: Op, ref: object) -> int:
+    """The slot an assignment or declaration writes, which must be a local variable."""
+    if not isinstance(ref, str) or not ref.startswith("l"):
+        raise Unsupported(f"assignment to '{op.attrs['name']}' at {cx.where} is not a local")
+    return cx.local_slot(ref)
+
+
+def _check_store_var(cx: _OpContext, op: Op) -> None:
+    chain = op.strs_attr("chain")
+    if chain == ("g",) or (not chain and op.attrs["create"] == "g"):
+        return   # a global: ruff_rt_op checks let/const as the VM does
+    ref = chain[0] if len(chain) == 1 else (op.attrs["create"] if not chain else "")
+    slot = _assigned_local(cx, op, ref)
+    if ":" in cx.slots[slot]:
+        raise Unsupported(f"assignment to immutable '{op.attrs['name']}' at {cx.where}")
+
+
+def _check_declare_var(cx: _OpContext, op: Op) -> None:
+    ref = op.attrs["target"]
+    if ref == "g":
+        return   # GDECLARE, the VM's own declaration of a global
+    if op.attrs["check"]:
+        raise Unsupported(f"declaration at {cx.where} needs a duplicate check")
+    _assigned_local(cx, op, ref)
+
+
+def _check_for_range(cx: _OpContext, op: Op) -> None:
+    for v in op.operands:
+        if cx.inf.kind(v) != "int":
+            raise Unsupported(f"range bound at {cx.where} is not an int ({cx.inf.kind(v)})")
+
+
+def _check_call(cx: _OpContext, op: Op) -> None:
+    target = cx.info.callee_of(cx.func, op, cx.defs)
+    if target is None and cx.defs.get(op.operands[0]) is None:
+        raise Unsupported(f"call at {cx.where} of an unknown callee")
+
+
+def _check_make_array(cx: _OpContext, op: Op) -> None:
+    """Always compiles: stored into a typed array variable, or built by ruff_rt_op."""
+
+
+def _check_make_function(cx: _OpContext, op: Op) -> None:
+    if op.attrs["captures"]:
+        raise Unsupported(f"closure at {cx.where} captures variables (closures stay in the VM)")
+
+
+def _check_update_path(cx: _OpContext, op: Op) -> None:
+    chain, inf, where = op.strs_attr("chain"), cx.inf, cx.where
+    if op.attrs["path"] != ("[]",) or len(chain) != 1:
+        raise Unsupported(f"assignment to a part of '{op.attrs['name']}' at {where} "
+                          f"(only a[i] := v on a local typed array compiles)")
+    slot = cx.local_slot(chain[0])
+    kind = inf.slot_kind(slot)
+    if kind not in ARRAY_KINDS or ":" in cx.slots[slot]:
+        raise Unsupported(f"'{op.attrs['name']}' at {where} is not a mutable local "
+                          f"typed array")
+    if inf.boxed(op.operands[0]) != kind[6:] or inf.kind(op.operands[1]) != "int":
+        raise Unsupported(f"a[i] := v at {where} stores a {inf.boxed(op.operands[0])} "
+                          f"into a {kind} or indexes by a {inf.kind(op.operands[1])}")
+
+
+def _check_for_each_op(cx: _OpContext, op: Op) -> None:
+    _check_for_each(op, cx.inf, cx.defs, cx.where)
+
+
+_OP_CHECKS: Final[dict[str, Callable[[_OpContext, Op], None]]] = {
+    "ruff.load_var": _check_load_var,
+    "ruff.store_var": _check_store_var,
+    "ruff.declare_var": _check_declare_var,
+    "ruff.for_range": _check_for_range,
+    "ruff.call": _check_call,
+    "ruff.make_array": _check_make_array,
+    "ruff.make_function": _check_make_function,
+    "ruff.update_path": _check_update_path,
+    "ruff.for_each": _check_for_each_op,
+}
+"""The check of each op that compiles only under conditions (`_check_op`)."""
 
 
 def boxed_enabled() -> bool:
@@ -566,11 +614,11 @@ def _check_for_each(op: Op, inf: Inference, defs: dict[int, Op], where: str) -> 
         raise Unsupported(f"for-in at {where} is not over a typed array "
                           f"({inf.kind(op.operands[0])})")
     load = defs.get(op.operands[0])
-    chain = load.attrs["chain"] if load is not None and load.name == "ruff.load_var" else ()
-    if len(chain) != 1 or slot_of(chain[0]) is None:   # type: ignore[arg-type]
+    chain = load.strs_attr("chain") if load is not None and load.name == "ruff.load_var" else ()
+    if len(chain) != 1 or slot_of(chain[0]) is None:
         raise Unsupported(f"for-in at {where} is not over a local variable")
     for inner in analysis.walk(op.regions[0]):
-        if chain[0] in (r.rstrip("?") for r in written_refs(inner)):  # type: ignore[index]
+        if chain[0] in (r.rstrip("?") for r in written_refs(inner)):
             raise Unsupported(f"for-in at {where} assigns the array it runs over")
 
 

@@ -39,21 +39,21 @@ from __future__ import annotations
 
 from xdsl.context import Context
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import ModuleOp, f64, i64
+from xdsl.dialects.builtin import IntAttr, ModuleOp, f64, i64
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
-from rufc.runtime import helpers as H
-from rufc.passes.lowering.common import (
-    attr_str,
-    FLOAT_SENTINEL_BITS,
-    INT_SENTINEL,
-    LoweringError,
-    PTR,
-)
 from rufc.passes.lowering.boxed import (
     BoxedLowering,
 )
+from rufc.passes.lowering.common import (
+    FLOAT_SENTINEL_BITS,
+    INT_SENTINEL,
+    PTR,
+    LoweringError,
+    attr_str,
+)
+from rufc.runtime import helpers as H
 
 
 class FunctionLowering(BoxedLowering):
@@ -71,7 +71,7 @@ def lower_module(module: ModuleOp) -> None:
             return
         if name == "ruff_rt_consts":   # the constant objects boxed code borrows
             from rufc.runtime.boxed_helpers import CONST_CAPACITY
-            declared[name] = llvm.GlobalOp(llvm.LLVMArrayType(CONST_CAPACITY, i64),
+            declared[name] = llvm.GlobalOp(llvm.LLVMArrayType(IntAttr(CONST_CAPACITY), i64),
                                            "ruff_rt_consts", "external")
             return
         types = {"i64": i64, "ptr": PTR, "double": f64, "void": llvm.LLVMVoidType()}
@@ -96,7 +96,7 @@ def lower_module(module: ModuleOp) -> None:
     for op in list(module.ops):
         op.detach()
         op.erase()
-    state = llvm.GlobalOp(llvm.LLVMArrayType(H.SHADOW, i64), "ruff_rt_state",
+    state = llvm.GlobalOp(llvm.LLVMArrayType(IntAttr(H.SHADOW), i64), "ruff_rt_state",
                           "external")
     module.body.block.add_ops([state, *declared.values(), *out])
 

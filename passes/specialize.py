@@ -66,9 +66,9 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
             if op.results:
                 xop.attributes["ruff.kinds"] = _strs([inf.kind(r) for r in op.results])
             if id(op) in pushes:   # a := push(a, x): appends to a's slot
-                chain: tuple[str, ...] = pushes[id(op)].attrs["chain"]  # type: ignore[assignment]
-                ref = chain[0] if chain else pushes[id(op)].attrs["create"]
-                xop.attributes["ruff.push_into"] = IntegerAttr(int(ref[1:]), 64)  # type: ignore[index]
+                chain = pushes[id(op)].strs_attr("chain")
+                ref = chain[0] if chain else pushes[id(op)].str_attr("create")
+                xop.attributes["ruff.push_into"] = IntegerAttr(int(ref[1:]), 64)
             if id(op) in push_stores:
                 xop.attributes["ruff.push_store"] = UnitAttr()
             if op.name == "ruff.make_array":   # stored straight into a typed array variable?
@@ -112,7 +112,7 @@ def specialize_module(module: ModuleOp, program: ProgramInfo, spec: Specializati
     for op in module.ops:
         if op.name != "ruff.func":
             continue
-        sym = op.properties["sym_name"].data  # type: ignore[attr-defined]
+        sym = op.properties["sym_name"].data
         if sym not in spec.requests:
             continue
         kinds = spec.requests[sym]
@@ -139,7 +139,7 @@ class RuffSpecialize(ModulePass):
         specialize_module(op, program, Specialization(requests_from(self.kinds, program)))
 
 
-def builtin_result_kinds(builtins: dict) -> dict[str, str]:  # type: ignore[type-arg]
+def builtin_result_kinds(builtins: dict) -> dict[str, str]:
     """The builtin table's result types as inference kinds."""
     table = {"int": "int", "float": "float", "bool": "bool", "string": "str", "null": "null"}
     return {n: table.get(b.result, "any") for n, b in builtins.items()}

@@ -16,17 +16,28 @@ import math
 import re
 import types
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Literal
 
 from .errors import RuffError
 from .format import format_float, to_string
 from .output import OUT
-from .stack import HelperFrames
 from .semantics import add, check_call, eq, index_key, trunc_float, truthy
+from .stack import HelperFrames
 from .values import (
-    FALSE, FLOAT_CODE, INT_CODE, I64_MAX, I64_MIN, RArray, RBool, RDict, RStruct, TRUE,
-    is_function, type_name,
+    FALSE,
+    FLOAT_CODE,
+    I64_MAX,
+    I64_MIN,
+    INT_CODE,
+    TRUE,
+    RArray,
+    RBool,
+    RDict,
+    RStruct,
+    is_function,
+    type_name,
 )
 
 __all__ = ["Builtin", "BUILTINS", "CONSTANTS", "ResultType"]
@@ -38,7 +49,7 @@ ResultType = Literal["int", "float", "bool", "string", "array", "dict", "null", 
 class Builtin:
     name: str
     min_args: int
-    max_args: Optional[int]  # None = variadic
+    max_args: int | None  # None = variadic
     impl: Callable[..., Any]
     result: ResultType
 
@@ -191,7 +202,7 @@ def _type(x: Any) -> str:
 
 # ---------------------------------------------------------------- conversions
 
-def _parse_int_text(s: str) -> Optional[int]:
+def _parse_int_text(s: str) -> int | None:
     t = s.strip(_WS)
     if not _INT_RE.match(t):
         return None
@@ -206,7 +217,7 @@ def _parse_int_text(s: str) -> Optional[int]:
     return v
 
 
-def _parse_float_text(s: str) -> Optional[float]:
+def _parse_float_text(s: str) -> float | None:
     t = s.strip(_WS)
     if not _FLOAT_RE.match(t):
         return None
@@ -446,7 +457,7 @@ def _contains(x: Any, y: Any) -> Any:
     if t is RArray:
         d = x.data
         ty = type(y)
-        if type(d) is not list and ((ty is int and d.typecode == INT_CODE)):
+        if type(d) is not list and (ty is int and d.typecode == INT_CODE):
             return TRUE if y in d else FALSE
         for e in d:
             if eq(e, y):
@@ -787,7 +798,7 @@ def _throw(v: Any) -> Any:
 
 # ---------------------------------------------------------------- the table
 
-_SPECS: list[tuple[str, int, Optional[int], Callable[..., Any], ResultType]] = [
+_SPECS: list[tuple[str, int, int | None, Callable[..., Any], ResultType]] = [
     # core
     ("print", 0, None, _print, "null"),
     ("println", 0, None, _print, "null"),
@@ -881,7 +892,7 @@ _SPECS: list[tuple[str, int, Optional[int], Callable[..., Any], ResultType]] = [
 ]
 
 
-def _tagged(name: str, impl: Callable[..., Any], lo: int, hi: Optional[int]) -> Callable[..., Any]:
+def _tagged(name: str, impl: Callable[..., Any], lo: int, hi: int | None) -> Callable[..., Any]:
     """A function object of its own for builtin `name` (aliases share code, not objects)."""
     f: Callable[..., Any]
     if hasattr(impl, "ruff_name"):

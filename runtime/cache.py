@@ -272,7 +272,7 @@ class CacheStore:
         self._secret = s
         return s
 
-    def _entries(self, include_tmp: bool = False):  # type: ignore[no-untyped-def]
+    def _entries(self, include_tmp: bool = False):
         """(namespace, path, size, mtime) of every entry."""
         try:
             namespaces = [e for e in os.scandir(self.root) if e.is_dir(follow_symlinks=False)]

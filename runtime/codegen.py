@@ -109,7 +109,7 @@ class GenOptions:
 class FuncGen:
     """Generates the Python source of one ruff.func."""
 
-    def __init__(self, mod: "ModuleGen", func: Op, counting: bool = False) -> None:
+    def __init__(self, mod: ModuleGen, func: Op, counting: bool = False) -> None:
         self.mod = mod
         self.func = func
         self.counting = counting   # emit the call and loop counters of the tiering hooks
@@ -246,25 +246,43 @@ class FuncGen:
         f = self.func
         params = ", ".join(f"v{i}" for i in range(len(self.params)))
         body_start = len(self.out)
+        self._slot_prologue()
+        self.region(f.regions[0])
+        if not self.is_main:
+            self.line("return None")
+        body = self.out[body_start:]
+        self.out = self.out[:body_start]
+        fname = "F_" + py_name(self.sym)
+        head = self._head(fname, params, body)
+        if self.is_main:   # a very long top level: in parts (runtime/chunking.py)
+            body, parts = chunking.split(body, f"{fname}_{'k' if self.counting else 'p'}",
+                                         [h for h in head if h[0].startswith("    global ")])
+            return head + body + parts
+        return head + body
+
+    def _slot_prologue(self) -> None:
+        """The body's first lines: cells for captured parameters, UNBOUND for the slots
+        that may be read unbound and for other cells, no kind yet for mixed slots."""
         for i in range(len(self.params)):
             if i in self.cells:
                 self.line(f"c{i} = [v{i}]")
         for slot in sorted(self.maybe_slots):
             if slot >= len(self.params):
-                self.line(f"{'c%d = [UNBOUND]' % slot if slot in self.cells else 'v%d = UNBOUND' % slot}")
+                self.line(f"c{slot} = [UNBOUND]" if slot in self.cells else f"v{slot} = UNBOUND")
         for slot in sorted(self.cells):
             if slot >= len(self.params) and slot not in self.maybe_slots:
                 self.line(f"c{slot} = [UNBOUND]")
         for i, k in enumerate(self.slot_kinds):
             if k == "mixed":
                 self.line(f"k{i} = None")
-        self.region(f.regions[0])
-        if not self.is_main:
-            self.line("return None")
-        body = self.out[body_start:]
-        self.out = self.out[:body_start]
+
+    def _head(self, fname: str, params: str,
+              body: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """The function's `def` line and the lines before its body: `global`, the depth
+        trip (DEPTH_TRIP, at the body's first located line), and the call counting of
+        the tiers (the hot hook; --stats inserts its counting into `body`)."""
+        f = self.func
         head: list[tuple[str, int, int]] = []
-        fname = "F_" + py_name(self.sym)
         head.append((f"def {fname}({params}):", f.line, f.col))
         if self.globals_written:
             head.append(("    global " + ", ".join(sorted(self.globals_written)), f.line, f.col))
@@ -274,20 +292,15 @@ class FuncGen:
         if self.counting:
             k = "K_" + py_name(self.sym)
             head.append((f"    {k}[0] += 1", f.line, f.col))
-        elif self.mod.options.stats:
-            body.insert(0, (f"    K_{py_name(self.sym)}[0] += 1", f.line, f.col))
-        if self.counting:
             args = "".join(f"v{i}, " for i in range(len(self.params)))
             # at the threshold: the hot hook; when it answers that the function now
             # has a native entry, this very call runs there (REENTER)
             head.append((f"    if {k}[0] == {max(self.mod.options.threshold, 1)} and "
                          f"ON_HOT({fname}, ({args})): return REENTER({fname}, ({args}))",
                          f.line, f.col))
-        if self.is_main:   # a very long top level: in parts (runtime/chunking.py)
-            body, parts = chunking.split(body, f"{fname}_{'k' if self.counting else 'p'}",
-                                         [h for h in head if h[0].startswith("    global ")])
-            return head + body + parts
-        return head + body
+        elif self.mod.options.stats:
+            body.insert(0, (f"    K_{py_name(self.sym)}[0] += 1", f.line, f.col))
+        return head
 
     # ------------------------------------------------------------ ops
 
@@ -337,7 +350,7 @@ class FuncGen:
         self.line(f"{self.tmp(op.results[0])} = MK_{sym}({', '.join(cells)})", op)
 
     def op_scope_enter(self, op: Op) -> None:
-        for slot in op.attrs["slots"]:  # type: ignore[union-attr]
+        for slot in op.ints_attr("slots"):
             if slot in self.cells:
                 self.line(f"c{slot} = [UNBOUND]", op)
             elif slot in self.maybe_slots:
@@ -404,7 +417,8 @@ class FuncGen:
             self.globals_written.add(g)
             self.mod.global_names.add(name)
             if name in self.mod.immutable_globals:
-                self.line(f"if {name!r} in IMM: raise {H.IMMUTABLE}({'mutate' if mutate else 'reassign'!r}, IMM[{name!r}], {name!r})", op)
+                verb = "mutate" if mutate else "reassign"
+                self.line(f"if {name!r} in IMM: raise {H.IMMUTABLE}({verb!r}, IMM[{name!r}], {name!r})", op)
             self.line(f"{g} = {value}", op)
         elif r.startswith("l"):
             self._assign_slot_checked(int(r[1:]), value, name, op, mutate)
@@ -565,6 +579,8 @@ class FuncGen:
     # ---- arithmetic and comparisons
 
     def _binary(self, op: Op) -> None:
+        """An arithmetic operator or a comparison. The cases are methods by operator
+        family: ordering, +-* (`_add_sub_mul`), / and % (`_div`, `_mod`)."""
         a_v, b_v = op.operands
         ka, kb = self.infer.boxed(a_v), self.infer.boxed(b_v)   # atom() boxes comparisons
         r0 = op.results[0]
@@ -585,78 +601,100 @@ class FuncGen:
             self.exprs[r] = self._equality(a, ka, b, kb, name == "ruff.ne")
             return
         if name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge"):
-            if (ka in NUMERIC and kb in NUMERIC) or (ka == kb == "str"):
-                x, y = _ieee_order(a, ka, b, kb)
-                self.exprs[r] = f"({x} {sym} {y})"
-                return
-            t = self.tmp(r)
-            # Python orders an int and a float exactly; Ruff converts the int to float
-            # first (semantics._order_operands). Inline, not a helper: a Python call
-            # would cost this frame a level of the call-depth limit (DEPTH_TRIP).
-            nums = "(int, float)"
-            mixed = f"type({a}) in {nums} and type({b}) in {nums}"
-            self.guarded(op, f"{t} = {a} {sym} {b} if type({a}) is type({b}) else "
-                             f"(float({a}) {sym} float({b}) if {mixed} else {helper}({a}, {b}))",
-                         "TypeError", f"{t} = {helper}({a}, {b})")
+            self._ordering(op, a, ka, b, kb, sym, helper)
             return
         both_int = ka == "int" and kb == "int"
         rk = self.kind(r)
         known = ka in NUMERIC and kb in NUMERIC or (ka == kb == "str")
         if name in ("ruff.add", "ruff.sub", "ruff.mul"):
-            if rk in ("float", "str") and known:  # nothing to check
-                self.exprs[r] = f"({a} {sym} {b})"
-                return
-            if both_int and r in self.forward and not (a == b == self.forward[r]):
-                t = self.dest(r)
-                out_of_range = self._overflow_test(op, t)
-                self.line(f"{t} = {a} {sym} {b}", op)
-                if out_of_range:  # t overwrote an operand: recover it (exact in Python ints)
-                    ra, rb = _recover(name, t, a, b)
-                    self.line(f"if {out_of_range}: {helper}({ra}, {rb})", op)
-                return
-            self.forward.pop(r, None)  # other paths compute into a temporary (see op())
-            t = self.tmp(r)
-            out_of_range = self._overflow_test(op, t)
-            if both_int:
-                self.line(f"{t} = {a} {sym} {b}", op)
-                if out_of_range:
-                    self.line(f"if {out_of_range}: {helper}({a}, {b})", op)
-                return
-            if rk in ("float", "str"):  # one operand known: Python raises for the rest
-                self.guarded(op, f"{t} = {a} {sym} {b}", "TypeError", f"{t} = {helper}({a}, {b})")
-                return
-            self.line("try:", op)
-            if name == "ruff.mul":  # never let Python repeat a string: Ruff refuses str * int
-                self.line(f"    {t} = {a} * {b} if type({a}) is not str and type({b}) is not str "
-                          f"else {helper}({a}, {b})", op)
-            else:
-                self.line(f"    {t} = {a} {sym} {b}", op)
-            if name == "ruff.mul":  # only numbers may pass
-                self.line(f"    if type({t}) is not float and not {RANGE_CHECK.format(t)}: "
-                          f"{t} = {helper}({a}, {b})", op)
-            elif out_of_range:  # a string result fails the range test: slow path
-                self.line(f"    if {out_of_range}: {t} = {helper}({a}, {b})", op)
-            # MemoryError/OverflowError: Python tried a huge str * int repetition
-            self.line("except (TypeError, MemoryError, OverflowError):", op)
-            self.line(f"    {t} = {helper}({a}, {b})", op)
+            self._add_sub_mul(op, a, b, sym, helper, both_int, rk, known)
             return
         t = self.tmp(r)
         floaty = rk == "float"
         if name == "ruff.div":
-            if both_int:
-                self.guarded(op, f"{t} = {a} // {b}", "ZeroDivisionError", f"{t} = {H.DIV}({a}, {b})")
-                self.line(f"if {t} < 0 and {t} * {b} != {a}: {t} += 1", op)
-                self.line(f"elif {t} > 9223372036854775807: {H.DIV}({a}, {b})", op)
-                return
-            if floaty:
-                self.guarded(op, f"{t} = {a} / {b}", "(TypeError, ZeroDivisionError)",
-                             f"{t} = {H.DIV}({a}, {b})")
-                return
-            self.guarded(op, f"{t} = {a} / {b} if type({a}) is float or type({b}) is float "
-                             f"else {H.DIV}({a}, {b})", "(TypeError, ZeroDivisionError)",
+            self._div(op, t, a, b, both_int, floaty)
+        else:
+            self._mod(op, t, a, a_v, b, both_int, floaty)
+
+    def _ordering(self, op: Op, a: str, ka: str, b: str, kb: str, sym: str, helper: str | None) -> None:
+        """`<`, `<=`, `>`, `>=` on atoms a and b (kinds ka and kb)."""
+        r = op.results[0]
+        if (ka in NUMERIC and kb in NUMERIC) or (ka == kb == "str"):
+            x, y = _ieee_order(a, ka, b, kb)
+            self.exprs[r] = f"({x} {sym} {y})"
+            return
+        t = self.tmp(r)
+        # Python orders an int and a float exactly; Ruff converts the int to float
+        # first (semantics._order_operands). Inline, not a helper: a Python call
+        # would cost this frame a level of the call-depth limit (DEPTH_TRIP).
+        nums = "(int, float)"
+        mixed = f"type({a}) in {nums} and type({b}) in {nums}"
+        self.guarded(op, f"{t} = {a} {sym} {b} if type({a}) is type({b}) else "
+                         f"(float({a}) {sym} float({b}) if {mixed} else {helper}({a}, {b}))",
+                     "TypeError", f"{t} = {helper}({a}, {b})")
+
+    def _add_sub_mul(self, op: Op, a: str, b: str, sym: str, helper: str | None,
+                     both_int: bool, rk: str, known: bool) -> None:
+        """`+`, `-`, `*` on atoms a and b: the result kind `rk` and whether both operands'
+        kinds are known (`known`) decide which checks the code needs."""
+        r = op.results[0]
+        name = op.name
+        if rk in ("float", "str") and known:  # nothing to check
+            self.exprs[r] = f"({a} {sym} {b})"
+            return
+        if both_int and r in self.forward and not (a == b == self.forward[r]):
+            t = self.dest(r)
+            out_of_range = self._overflow_test(op, t)
+            self.line(f"{t} = {a} {sym} {b}", op)
+            if out_of_range:  # t overwrote an operand: recover it (exact in Python ints)
+                ra, rb = _recover(name, t, a, b)
+                self.line(f"if {out_of_range}: {helper}({ra}, {rb})", op)
+            return
+        self.forward.pop(r, None)  # other paths compute into a temporary (see op())
+        t = self.tmp(r)
+        out_of_range = self._overflow_test(op, t)
+        if both_int:
+            self.line(f"{t} = {a} {sym} {b}", op)
+            if out_of_range:
+                self.line(f"if {out_of_range}: {helper}({a}, {b})", op)
+            return
+        if rk in ("float", "str"):  # one operand known: Python raises for the rest
+            self.guarded(op, f"{t} = {a} {sym} {b}", "TypeError", f"{t} = {helper}({a}, {b})")
+            return
+        self.line("try:", op)
+        if name == "ruff.mul":  # never let Python repeat a string: Ruff refuses str * int
+            self.line(f"    {t} = {a} * {b} if type({a}) is not str and type({b}) is not str "
+                      f"else {helper}({a}, {b})", op)
+        else:
+            self.line(f"    {t} = {a} {sym} {b}", op)
+        if name == "ruff.mul":  # only numbers may pass
+            self.line(f"    if type({t}) is not float and not {RANGE_CHECK.format(t)}: "
+                      f"{t} = {helper}({a}, {b})", op)
+        elif out_of_range:  # a string result fails the range test: slow path
+            self.line(f"    if {out_of_range}: {t} = {helper}({a}, {b})", op)
+        # MemoryError/OverflowError: Python tried a huge str * int repetition
+        self.line("except (TypeError, MemoryError, OverflowError):", op)
+        self.line(f"    {t} = {helper}({a}, {b})", op)
+
+    def _div(self, op: Op, t: str, a: str, b: str, both_int: bool, floaty: bool) -> None:
+        """`/` on atoms a and b into temporary t (Ruff's int division truncates)."""
+        if both_int:
+            self.guarded(op, f"{t} = {a} // {b}", "ZeroDivisionError", f"{t} = {H.DIV}({a}, {b})")
+            self.line(f"if {t} < 0 and {t} * {b} != {a}: {t} += 1", op)
+            self.line(f"elif {t} > 9223372036854775807: {H.DIV}({a}, {b})", op)
+            return
+        if floaty:
+            self.guarded(op, f"{t} = {a} / {b}", "(TypeError, ZeroDivisionError)",
                          f"{t} = {H.DIV}({a}, {b})")
             return
-        # ruff.mod
+        self.guarded(op, f"{t} = {a} / {b} if type({a}) is float or type({b}) is float "
+                         f"else {H.DIV}({a}, {b})", "(TypeError, ZeroDivisionError)",
+                     f"{t} = {H.DIV}({a}, {b})")
+
+    def _mod(self, op: Op, t: str, a: str, a_v: int, b: str, both_int: bool, floaty: bool) -> None:
+        """`%` on atoms a (of value a_v) and b into temporary t (the sign of Ruff's
+        remainder follows the dividend)."""
+        r = op.results[0]
         if both_int:
             if _is_literal(b) and int(b) > 0:
                 ra = self.ranges.get(a_v)
@@ -821,7 +859,8 @@ class FuncGen:
         self.guarded(op, f"{t} = {read}", "(IndexError, TypeError)", f"{t} = {H.INDEX}({a}, {i})")
 
     def op_get_field(self, op: Op) -> None:
-        self.line(f"{self.tmp(op.results[0])} = {H.GETFIELD}({self.e(op.operands[0])}, {op.attrs['field']!r})", op)
+        t = self.tmp(op.results[0])
+        self.line(f"{t} = {H.GETFIELD}({self.e(op.operands[0])}, {op.attrs['field']!r})", op)
 
     def op_call(self, op: Op) -> None:
         f = self.atom(op.operands[0])
@@ -869,7 +908,8 @@ class FuncGen:
         recv = self.e(op.operands[0])
         args = [self.e(v) for v in op.operands[1:]]
         t = self.tmp(op.results[0])
-        self.line(f"{t} = {H.CALL_METHOD}({recv}, {op.attrs['method']!r}, ({', '.join(args)}{',' if args else ''}))", op)
+        arg_tuple = f"({', '.join(args)}{',' if args else ''})"
+        self.line(f"{t} = {H.CALL_METHOD}({recv}, {op.attrs['method']!r}, {arg_tuple})", op)
 
     def op_unpack_array(self, op: Op) -> None:
         outs = [self.tmp(r) for r in op.results]
@@ -986,10 +1026,7 @@ class FuncGen:
         cond_ops = op.regions[0].ops
         pre = cond_ops[:-1]
         cond_v = cond_ops[-1].operands[0]
-        simple = counter is None and all(o.name in ("ruff.const", "ruff.truthy") or
-                     (o.name == "ruff.load_var" and len(o.attrs["chain"]) == 1 and  # type: ignore[arg-type]
-                      not o.attrs["chain"][0].endswith("?") and o.attrs["chain"][0].startswith("l"))  # type: ignore[index,union-attr]
-                     or (o.name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.eq", "ruff.ne")) for o in pre)
+        simple = counter is None and all(_simple_cond_op(o) for o in pre)
         if simple:
             mark = len(self.out)
             for o in pre:
@@ -1099,6 +1136,20 @@ class FuncGen:
 
     def op_raise(self, op: Op) -> None:
         self.line(f"raise {H.ERR}({op.attrs['message']!r})", op)
+
+
+_SIMPLE_COND_OPS: Final = ("ruff.const", "ruff.truthy",
+                            "ruff.lt", "ruff.le", "ruff.gt", "ruff.ge", "ruff.eq", "ruff.ne")
+
+
+def _simple_cond_op(o: Op) -> bool:
+    """Whether `o`, an op of a `while` condition before its result, keeps the loop's
+    condition simple (see `op_while`): a constant, a truthiness test, a comparison, or a
+    load of one local slot (`l...`, a one-element chain without `?`)."""
+    if o.name == "ruff.load_var":
+        chain = o.strs_attr("chain")
+        return len(chain) == 1 and not chain[0].endswith("?") and chain[0].startswith("l")
+    return o.name in _SIMPLE_COND_OPS
 
 
 def _ieee_order(a: str, ka: str, b: str, kb: str) -> tuple[str, str]:

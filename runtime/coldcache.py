@@ -22,7 +22,8 @@ code with the same line table.
 from __future__ import annotations
 
 import marshal
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rufc.dialects.optable import Module, Op, Region
 from rufc.runtime.cache import CacheStore, key_of
@@ -110,7 +111,7 @@ class _LazyOp(Op):
     (`regions` must be a property: Op's class attribute default `()` would otherwise
     answer for a missing instance attribute.)"""
 
-    @property  # type: ignore[override]
+    @property
     def regions(self) -> tuple[Region, ...]:
         d = self.__dict__
         regions = d.get("_regions")

@@ -19,7 +19,8 @@ import ast
 import inspect
 import sys
 import textwrap
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def first_try_line(impl: Callable[..., Any]) -> int:

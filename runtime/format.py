@@ -8,10 +8,21 @@ array nested 100 000 deep prints instead of overflowing the Python stack.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .values import (
-    INT_CODE, RArray, RBool, RDict, RErr, RNone, ROk, RSome, RStruct, RStructType, TRUE,
+    INT_CODE,
+    TRUE,
+    RArray,
+    RBool,
+    RDict,
+    RErr,
+    RNone,
+    ROk,
+    RSome,
+    RStruct,
+    RStructType,
 )
 
 __all__ = ["to_string", "format_float"]

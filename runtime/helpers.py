@@ -31,8 +31,9 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Final
+from typing import Any, Final
 
 from rufc.runtime import semantics, support
 from rufc.runtime.errors import RuffError
@@ -408,9 +409,10 @@ def _set_index_error(a: Any, i: Any) -> None:
     semantics.set_index(a, i, None)   # the index is out of bounds: raises first
 
 
-_OPS: Final = {"ruff.set_index": _set_index_error, "ruff.add": semantics.add, "ruff.sub": semantics.sub, "ruff.mul": semantics.mul,
-               "ruff.div": semantics.div, "ruff.mod": semantics.mod, "ruff.neg": semantics.neg,
-               "ruff.get_index": semantics.get_index}
+_OPS: Final[dict[str, Callable[..., Any]]] = {
+    "ruff.set_index": _set_index_error, "ruff.add": semantics.add, "ruff.sub": semantics.sub,
+    "ruff.mul": semantics.mul, "ruff.div": semantics.div, "ruff.mod": semantics.mod,
+    "ruff.neg": semantics.neg, "ruff.get_index": semantics.get_index}
 
 
 def _fail(rt: Any, site_id: int, a: int, b: int) -> int:
@@ -572,8 +574,8 @@ C_FUNCTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
 def c_function_address(name: str) -> int:
     return ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value or 0
 
-_CTYPES: Final = {"i64": ctypes.c_int64, "ptr": ctypes.POINTER(ctypes.c_int64),
-                  "double": ctypes.c_double}
+_CTYPES: Final[dict[str, type[ctypes._SimpleCData[Any]] | type[ctypes._Pointer[Any]]]] = {
+    "i64": ctypes.c_int64, "ptr": ctypes.POINTER(ctypes.c_int64), "double": ctypes.c_double}
 
 
 def ctypes_signature(h: Helper) -> Any:

@@ -22,10 +22,9 @@ import itertools
 import logging
 import os
 import sys
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
-
-from array import array
 
 from rufc.dialects.optable import MAIN_SYMBOL
 from rufc.runtime.values import FALSE, FLOAT_CODE, INT_CODE, TRUE, UNBOUND, RArray
@@ -100,6 +99,8 @@ class LoopOSR:
         cont, native = pair
         args = [frame[f"v{i}"] for i in cont.slots]
         if cont.range_params:
+            # range parameters are those of a `for ... in range` loop: the VM passed its range
+            assert rng is not None
             bounds = (rng.start, rng.stop, rng.step)
             args += [bounds[k] for k in cont.range_params]
         return self._call(st, native, args, line, col)
@@ -111,8 +112,12 @@ class LoopOSR:
         while native code runs; the program ends when the top level does), not `let`
         or `const` ones the continuation assigns, and not in a REPL (later entries read
         the globals)."""
-        from rufc.passes.outline_loop import (global_names, globals_to_slots,
-                                              immutable_written, private_globals)
+        from rufc.passes.outline_loop import (
+            global_names,
+            globals_to_slots,
+            immutable_written,
+            private_globals,
+        )
         from rufc.runtime.names import py_name
         jit = self.jit
         if jit.stable is not None or jit.vm.entries:
@@ -133,7 +138,7 @@ class LoopOSR:
                 self._refuse(st, line, col, f"global '{shared[0]}' is used by a function too")
                 return None, frame
             keep = sorted(n for n in private if n not in imm and not self._callee(n))
-            cached = st.top = (globals_to_slots(main, keep), keep)  # type: ignore[attr-defined]
+            cached = st.top = (globals_to_slots(main, keep), keep)
         func, keep = cached
         ns = jit.ns
         frame = dict(frame)
@@ -178,8 +183,8 @@ class LoopOSR:
         except NoContinuation as exc:
             self._refuse(st, line, col, str(exc))
             return None
-        cont.func.attrs["sym_name"] += "" if not st.natives else f".{len(st.natives)}"
-        csym = cont.func.attrs["sym_name"]
+        csym = cont.func.str_attr("sym_name") + ("" if not st.natives else f".{len(st.natives)}")
+        cont.func.attrs["sym_name"] = csym
         info = self.program_info()
         info.funcs[csym] = cont.func
         by_slot = dict(zip(bound, values))
@@ -188,7 +193,7 @@ class LoopOSR:
         if "other" in kinds:   # empty arrays: typed by what the continuation stores
             kinds = self._empty_array_kinds(info, csym, kinds, [by_slot[s] for s in cont.slots])
         if self.debug:
-            params = ", ".join(f"{p}: {k}" for p, k in zip(cont.func.attrs["params"], kinds))
+            params = ", ".join(f"{p}: {k}" for p, k in zip(cont.func.strs_attr("params"), kinds))
             log.debug("%s: loop at %d:%d: compiling the rest of %s from the loop (%s)",
                       st.name, line, col, st.name, params)
         # decided without xdsl and llvmlite: a loop that stays in the VM loads neither
@@ -218,7 +223,7 @@ class LoopOSR:
         fst.name = f"{st.name} from the loop at {line}:{col}"
         # compiled now, not by a background worker: the loop is running in the VM and
         # its frame enters native code only here
-        units = getattr(jit, "units", None)
+        units: Any = getattr(jit, "units", None)
         worker = getattr(units, "worker", None)
         if worker is not None:
             units.worker = None

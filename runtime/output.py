@@ -38,7 +38,7 @@ class OutputError(Exception):
 
     @classmethod
     def of(cls, exc: BaseException, target: str = "standard output",
-           exit_code: int = EXIT_IO) -> "OutputError":
+           exit_code: int = EXIT_IO) -> OutputError:
         """The OutputError for an exception raised by a write or flush."""
         if isinstance(exc, OutputError):
             return exc

@@ -14,12 +14,26 @@ Fast cases come first: int/int, then float/float, then the mixed and rare cases.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .errors import RuffError
 from .values import (
-    FALSE, FLOAT_CODE, INT_CODE, I64_MAX, I64_MIN, RArray, RBool, RDict, RErr, ROk, RSome,
-    RStruct, TRUE, is_function, type_name,
+    FALSE,
+    FLOAT_CODE,
+    I64_MAX,
+    I64_MIN,
+    INT_CODE,
+    TRUE,
+    RArray,
+    RBool,
+    RDict,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+    is_function,
+    type_name,
 )
 
 __all__ = [

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 

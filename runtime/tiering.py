@@ -44,9 +44,10 @@ log = logging.getLogger("rufc.jit")
 
 MAX_SPECIALIZATIONS = 4
 COMPILER_FRAMES = 5000   # Python frames the compiler may use beyond the Ruff limit
-_CTYPE = {"int": ctypes.c_int64, "float": ctypes.c_double, "bool": ctypes.c_bool,
-          "other": ctypes.py_object,   # a boxed value (issue 15), borrowed by native code
-          "array:int": ctypes.py_object, "array:float": ctypes.py_object}
+_CTYPE: dict[str, type[ctypes._SimpleCData[Any]]] = {
+    "int": ctypes.c_int64, "float": ctypes.c_double, "bool": ctypes.c_bool,
+    "other": ctypes.py_object,   # a boxed value (issue 15), borrowed by native code
+    "array:int": ctypes.py_object, "array:float": ctypes.py_object}
 
 
 @dataclass
@@ -246,8 +247,8 @@ class JIT:
             return
         t0 = time.perf_counter()
         from rufc.backend.engine import Engine
-        from rufc.runtime.builtins import BUILTINS
         from rufc.runtime import faults
+        from rufc.runtime.builtins import BUILTINS
         from rufc.runtime.names import py_name
         self.py_name = py_name
         self.builtins = {n: b.impl for n, b in BUILTINS.items()}
@@ -334,8 +335,8 @@ class JIT:
         it calls natively that is not compiled yet: (symbol -> (sym, kinds), LLVM-dialect
         modules, symbol -> (direct calls, helper calls))."""
         from rufc.dialects.convert import to_xdsl
-        from rufc.passes.program import mangle
         from rufc.passes.pipeline import run_lowering, run_ruff_passes
+        from rufc.passes.program import mangle
         from rufc.passes.specialize import Specialization
 
         todo = [(sym, kinds)]
@@ -586,7 +587,8 @@ def _guard(v: str, kind: str) -> str:
         return f"({v} is JTRUE or {v} is JFALSE)"
     if kind in ("array:int", "array:float"):
         et = "int" if kind == "array:int" else "float"
-        return f"(type({v}) is JRArray and ({v}.et is {et} or {v}.et is None and {v}.typed() and {v}.et is {et}))"
+        return (f"(type({v}) is JRArray and ({v}.et is {et} or {v}.et is None and {v}.typed() "
+                f"and {v}.et is {et}))")
     if kind == "other":   # any other value (boxed): what kind_of_value calls "other"
         return (f"(type({v}) is not int and type({v}) is not float and {v} is not JTRUE "
                 f"and {v} is not JFALSE and (type({v}) is not JRArray or JKIND({v}) == 'other'))")

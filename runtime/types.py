@@ -267,11 +267,11 @@ def written_refs(op: Op) -> list[str]:
     """The variable references an op writes (declare_var, store_var, update_path),
     possibly with the "?" of a maybe-unbound candidate."""
     if op.name == "ruff.declare_var":
-        return [op.attrs["target"]]  # type: ignore[list-item]
+        return [op.str_attr("target")]
     if op.name == "ruff.store_var":
-        return [*op.attrs["chain"], op.attrs["create"]]  # type: ignore[misc]
+        return [*op.strs_attr("chain"), op.str_attr("create")]
     if op.name == "ruff.update_path":
-        return list(op.attrs["chain"])  # type: ignore[arg-type]
+        return list(op.strs_attr("chain"))
     return []
 
 

@@ -38,13 +38,14 @@ hold widens it back to a list. Every operation handles both storages.
 from __future__ import annotations
 
 from array import array
-from typing import Any, Callable, Final
+from collections.abc import Callable
+from typing import Any, Final
 
 I64_MIN: Final = -9223372036854775808
 I64_MAX: Final = 9223372036854775807
 
 
-class RBool(tuple):  # type: ignore[type-arg]
+class RBool(tuple):
     """A Ruff bool. Only TRUE and FALSE exist; compare them with `is`."""
     __slots__ = ()
 
@@ -52,7 +53,7 @@ class RBool(tuple):  # type: ignore[type-arg]
         return NotImplemented
 
     __radd__ = __mul__ = __rmul__ = __add__
-    __lt__ = __le__ = __gt__ = __ge__ = __add__  # type: ignore[assignment]
+    __lt__ = __le__ = __gt__ = __ge__ = __add__
 
     def __repr__(self) -> str:
         return "true" if self else "false"
@@ -84,7 +85,7 @@ class RArray:
     """
     __slots__ = ("data", "et")
 
-    def __init__(self, data: "list[Any] | array[Any]") -> None:
+    def __init__(self, data: list[Any] | array[Any]) -> None:
         # Typed as Any: hot paths pick the storage by exact type tests
         # (`type(d) is list`), which mypy does not narrow on.
         self.data: Any = data
@@ -92,7 +93,7 @@ class RArray:
                                                        else float)
 
     @staticmethod
-    def of(items: list[Any]) -> "RArray":
+    def of(items: list[Any]) -> RArray:
         """An array of these elements (list storage, as the cold tier uses)."""
         return RArray(items)
 
@@ -110,7 +111,7 @@ class RArray:
     def __len__(self) -> int:
         return len(self.data)
 
-    def copy(self) -> "RArray":
+    def copy(self) -> RArray:
         return RArray(self.data[:])
 
     def items(self) -> list[Any]:
@@ -143,7 +144,7 @@ class RArray:
         return f"RArray({self.items()!r})"
 
 
-def best_storage(items: list[Any]) -> "list[Any] | array[Any]":
+def best_storage(items: list[Any]) -> list[Any] | array[Any]:
     """array('q') if all items are ints, array('d') if all are floats, else the list."""
     if not items:
         return items
@@ -166,7 +167,7 @@ class RDict:
     def __len__(self) -> int:
         return len(self.data)
 
-    def copy(self) -> "RDict":
+    def copy(self) -> RDict:
         return RDict(dict(self.data))
 
     def __repr__(self) -> str:
@@ -194,7 +195,7 @@ class RStruct:
         self.type = stype
         self.fields = fields
 
-    def copy(self) -> "RStruct":
+    def copy(self) -> RStruct:
         return RStruct(self.type, dict(self.fields))
 
     def __repr__(self) -> str:

@@ -16,23 +16,34 @@ from __future__ import annotations
 import sys
 import types
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op
 from rufc.runtime import helpers as H
 from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.compiling import compile_program
-from rufc.runtime.names import py_name
 from rufc.runtime.errors import RuffError
+from rufc.runtime.names import py_name
 from rufc.runtime.stack import call_with_big_stack, python_depth
 from rufc.runtime.values import (
-    ERROR_TYPE, FALSE, NONE, RArray, RErr, ROk, RSome, RStruct, RStructType, TRUE, UNBOUND,
+    ERROR_TYPE,
+    FALSE,
+    NONE,
+    TRUE,
+    UNBOUND,
+    RArray,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+    RStructType,
 )
 
 if TYPE_CHECKING:   # the code generator is imported only when code is generated: a
-    from rufc.runtime.codegen import GeneratedModule, ModuleGen   # cached program skips it
+    from rufc.runtime.codegen import GeneratedModule, GenOptions, ModuleGen  # cached program skips it
 
 
 def _jit_log() -> Any:
@@ -112,6 +123,10 @@ class _Tables:
 class VM:
     """One program loaded into the cold tier."""
 
+    # the code generator of the loaded program; None for a program loaded from the cache
+    # (`_modgen` makes it on first use); unset before a program is loaded
+    modgen: ModuleGen | None
+
     def __init__(self, options: VMOptions | None = None) -> None:
         self.options = options or VMOptions()
         if self.options.loop_counters is None:   # hot loops go native (runtime/osr.py)
@@ -130,12 +145,10 @@ class VM:
     # ------------------------------------------------------------ loading
 
     def generate(self, module: Module) -> GeneratedModule:
-        from rufc.runtime.codegen import GenOptions, ModuleGen
+        from rufc.runtime.codegen import ModuleGen
         kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
         arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
-        gen = self.modgen = ModuleGen(module, kinds, arity,
-                                      GenOptions(self.options.jit, self.options.threshold,
-                                                 self.options.loop_counters, self.options.stats))
+        gen = self.modgen = ModuleGen(module, kinds, arity, self._gen_options())
         # a later REPL entry may store to a `let` global of an earlier one
         gen.immutable_globals |= self.immutable_globals
         self.immutable_globals |= gen.immutable_globals
@@ -227,14 +240,20 @@ class VM:
 
     def _modgen(self) -> ModuleGen:
         """The code generator of the loaded program (made on first use for a cached one)."""
-        if getattr(self, "modgen", None) is None:
-            from rufc.runtime.codegen import GenOptions, ModuleGen
+        modgen = getattr(self, "modgen", None)
+        if modgen is None:
+            from rufc.runtime.codegen import ModuleGen
             kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
             arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
-            self.modgen = ModuleGen(self._module, kinds, arity,
-                                    GenOptions(self.options.jit, self.options.threshold,
-                                               self.options.loop_counters, self.options.stats))
-        return self.modgen
+            modgen = self.modgen = ModuleGen(self._module, kinds, arity, self._gen_options())
+        return modgen
+
+    def _gen_options(self) -> GenOptions:
+        """The code generator's options, from the VM's."""
+        from rufc.runtime.codegen import GenOptions
+        o = self.options
+        assert o.loop_counters is not None   # __init__ resolved None (with the JIT)
+        return GenOptions(o.jit, o.threshold, o.loop_counters, o.stats)
 
     def _namespace(self, module: Module, gm: GeneratedModule) -> dict[str, Any]:
         ns: dict[str, Any] = {"__name__": "rufc_program", "__builtins__": __builtins__}
@@ -242,8 +261,8 @@ class VM:
         ns.update(
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
             RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError, NameError, MemoryError),
-            ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop, GDECLARE=self.gdeclare,
-            REENTER=reenter,
+            ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop,
+            GDECLARE=self.gdeclare, REENTER=reenter,
         )
         ns["GD"] = ns
         if self.options.stats:
@@ -354,7 +373,7 @@ class VM:
         """The Ruff frames of a traceback, outermost first. Where the exception left
         native code (an entry stub of the JIT), the native frames it unwound stand in
         for the stub (see `rufc.runtime.tiering`)."""
-        out = []
+        out: list[Frame] = []
         native = getattr(exc, "ruff_native", None)
         while tb is not None:
             if tb.tb_frame.f_code is _REENTER_CODE and out:

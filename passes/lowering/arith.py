@@ -10,15 +10,15 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, f64, i1, i64
 from xdsl.ir import Operation, SSAValue
 
-from rufc.passes.lowering.common import (
-    FCMP,
-    ICMP,
-    icmp_pred,
-    EPSILON,
-    I64_MIN,
-)
 from rufc.passes.lowering.base import (
     LoweringBase,
+)
+from rufc.passes.lowering.common import (
+    EPSILON,
+    FCMP,
+    I64_MIN,
+    ICMP,
+    icmp_pred,
 )
 
 

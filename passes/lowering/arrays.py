@@ -10,18 +10,18 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import i8, i64
 from xdsl.ir import Operation, SSAValue
 
-from rufc.runtime import helpers as H
-from rufc.passes.lowering.common import (
-    icmp_pred,
-    attr_str,
-    attr_strs,
-    TYPES,
-    LoweringError,
-    PTR,
-)
 from rufc.passes.lowering.arith import (
     ArithLowering,
 )
+from rufc.passes.lowering.common import (
+    PTR,
+    TYPES,
+    LoweringError,
+    attr_str,
+    attr_strs,
+    icmp_pred,
+)
+from rufc.runtime import helpers as H
 
 
 class ArrayLowering(ArithLowering):

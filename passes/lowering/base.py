@@ -6,33 +6,34 @@ grepping for `op_<name>` in this folder.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntegerAttr, f64, i1, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
-from rufc.runtime import helpers as H
 from rufc.passes.lowering.common import (
     ARRAYS,
-    float_bits,
-    is_terminator,
-    LoopTargets,
-    op_pos,
-    icmp_pred,
-    attr_str,
-    attr_strs,
-    TYPES,
     FLOAT_SENTINEL_BITS,
     INT_SENTINEL,
-    is_boxed,
+    PTR,
+    TYPES,
+    LoopTargets,
     LoweringError,
+    attr_str,
+    attr_strs,
+    float_bits,
+    icmp_pred,
+    is_boxed,
+    is_terminator,
     ltype,
     native_result,
-    PTR,
+    op_pos,
     ret_type,
 )
+from rufc.runtime import helpers as H
 
 
 def refslot(kind: str) -> bool:
@@ -180,10 +181,10 @@ class LoweringBase:
             self.body.add_block(self.fail)
             saved = self.block
             self.goto(self.fail)
-            site, x, y = self.fail.args
-            self.before_helper(site)
+            fail_site, x, y = self.fail.args
+            self.before_helper(fail_site)
             self.declare("ruff_rt_fail")
-            self.emit(llvm.CallOp("ruff_rt_fail", site, x, y, return_type=i64))
+            self.emit(llvm.CallOp("ruff_rt_fail", fail_site, x, y, return_type=i64))
             self.emit(llvm.BrOp(self.unwind))
             self.goto(saved)
         site = self.site(op, "op", name=name, arg_kinds=kinds, nargs=nargs)
@@ -343,9 +344,9 @@ class LoweringBase:
         if out_t != PTR:
             res = self.v(llvm.SelectOp(bad, sentinel, r))
         self.emit(llvm.ReturnOp(res))
-        first = blk.first_op
-        assert first is not None
-        blk.insert_ops_before(self.prologue, first)
+        first_op = blk.first_op
+        assert first_op is not None
+        blk.insert_ops_before(self.prologue, first_op)
         (self.body, self.block, self.prologue, self.consts, self.base,
          self.state_ptrs) = saved
         ftype = llvm.LLVMFunctionType([ltype(k) for k in entry_kinds], out_t)

@@ -3,31 +3,36 @@ and the math builtins inlined as LLVM operations.
 """
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, f64, i1, i64
 from xdsl.ir import Operation
 
-from rufc.runtime import helpers as H
-from rufc.passes.lowering.common import (
-    MATH,
-    op_pos,
-    icmp_pred,
-    attr_str,
-    attr_strs,
-    TYPES,
-    ltype,
-    native_result,
-    ret_type,
-)
 from rufc.passes.lowering.arrays import (
     ArrayLowering,
 )
+from rufc.passes.lowering.common import (
+    MATH,
+    TYPES,
+    attr_str,
+    attr_strs,
+    icmp_pred,
+    ltype,
+    native_result,
+    op_pos,
+    ret_type,
+)
+from rufc.runtime import helpers as H
 
 
 class CallLowering(ArrayLowering):
     """Lowering of calls: native to native, through `ruff_rt_call`/`ruff_rt_builtin`,"""
+
+    if TYPE_CHECKING:
+        # ControlLowering's, further down the chain of op families that makes the
+        # lowering (FunctionLowering): a call polls for signals as loops do
+        def call_poll(self, site: int) -> None: ...
 
     # ---- calls
 
@@ -100,9 +105,9 @@ class CallLowering(ArrayLowering):
                 all(k in ("int", "float") for k in kinds):
             self.math(op, callee, kinds)
             return
-        kinds, consts = self.arg_slots(tuple(op.operands))
-        site = self.site(op, "builtin", name=attr_str(op, "callee"), arg_kinds=kinds, consts=consts,
-                         nargs=len(op.operands), result=rk)
+        slot_kinds, consts = self.arg_slots(tuple(op.operands))
+        site = self.site(op, "builtin", name=attr_str(op, "callee"), arg_kinds=slot_kinds,
+                         consts=consts, nargs=len(op.operands), result=rk)
         self.helper_call(op, "ruff_rt_builtin", site, rk)
 
     def math(self, op: Operation, callee: str, kinds: list[str]) -> None:

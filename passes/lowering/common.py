@@ -5,8 +5,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr, f64, i1, i64
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, IntegerType, StringAttr, f64, i1, i64
 from xdsl.ir import Attribute, Block, Operation
+
+# re-exported (`X as X`) for the lowering's op families: the entry's error result
+from rufc.runtime.helpers import INT_SENTINEL as INT_SENTINEL
 
 PTR = llvm.LLVMPointerType()
 TYPES = {"int": i64, "float": f64, "bool": i1, "i1": i1, "array:int": PTR, "array:float": PTR}
@@ -17,7 +20,6 @@ EPSILON = 2.220446049250313e-16
 ARRAYS = ("array:int", "array:float")
 MATH = {"sqrt": 1, "abs": 1, "floor": 1, "ceil": 1, "min": 2, "max": 2}   # name -> arity
 I64_MIN = -(1 << 63)
-from rufc.runtime.helpers import INT_SENTINEL  # noqa: E402 - the entry's error result
 FLOAT_SENTINEL_BITS = 0x7FF8_DEAD_0000_0001   # a quiet NaN with a payload
 
 
@@ -88,7 +90,7 @@ def float_bits(x: float) -> int:
     return int.from_bytes(struct.pack("<d", x), "little")
 
 
-def icmp_pred(name: str) -> IntegerAttr:
+def icmp_pred(name: str) -> IntegerAttr[IntegerType]:
     return IntegerAttr(llvm.ICmpPredicateFlag(name).to_int(), i64)
 
 

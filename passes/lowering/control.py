@@ -3,27 +3,27 @@ break, continue, return; native loops poll for signals.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator
 
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, i1, i64
 from xdsl.ir import Operation, Region, SSAValue
 
-from rufc.runtime import helpers as H
 from rufc.passes.lowering.arrays import ArrayLowering
-from rufc.passes.lowering.common import (
-    ARRAYS,
-    PTR,
-    attr_str,
-    LoopTargets,
-    icmp_pred,
-    attr_strs,
-    TYPES,
-)
 from rufc.passes.lowering.calls import (
     CallLowering,
 )
+from rufc.passes.lowering.common import (
+    ARRAYS,
+    PTR,
+    TYPES,
+    LoopTargets,
+    attr_str,
+    attr_strs,
+    icmp_pred,
+)
+from rufc.runtime import helpers as H
 
 
 class ControlLowering(CallLowering):
@@ -59,7 +59,7 @@ class ControlLowering(CallLowering):
             p = self.v(llvm.LoadOp(self.slots[slot], PTR))
             size, items = ArrayLowering.array_parts(self, p)
             stable[slot] = (p, size, items)
-        self._stable = stable
+        self._stable: dict[int, tuple[SSAValue, SSAValue, SSAValue]] | None = stable
         self._stable_parts = {p: (size, items) for p, size, items in stable.values()}
         self._stable_written: set[int] = set()
         try:
@@ -82,7 +82,7 @@ class ControlLowering(CallLowering):
                 return self._stable_parts[arr]
             owner = arr.owner   # a load of a stable array variable (a[i] := v reads it)
             if isinstance(owner, llvm.LoadOp):
-                for p, size, items in (st[s] for s in st
+                for _parts, size, items in (st[s] for s in st
                                        if owner.operands[0] is self.slots[s]):
                     return size, items
         return super().array_parts(arr)
@@ -255,7 +255,8 @@ class ControlLowering(CallLowering):
         cur = self.v(llvm.LoadOp(counter, i64))
         if unit is not None:
             # i < stop <= MAX (i > stop >= MIN): i + 1 (i - 1) cannot overflow
-            nxt = self.v(llvm.AddOp(cur, step, overflow=llvm.OverflowAttr([llvm.OverflowFlag.NO_SIGNED_WRAP])))
+            nsw = llvm.OverflowAttr([llvm.OverflowFlag.NO_SIGNED_WRAP])
+            nxt = self.v(llvm.AddOp(cur, step, overflow=nsw))
             self.emit(llvm.StoreOp(nxt, counter))
             self.emit(llvm.BrOp(head))
             self.goto(exit_)
@@ -327,7 +328,7 @@ def _unit_step(v: SSAValue) -> int | None:
     return None
 
 
-def _stable_loop(loop: Operation, slot_kinds: list[str]) -> tuple[set[int], set[int]] | None:
+def _stable_loop(loop: Operation, slot_kinds: Sequence[str]) -> tuple[set[int], set[int]] | None:
     """(array slots the loop reads, those it writes elements of) if no array variable
     is assigned in the loop and no array is passed to a call; else None."""
     used: set[int] = set()

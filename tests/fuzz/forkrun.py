@@ -17,7 +17,7 @@ import signal
 import sys
 import tempfile
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 _READY = False
 
@@ -27,11 +27,11 @@ def prepare() -> None:
     global _READY
     if _READY:
         return
-    import rufc.cli  # noqa: F401
-    import rufc.runtime.tiering  # noqa: F401
     import rufc.backend.engine  # noqa: F401
-    import rufc.passes.pipeline  # noqa: F401
+    import rufc.cli  # noqa: F401
     import rufc.dialects.convert  # noqa: F401
+    import rufc.passes.pipeline  # noqa: F401
+    import rufc.runtime.tiering  # noqa: F401
     _READY = True
 
 

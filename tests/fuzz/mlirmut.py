@@ -4,10 +4,11 @@ example and conformance programs, mutated, must never crash rufc.
 Each mutant is a seed program's printed IR with one to three mutations drawn from a
 `random.Random(seed)`: an operand replaced by an SSA value defined before it, an op by
 another op, a string attribute by another string of the file, a type by another
-(mutations that keep the text parseable, so the verifiers see it); delete, duplicate, swap or move lines; replace a token by another
-token of the same class or of any class (SSA names, numbers, strings, op names, types,
-attribute keywords, symbols, punctuation); edge numbers (0, -1, +-2^63, 2^64, 1e999,
-4,000-digit numbers); insert stray punctuation; truncate. Every mutant is given to
+(mutations that keep the text parseable, so the verifiers see it); delete, duplicate,
+swap or move lines; replace a token by another token of the same class or of any class
+(SSA names, numbers, strings, op names, types, attribute keywords, symbols,
+punctuation); edge numbers (0, -1, +-2^63, 2^64, 1e999, 4,000-digit numbers); insert
+stray punctuation; truncate. Every mutant is given to
 `rufc run M.mlir` and to `rufc M.mlir --emit=ruff`, and must end with
 
     0  it was still a valid program (run: it ran; emit: it printed)
@@ -33,7 +34,7 @@ import random
 import re
 import sys
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -60,7 +61,7 @@ KEYWORDS = ["chain", "create", "target", "slots", "free", "cells", "captures", "
             "mut", "else", "builtin.module", "ruff.func", "true", "false", "None"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def seed_programs() -> tuple[tuple[str, str], ...]:
     """(name, printed IR) of every example and conformance program that compiles."""
     import forkrun
@@ -73,7 +74,7 @@ def seed_programs() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def op_names() -> tuple[str, ...]:
     names = set()
     for _, text in seed_programs():

@@ -23,7 +23,8 @@ def long_program(n: int) -> str:
     out = ["mut total := 0"]
     for i in range(n):
         out.append(f"x{i % 7} := {i} * 3 + total % 5")
-        out.append(f"if x{i % 7} % 2 == 0 {{ total = total + 1 }} else {{ let t := x{i % 7}  total = total + t % 3 }}")
+        out.append(f"if x{i % 7} % 2 == 0 {{ total = total + 1 }} "
+                   f"else {{ let t := x{i % 7}  total = total + t % 3 }}")
         if i == n // 2:
             out += ["func half(k) { return k / 2 }", "fs := []",
                     "for j in 3 { fs = push(fs, func() { return j * 10 + total % 10 }) }"]

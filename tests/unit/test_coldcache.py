@@ -52,7 +52,8 @@ sys.exit(code)
 """
 
 
-def _run(tmp_path: Path, *args: str, cache: Path | None = None) -> tuple[subprocess.CompletedProcess, list[str]]:
+def _run(tmp_path: Path, *args: str,
+         cache: Path | None = None) -> tuple[subprocess.CompletedProcess, list[str]]:
     env = dict(os.environ)
     env["RUFC_CACHE_DIR"] = str(cache or tmp_path / "cache")
     mods = tmp_path / "modules.json"

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CONFORMANCE, REPO, rufc
 
 ADD_150 = """func add(a, b) {
@@ -186,7 +185,8 @@ def test_functions_that_stay_in_the_vm_are_named_with_a_reason(tmp_path: Path) -
     f = write(tmp_path, "s.ruff", 'func s(x) {\n    return "a" + x\n}\nprint(s("b"))\n')
     r = rufc(f, "--emit=llvm", "--specialize", "s(other)")
     assert r.exit_code == 0
-    assert "rufc: note: s(other) stays in the VM: argument 1 is not an int, float, bool or typed array" in r.stderr
+    assert ("rufc: note: s(other) stays in the VM: argument 1 is not an int, float, bool or "
+            "typed array") in r.stderr
 
 
 DEPTH = """func down(n) {

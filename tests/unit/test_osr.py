@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import rufc
+
 from rufc.dialects.optable import Op
 from rufc.frontend.irgen import lower_program
 from rufc.frontend.parser import parse

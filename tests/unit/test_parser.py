@@ -13,7 +13,7 @@ from rufc.frontend import ast as A
 from rufc.frontend.ast import Loc, dump
 from rufc.frontend.errors import RuffSyntaxError
 from rufc.frontend.lexer import MAX_NESTING
-from rufc.frontend.parser import RuffParser, get_parser, parse, GRAMMAR_PATH
+from rufc.frontend.parser import GRAMMAR_PATH, RuffParser, get_parser, parse
 
 CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
 ALL_RUFF = sorted(CONFORMANCE.glob("*/*.ruff")) if CONFORMANCE.is_dir() else []
