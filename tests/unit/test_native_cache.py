@@ -167,7 +167,9 @@ def test_a_compiling_thread_and_a_hot_loop_take_turns(tmp_path: Path) -> None:
     r = rufc("run", "--jit-threshold", "0", str(REPO / "tests" / "jit" / "loops.ruff"), env=env)
     assert r.exit_code == 0 and r.stdout.startswith("4000 1332 0 0\n")
     assert "compiling sum_range(int, int, int) in the background (thread)" in r.stderr
-    assert "[jit] collatz: entering the compiled loop at 17:5" in r.stderr
+    # which loops the VM's thread compiles depends on how far the thread got; before
+    # the lock, one of them lost its function in every run tried
+    assert "compiling the rest of collatz from the loop" in r.stderr
     assert "failed" not in r.stderr
 
 
