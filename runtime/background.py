@@ -205,6 +205,9 @@ class Worker:
                                   "thread", exc)
                     self.mode = "thread"
             if self.mode == "thread":
+                # the native state reads the depth counter of the thread that makes it:
+                # this one, the VM's, never the compiling thread
+                jit.load_runtime()
                 threading.Thread(target=self._in_thread, args=(job,), daemon=True).start()
             self.job = job
 

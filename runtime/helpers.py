@@ -109,6 +109,12 @@ class NativeState:
         # found (another Python), each segment may run the whole Ruff limit: deep
         # recursion still ends in the VM's error, but not always at the same call.
         self._fallback = ctypes.c_int(max_depth + 40)
+        self.bind_thread()
+
+    def bind_thread(self) -> None:
+        """Read the counter of the thread calling this: the VM's. Each run of a program
+        (each REPL entry) is a thread of its own, and a compiling thread must never
+        be the one whose counter native code reads."""
         address = recursion_remaining_address()
         self.exact = address is not None
         self.mem[REMAINING] = address if address is not None else ctypes.addressof(self._fallback)

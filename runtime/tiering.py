@@ -273,6 +273,12 @@ class JIT:
         self.load_ms += (time.perf_counter() - t0) * 1e3
         ns.update(JCLK=time.perf_counter, JNT=self.native_time)
 
+    def bind_thread(self) -> None:
+        """Native code now runs on the calling thread (VM.run: a thread per run)."""
+        if self.state is not None:
+            self.state.bind_thread()
+            self.ns["JREM"] = self.state.remaining
+
     def compile_group(self, sym: str, kinds: tuple[str, ...], key: str | None = None,
                       engine: Any = None) -> Any:
         """Compile (sym, kinds) and every specialization it calls natively that is not

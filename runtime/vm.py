@@ -444,6 +444,8 @@ class VM:
         def target() -> None:
             old = sys.getrecursionlimit()
             sys.setrecursionlimit(python_depth() + self.options.max_depth + _HELPER_HEADROOM)
+            if self.native is not None and hasattr(self.native, "bind_thread"):
+                self.native.bind_thread()   # a REPL entry: native code counts here now
             try:
                 result.value = main()
             except (RuffError, RecursionError, NameError, MemoryError) as exc:

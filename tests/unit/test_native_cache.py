@@ -173,6 +173,48 @@ def test_a_compiling_thread_and_a_hot_loop_take_turns(tmp_path: Path) -> None:
     assert "failed" not in r.stderr
 
 
+MUTUAL = """func even(n) {
+    if n == 0 { return true }
+    return odd(n - 1)
+}
+func odd(n) {
+    if n == 0 { return false }
+    return even(n - 1)
+}
+mut k := 0
+for i in range(400) {
+    if even(i) { k += 1 }
+}
+func hf(n) {
+    if n == 0 { return 1 }
+    return n - hm(hf(n - 1))
+}
+func hm(n) {
+    if n == 0 { return 0 }
+    return n - hf(hm(n - 1))
+}
+mut t := 0
+for i in range(22) {
+    t += hf(i) + hm(i)
+}
+print(k, even(4001), t)
+"""
+
+
+def test_native_code_counts_depth_on_the_vms_thread(tmp_path: Path) -> None:
+    """The native state reads the call-depth counter of the thread that made it. A
+    compiling thread made it when it was the first to need it, and native code then
+    counted the VM's calls against that thread's counter: a spurious "Maximum call
+    stack depth" error in about every second run of this program."""
+    src = tmp_path / "mutual.ruff"
+    src.write_text(MUTUAL, encoding="utf-8")
+    env = env_for(tmp_path / "cache", RUFC_NATIVE_CACHE="0", RUFC_JIT_BACKGROUND="thread")
+    del env["RUFC_JIT_SYNC"], env["DEBUG_JIT"]
+    for _ in range(6):
+        r = rufc("run", "--jit-threshold", "1", str(src), env=env)
+        assert (r.stdout, r.stderr, r.exit_code) == ("200 false 291\n", "", 0)
+
+
 def test_a_hot_method_waits_for_its_background_compilation(tmp_path: Path) -> None:
     """A method's waiting code names it by its Python name: `JW_P.twice` was read as
     an attribute of `JW_P`, an internal error once the worker answered."""
