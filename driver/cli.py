@@ -18,7 +18,6 @@ import argparse
 import os
 import sys
 import time
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -106,6 +105,7 @@ def report_internal(exc: BaseException, debug: bool) -> int:
         pass
     sys.stderr.write(f"rufc: internal error: {type(exc).__name__}: {exc}\n")
     if debug:
+        import traceback  # only here: ~2 ms of every start-up otherwise
         traceback.print_exception(exc)
     else:
         sys.stderr.write("(a bug in rufc; run with --debug for the Python traceback)\n")
@@ -395,6 +395,7 @@ def _output_failed(exc, debug: bool) -> int:
     if not exc.broken_pipe:
         sys.stderr.write(f"rufc: error: {exc}\n")
         if debug:
+            import traceback
             traceback.print_exception(exc)
     return exc.exit_code
 
