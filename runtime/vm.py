@@ -43,7 +43,7 @@ from rufc.runtime.values import (
 )
 
 if TYPE_CHECKING:   # the code generator is imported only when code is generated: a
-    from rufc.runtime.codegen import GeneratedModule, GenOptions, ModuleGen  # cached program skips it
+    from rufc.runtime.codegen import GeneratedModule, ModuleGen  # cached program skips it
 
 
 def _jit_log() -> Any:
@@ -145,10 +145,7 @@ class VM:
     # ------------------------------------------------------------ loading
 
     def generate(self, module: Module) -> GeneratedModule:
-        from rufc.runtime.codegen import ModuleGen
-        kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
-        arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
-        gen = self.modgen = ModuleGen(module, kinds, arity, self._gen_options())
+        gen = self.modgen = self._new_modgen(module)
         # a later REPL entry may store to a `let` global of an earlier one
         gen.immutable_globals |= self.immutable_globals
         self.immutable_globals |= gen.immutable_globals
@@ -242,18 +239,19 @@ class VM:
         """The code generator of the loaded program (made on first use for a cached one)."""
         modgen = getattr(self, "modgen", None)
         if modgen is None:
-            from rufc.runtime.codegen import ModuleGen
-            kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
-            arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
-            modgen = self.modgen = ModuleGen(self._module, kinds, arity, self._gen_options())
+            modgen = self.modgen = self._new_modgen(self._module)
         return modgen
 
-    def _gen_options(self) -> GenOptions:
-        """The code generator's options, from the VM's."""
-        from rufc.runtime.codegen import GenOptions
+    def _new_modgen(self, module: Module) -> ModuleGen:
+        """A code generator for `module`: the builtins' result kinds and arities, the
+        VM's options."""
+        from rufc.runtime.codegen import GenOptions, ModuleGen
+        kinds = {n: _KIND_OF_RESULT.get(b.result, "any") for n, b in BUILTINS.items()}
+        arity = {n: (b.min_args, b.max_args) for n, b in BUILTINS.items()}
         o = self.options
         assert o.loop_counters is not None   # __init__ resolved None (with the JIT)
-        return GenOptions(o.jit, o.threshold, o.loop_counters, o.stats)
+        return ModuleGen(module, kinds, arity,
+                         GenOptions(o.jit, o.threshold, o.loop_counters, o.stats))
 
     def _namespace(self, module: Module, gm: GeneratedModule) -> dict[str, Any]:
         ns: dict[str, Any] = {"__name__": "rufc_program", "__builtins__": __builtins__}
@@ -444,7 +442,7 @@ class VM:
         def target() -> None:
             old = sys.getrecursionlimit()
             sys.setrecursionlimit(python_depth() + self.options.max_depth + _HELPER_HEADROOM)
-            if self.native is not None and hasattr(self.native, "bind_thread"):
+            if self.native is not None:
                 self.native.bind_thread()   # a REPL entry: native code counts here now
             try:
                 result.value = main()
