@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 # The command line itself (commands, options, usage and --help) is defined once, in
@@ -273,23 +273,29 @@ def _run_source(args: argparse.Namespace) -> Source | int:
 
 
 def _write_runtime_error(result: RunResult, src: Source) -> None:
-    """The diagnostic of the program's runtime error and its traceback, on stderr; a deep
-    recursion's traceback shows its TRACEBACK_EDGE innermost and outermost frames."""
+    """The diagnostic of the program's runtime error and its traceback, on stderr."""
     sys.stderr.write(diag.format(src.path, result.line, result.col, str(result.error),
                                  "runtime error", src.line(result.line)))
-    if result.stack:
-        sys.stderr.write("traceback (innermost last):\n")
-        frames = result.stack
-        if len(frames) > 2 * TRACEBACK_EDGE:  # deep recursion: the ends tell the story
-            shown: list[Frame | None] = [*frames[:TRACEBACK_EDGE], None, *frames[-TRACEBACK_EDGE:]]
+    write_traceback(result.stack, lambda line: (src.path, line))
+
+
+def write_traceback(frames: list[Frame], where: Callable[[int], tuple[str, int]]) -> None:
+    """A runtime error's Ruff frames on stderr, innermost last (nothing if there are
+    none); `where` maps a frame's line to (file, line). A deep recursion shows its
+    TRACEBACK_EDGE outermost and innermost frames: the ends tell the story."""
+    if not frames:
+        return
+    sys.stderr.write("traceback (innermost last):\n")
+    if len(frames) > 2 * TRACEBACK_EDGE:
+        shown: list[Frame | None] = [*frames[:TRACEBACK_EDGE], None, *frames[-TRACEBACK_EDGE:]]
+    else:
+        shown = list(frames)
+    for f in shown:
+        if f is None:
+            sys.stderr.write(f"  ... {len(frames) - 2 * TRACEBACK_EDGE} more frames ...\n")
         else:
-            shown = list(frames)
-        for f in shown:
-            if f is None:
-                omitted = len(frames) - 2 * TRACEBACK_EDGE
-                sys.stderr.write(f"  ... {omitted} more frames ...\n")
-            else:
-                sys.stderr.write(f"  in {f.name} at {src.path}:{f.line}:{f.col}\n")
+            path, line = where(f.line)
+            sys.stderr.write(f"  in {f.name} at {path}:{line}:{f.col}\n")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

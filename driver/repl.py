@@ -36,14 +36,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rufc import diag
-from rufc.cli import EXIT_OK, report_internal, with_big_stack_value
+from rufc.cli import EXIT_OK, report_internal, with_big_stack_value, write_traceback
 
 if TYPE_CHECKING:
     from rufc.cli import Source
 
 REPL_FILE = "<repl>"
 PROMPT, MORE = "ruff> ", "...   "
-TRACEBACK_EDGE = 10
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\", '"': '\\"', "$": "\\$"}
 
 
@@ -244,19 +243,7 @@ class Session:
         """As `rufc run` reports it, with each position in its own file."""
         sys.stderr.write(self.diagnostic(result.line, result.col, str(result.error),
                                          "runtime error"))
-        frames = result.stack
-        if not frames:
-            return
-        sys.stderr.write("traceback (innermost last):\n")
-        shown = list(frames)
-        if len(frames) > 2 * TRACEBACK_EDGE:
-            shown = frames[:TRACEBACK_EDGE] + [None] + frames[-TRACEBACK_EDGE:]
-        for f in shown:
-            if f is None:
-                sys.stderr.write(f"  ... {len(frames) - 2 * TRACEBACK_EDGE} more frames ...\n")
-            else:
-                p, n = self.where(f.line)
-                sys.stderr.write(f"  in {f.name} at {p}:{n}:{f.col}\n")
+        write_traceback(result.stack, self.where)
 
 
 # ---------------------------------------------------------------- running an entry
