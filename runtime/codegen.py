@@ -757,7 +757,12 @@ class FuncGen:
             other = a if kb == "int" else b
             neg = "not " if negate else ""
             return f"(({a} {eq} {b}) if type({other}) is not float else {neg}{H.EQ}({a}, {b}))"
-        return f"({'not ' if negate else ''}{H.EQ}({a}, {b}))"
+        # Two ints or two strings compare as Python compares them; inline, not only in
+        # the helper: a Python call costs this frame a level of the call-depth limit
+        # that native code, comparing ints inline, does not (DEPTH_TRIP)
+        same = (f"(type({a}) is int and type({b}) is int or "
+                f"type({a}) is str and type({b}) is str)")
+        return f"(({a} {eq} {b}) if {same} else {'not ' if negate else ''}{H.EQ}({a}, {b}))"
 
     op_add = op_sub = op_mul = op_div = op_mod = _binary
     op_eq = op_ne = op_lt = op_le = op_gt = op_ge = _binary
