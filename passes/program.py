@@ -27,6 +27,7 @@ from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
 from rufc.runtime import analysis
+from rufc.runtime.helpers import boxed_enabled
 from rufc.runtime.types import ANY, Inference, join, slot_of, written_refs
 
 Kinds = tuple[str, ...]
@@ -543,14 +544,6 @@ _OP_CHECKS: Final[dict[str, Callable[[_OpContext, Op], None]]] = {
     "ruff.for_each": _check_for_each_op,
 }
 """The check of each op that compiles only under conditions (`_check_op`)."""
-
-
-def boxed_enabled() -> bool:
-    """Boxed values in native code (issue 15) are off unless RUFC_JIT_BOXED=1: with
-    them, tests/jit/depth_limit.ruff differs at the call-depth limit (a builtin
-    called from a native frame at the limit; see docs/jit.md)."""
-    import os
-    return os.environ.get("RUFC_JIT_BOXED", "") not in ("", "0")
 
 
 def _check_unboxed_signature(kinds: Kinds, rk: str) -> None:

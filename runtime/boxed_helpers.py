@@ -26,7 +26,7 @@ from rufc.runtime import helpers as H
 from rufc.runtime import semantics, support
 from rufc.runtime.errors import RuffError
 from rufc.runtime.format import to_string
-from rufc.runtime.values import FALSE, NONE, TRUE, RErr, ROk, RSome
+from rufc.runtime.values import FALSE, NONE, TRUE, RArray, RErr, ROk, RSome
 
 # ---------------------------------------------------------------- constants
 
@@ -59,6 +59,28 @@ for _obj in (None, TRUE, FALSE, SENTINEL):
     CONSTS[len(CONST_OBJS)] = id(_obj)
     CONST_OBJS.append(_obj)
 
+# The slot of the dispatch function native code calls boxed ops through (see dispatch):
+# set by the JIT when it loads its runtime (`set_dispatch`), the same index everywhere.
+DISPATCH_SLOT: Final = len(CONST_OBJS)
+CONST_OBJS.append(None)
+
+
+# Where native code finds a site's plan without a call (`ruff_rt_sites`): entry
+# `site & SITE_MASK` holds [site id, plan address], written by `dispatch` the first
+# time the site runs. Two sites on one entry take turns (each miss is a dispatch call).
+SITE_BITS: Final = 14
+SITE_MASK: Final = (1 << SITE_BITS) - 1
+SITE_TABLE: Final = (ctypes.c_int64 * (2 << SITE_BITS))()
+
+
+def set_dispatch(fn: Callable[..., Any]) -> None:
+    """Make `fn` the dispatch function native code calls (kept alive in CONST_OBJS),
+    with no plan made yet: plans belong to the runtime that made them."""
+    CONST_OBJS[DISPATCH_SLOT] = fn
+    CONSTS[DISPATCH_SLOT] = id(fn)
+    ctypes.memset(SITE_TABLE, 0, ctypes.sizeof(SITE_TABLE))
+    _VPLANS.clear()
+
 
 def take(address: int) -> Any:
     """The object of a new reference returned by native code, as a Python value (the
@@ -67,6 +89,8 @@ def take(address: int) -> Any:
     Py_DECREF(obj)
     return obj
 
+
+_VPLANS: dict[int, Callable[..., Any]] = {}
 
 # ---------------------------------------------------------------- the operations
 
@@ -171,6 +195,14 @@ def parse_site(name: str) -> tuple[Callable[..., Any], Any, bool]:
     return got
 
 
+def _builtin(rt: Any, name: str, *args: Any) -> Any:
+    """A builtin that calls no Ruff function (`ruff.call_builtin|'len'`), on the direct path."""
+    return rt.builtins[name](*args)
+
+
+OPS["ruff.call_builtin"] = _builtin
+
+
 def _unpack_only(rt: Any, x: Any, *args: Any) -> Any:
     """A site of ruff_rt_unpack (its name is not an op of ruff_rt_op)."""
     raise AssertionError("an unpack site called through ruff_rt_op")
@@ -253,6 +285,122 @@ def reentrant_op(rt: Any, site: Any, impl: Callable[..., Any], extra: Any, argv:
         sys.setrecursionlimit(limit)
 
 
+# ---------------------------------------------------------------- the direct path
+
+# Native code calls an op that cannot run Ruff code (every op but REENTRANT) without a
+# ctypes callback: with every operand a PyObject* (ints and floats boxed, bools as
+# TRUE/FALSE), it calls the site's *plan* with `PyObject_Vectorcall(plan, [x, y, ...])`,
+# found in SITE_TABLE; when the table does not have it, `dispatch(site)` makes it and
+# enters it first. The result is a new
+# reference: the op's value for a boxed kind, its i64 encoding as an int for int,
+# float, bool and i1 (native code takes it with PyLong_AsLongLong). An exception
+# propagates: the call returns NULL, and native code hands CPython's pending exception
+# to `ruff_rt_raised`, which puts it into the error protocol. A ctypes callback costs
+# ~2-4 us; this costs one Python call more than the op.
+
+
+def vplan(rt: Any, site_id: int) -> Callable[..., Any]:
+    """The site's op as one Python function of its operand objects, bound to `rt`:
+    constants put back in place, the result encoded for the site's kind."""
+    site = H.SITES[site_id]
+    impl, extra, _ = _PARSED.get(site.name) or parse_site(site.name)
+    env: dict[str, Any] = {"impl": impl, "extra": extra, "enc": H.encode, "rt": rt,
+                           "arr": _typed_array, "rk": site.result, "ts": to_string}
+    params, parts = [], []
+    for i in range(site.nargs):
+        if i in site.consts:
+            env[f"c{i}"] = site.consts[i]
+            parts.append(f"c{i}")
+        else:
+            params.append(f"a{i}")
+            parts.append(f"a{i}")
+    call = _direct_call(site.name.partition("|")[0], parts, extra, rt, env) \
+        or f"impl(rt, extra, {', '.join(parts)})"
+    rk = site.result
+    if rk in ("unused", "null"):
+        body = f"{call}\n    return None"
+    elif rk in ("int", "float", "bool", "i1"):
+        body = f"return enc(rk, {call})"
+    elif rk in ("array:int", "array:float"):
+        body = f"return arr(rk, {call})"
+    else:
+        body = f"return {call}"
+    exec(f"def run({', '.join(params)}):\n    {body}\n", env)
+    fn = _VPLANS[site_id] = env["run"]
+    return fn
+
+
+# ops whose plan calls the rule itself (one Python frame less than through OPS)
+_DIRECT: Final[dict[str, Callable[..., Any]]] = {
+    "ruff.add": semantics.add, "ruff.sub": semantics.sub, "ruff.mul": semantics.mul,
+    "ruff.div": semantics.div, "ruff.mod": semantics.mod, "ruff.eq": semantics.eq,
+    "ruff.lt": semantics.lt, "ruff.le": semantics.le, "ruff.gt": semantics.gt,
+    "ruff.ge": semantics.ge, "ruff.neg": semantics.neg, "ruff.not": semantics.not_,
+    "ruff.truthy": semantics.truthy, "ruff.get_index": support.index,
+    "ruff.payload": support.payload}
+
+
+def _direct_call(opname: str, parts: list[str], extra: Any, rt: Any,
+                 env: dict[str, Any]) -> str | None:
+    """The Python expression of a plan that runs the op's rule without OPS's wrapper
+    (the same functions OPS calls), or None."""
+    args = ", ".join(parts)
+    if opname in _DIRECT:
+        env["rule"] = _DIRECT[opname]
+        return f"rule({args})"
+    if opname == "ruff.ne":
+        env["rule"] = semantics.eq
+        return f"not rule({args})"
+    if opname == "ruff.get_field":
+        env["rule"] = semantics.get_field
+        return f"rule({args}, extra)"
+    if opname == "ruff.call_builtin":
+        env["rule"] = rt.builtins[extra]
+        return f"rule({args})"
+    if opname == "ruff.interpolate":
+        return " + ".join(f"({p} if type({p}) is str else ts({p}))" for p in parts) or "''"
+    return None
+
+
+def _typed_array(kind: str, value: Any) -> Any:
+    """An array result native code reads as a typed array (as helpers.encode checks)."""
+    if type(value) is RArray and H._typed(value, float if kind == "array:float" else int):
+        return value
+    raise AssertionError(f"native code expected a {kind}, got {type(value).__name__} {value!r}")
+
+
+def dispatch(rt: Any, site_id: int) -> Any:
+    """What native code calls when SITE_TABLE does not have the site's plan: make it
+    (once) and enter it; native code then calls the plan itself, so that the op runs
+    at one depth whichever way it was found (its depth-limit errors are the VM's).
+    Exceptions propagate to native code (NULL), which passes them to `raised`."""
+    try:
+        run = _VPLANS[site_id]
+    except KeyError:
+        run = vplan(rt, site_id)
+    i = (site_id & SITE_MASK) * 2
+    SITE_TABLE[i] = site_id
+    SITE_TABLE[i + 1] = id(run)
+
+
+def raised(rt: Any, argv: Any) -> int:
+    """`ruff_rt_raised(argv)`: the exception CPython held when a direct call returned
+    NULL, fetched by native code (PyErr_Fetch: type, value, traceback in argv[0..2], new
+    references), into the error protocol."""
+    try:
+        t, v, _tb = (take(argv[i]) if argv[i] else None for i in range(3))
+        if isinstance(v, BaseException):
+            exc = v
+        elif isinstance(t, type) and issubclass(t, BaseException):   # not normalized yet
+            exc = t() if v is None else t(v)
+        else:
+            exc = SystemError("a direct call from native code failed without an exception")
+        rt.state.fail(exc)
+    except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
+        rt.state.fail(exc)
+    return 0
+
+
 def unpack(rt: Any, site_id: int, argv: Any) -> int:
     """`ruff_rt_unpack(site, argv)`: destructuring (`unpack_array`/`unpack_dict`):
     argv[0] holds the value; the results are written back into argv[0..n-1], each
@@ -275,5 +423,5 @@ def unpack(rt: Any, site_id: int, argv: Any) -> int:
         return 0
 
 
-__all__ = ["CONSTS", "CONST_OBJS", "SENTINEL", "const_slot", "take", "op", "unpack",
-           "TRUE", "FALSE"]
+__all__ = ["CONSTS", "CONST_OBJS", "SENTINEL", "DISPATCH_SLOT", "const_slot", "take", "op",
+           "unpack", "dispatch", "raised", "set_dispatch", "SITE_TABLE", "SITE_MASK", "TRUE", "FALSE"]

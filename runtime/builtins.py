@@ -40,7 +40,7 @@ from .values import (
     type_name,
 )
 
-__all__ = ["Builtin", "BUILTINS", "CONSTANTS", "ResultType"]
+__all__ = ["Builtin", "BUILTINS", "CONSTANTS", "HIGHER_ORDER", "ResultType"]
 
 ResultType = Literal["int", "float", "bool", "string", "array", "dict", "null", "any"]
 
@@ -570,6 +570,10 @@ def _char_at(s: Any, i: Any) -> str:
 
 
 # ---------------------------------------------------------------- higher-order
+
+# The builtins that call Ruff functions (they run Ruff code: native code calls them
+# through the helper that gives them a VM call's recursion limit).
+HIGHER_ORDER: frozenset[str] = frozenset({"map", "filter", "reduce", "any", "all"})
 
 def _map(a: Any, f: Any) -> RArray:
     d = _arr("map", a).data

@@ -529,6 +529,13 @@ NATIVE_HELPERS: tuple[Helper, ...] = (
 _BOXED: list[Any] = []
 
 
+def boxed_enabled() -> bool:
+    """Boxed values in native code (issue 15) are off unless RUFC_JIT_BOXED=1 (see
+    docs/jit.md, "Boxed values": why). Code compiled with them is cached apart."""
+    import os
+    return os.environ.get("RUFC_JIT_BOXED", "") not in ("", "0")
+
+
 def _boxed_op(rt: Any, site_id: int, argv: Any) -> int:
     """ruff_rt_op: runtime/boxed_helpers.op (this frame shows the native frames below
     it, for Ruff code a method call runs)."""
@@ -549,6 +556,15 @@ def _boxed_unpack(rt: Any, site_id: int, argv: Any) -> int:
         return 0
 
 
+def _boxed_raised(rt: Any, argv: Any) -> int:
+    """ruff_rt_raised: runtime/boxed_helpers.raised."""
+    try:
+        return _boxed().raised(rt, argv)
+    except BaseException as exc:  # noqa: BLE001 - as _boxed_op
+        rt.state.fail(exc)
+        return 0
+
+
 def _boxed() -> Any:
     """runtime/boxed_helpers, imported on the first boxed op (it is off by default)."""
     if not _BOXED:
@@ -562,6 +578,8 @@ NATIVE_HELPERS += (
            "any ruff op on boxed operands (the site names it), by the VM's rules"),
     Helper("ruff_rt_unpack", "i64", ("i64", "ptr"), _boxed_unpack,
            "destructuring: the parts of argv[0], written back into argv"),
+    Helper("ruff_rt_raised", "i64", ("ptr",), _boxed_raised,
+           "a direct call of a boxed op failed: CPython's exception (argv[0..2]) into the protocol"),
 )
 
 HELPERS_BY_NAME: Final = {h.name: h for h in NATIVE_HELPERS}
@@ -574,6 +592,11 @@ C_FUNCTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     # boxing an int or float for a boxed operand (a new reference)
     "PyLong_FromLongLong": ("ptr", ("i64",)),
     "PyFloat_FromDouble": ("ptr", ("double",)),
+    # a boxed op called directly (boxed_helpers.dispatch): the call, its int result,
+    # and the exception it raised
+    "PyObject_Vectorcall": ("ptr", ("ptr", "ptr", "i64", "ptr")),
+    "PyLong_AsLongLong": ("i64", ("ptr",)),
+    "PyErr_Fetch": ("void", ("ptr", "ptr", "ptr")),
 }
 
 

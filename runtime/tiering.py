@@ -27,6 +27,7 @@ Nothing here imports xdsl or llvmlite until the first function gets hot.
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import logging
 import sys
@@ -258,6 +259,7 @@ class JIT:
         self.engine.register_symbol("ruff_rt_state", self.state.address)
         from rufc.runtime import boxed_helpers
         self.engine.register_symbol("ruff_rt_consts", ctypes.addressof(boxed_helpers.CONSTS))
+        self.engine.register_symbol("ruff_rt_sites", ctypes.addressof(boxed_helpers.SITE_TABLE))
         for name in H.C_FUNCTIONS:
             self.engine.register_symbol(name, H.c_function_address(name))
         fault = faults.parse(self.fail_next)   # RUFC_JIT_FAIL=raise:NAME (tests)
@@ -267,6 +269,9 @@ class JIT:
             cb = H.ctypes_signature(h)(bound)
             self.callbacks.append(cb)
             self.engine.register_symbol(h.name, ctypes.cast(cb, ctypes.c_void_p).value or 0)
+        boxed_helpers.set_dispatch(
+            functools.partial(boxed_helpers.dispatch, self) if fault is None or fault[0] != "ruff_rt_op"
+            else faults.bind_failing(boxed_helpers.dispatch, self, fault[1]))
         ns.update(JSENT=boxed_helpers.SENTINEL, JKIND=_kind_of_value)
         ns.update(JCHECK=self.check_error, JTRUE=TRUE, JFALSE=FALSE, JRArray=RArray,
                   JREM=self.state.remaining)

@@ -48,7 +48,8 @@ class Units:
     def key(self, sym: str, kinds: tuple[str, ...]) -> str:
         if self._program is None:
             self._program = NC.program_digest(self.jit.module)
-            self._host = NC.host_id()
+            # code compiled with boxed values on is another code for the same key
+            self._host = NC.host_id() + ("/boxed" if H.boxed_enabled() else "")
         assert self._host is not None
         return NC.unit_key(self._program, sym, kinds, self._host)
 

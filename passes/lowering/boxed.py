@@ -28,11 +28,12 @@ from __future__ import annotations
 from typing import Any
 
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import i1, i64
+from xdsl.dialects.builtin import i1, i32, i64
 from xdsl.ir import Block, Operation, SSAValue
 
 from rufc.passes.lowering.base import refslot
 from rufc.passes.lowering.common import (
+    MATH,
     PTR,
     TYPES,
     attr_str,
@@ -44,8 +45,13 @@ from rufc.passes.lowering.common import (
 )
 from rufc.passes.lowering.control import ControlLowering
 from rufc.runtime import helpers as H
+from rufc.runtime.boxed_helpers import REENTRANT
 
 NUM = ("int", "float")
+# Recursion levels a direct call (runtime/boxed_helpers, "the direct path") stands
+# above native code when the op's rule starts, relative to a VM frame calling that
+# rule: calibrated as `ruff_rt_builtin`'s offset, whose chain has one frame more.
+FAST_FRAMES = 3
 SCALAR = ("int", "float", "bool", "i1")
 
 
@@ -59,6 +65,7 @@ class BoxedLowering(ControlLowering):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.temps: list[SSAValue] = []
+        self.pyerr: Block | None = None   # see raised_block
         self.release_points: list[Block] = []
         self.boxed_mode = self._uses_boxed()
 
@@ -119,7 +126,10 @@ class BoxedLowering(ControlLowering):
     def boxed_const(self, value: Any) -> SSAValue:
         """A constant object (borrowed from the constant table), loaded once per call."""
         from rufc.runtime.boxed_helpers import const_slot
-        k = const_slot(value)
+        return self.const_object(const_slot(value))
+
+    def const_object(self, k: int) -> SSAValue:
+        """Slot k of the constant table (`ruff_rt_consts`), loaded once per call."""
         key = ("obj", k, id(self.prologue))   # the entry function has a prologue of its own
         c = self.consts.get(key)
         if c is None:
@@ -194,11 +204,120 @@ class BoxedLowering(ControlLowering):
         args = tuple(op.operands) if operands is None else operands
         rk = result if result is not None else (attr_strs(op, "ruff.kinds") or ("unused",))[0]
         used = result is not None or (bool(op.results) and _uses(op.results[0]))
-        kinds, consts = self.arg_slots(args)
         site_rk = rk if used or not refslot(rk) else "unused"
+        if (name or op.name) not in REENTRANT:
+            return self.direct_op(op, name or op.name, args, extra, site_rk)
+        kinds, consts = self.arg_slots(args)
         site = self.site(op, "op", name=site_name(name or op.name, extra), arg_kinds=kinds,
                          consts=consts, nargs=len(args), result=site_rk)
         return self.call_helper("ruff_rt_op", site, site_rk)
+
+    def direct_op(self, op: Operation, name: str, args: tuple[SSAValue, ...], extra: Any,
+                  rk: str) -> SSAValue | None:
+        """An op that cannot run Ruff code, called without a ctypes callback:
+        `PyObject_Vectorcall(dispatch, [site, operand objects...])` (runtime/boxed_helpers,
+        "the direct path"). NULL means it raised: `ruff_rt_raised` takes CPython's
+        pending exception into the error protocol, and the frame unwinds."""
+        from rufc.dialects.convert import _from_attr
+        from rufc.runtime.boxed_helpers import DISPATCH_SLOT, SITE_MASK
+        consts: dict[int, Any] = {}
+        objs: list[SSAValue] = []
+        kinds: list[str] = []
+        for i, a in enumerate(args):
+            owner = a.owner
+            if isinstance(owner, Operation) and owner.name == "ruff.const" \
+                    and self.kind(a) not in TYPES:
+                consts[i] = _from_attr(owner, "value", "const", owner.properties["value"])
+                continue
+            objs.append(self.pval(a))
+            kinds.append(self.kind(a))
+        if len(objs) > 15:
+            from rufc.passes.lowering.common import LoweringError
+            raise LoweringError("more than 15 boxed operands in one op")
+        site = self.site(op, "op", name=site_name(name, extra), arg_kinds=tuple(kinds),
+                         consts=consts, nargs=len(args), result=rk)
+        for c in ("PyLong_FromLongLong", "PyObject_Vectorcall", "PyErr_Fetch", "ruff_rt_raised",
+                  "ruff_rt_sites"):
+            self.declare(c)
+        for j, p in enumerate(objs):
+            self.emit(llvm.StoreOp(self.v(llvm.PtrToIntOp(p, i64)),
+                                   self.v(llvm.GEPOp(self.argv, [j + 1], i64))))
+        self.before_helper(site)
+        # the site's plan from the table; the first time (or after another site took
+        # its entry) `dispatch` enters it first
+        entry = self.v(llvm.GEPOp(self.v(llvm.AddressOfOp("ruff_rt_sites", PTR)),
+                                  [(site & SITE_MASK) * 2], i64))
+        known = self.v(llvm.LoadOp(entry, i64))
+        hit = self.v(llvm.ICmpOp(known, self.const(site, "int"), icmp_pred("eq")))
+        fast, slow, call = self.new_block(), self.new_block(), self.new_block([PTR])
+        self.emit(llvm.CondBrOp(hit, fast, [], slow, []))
+        self.goto(slow)
+        key = self.v(llvm.CallOp("PyLong_FromLongLong", self.const(site, "int"), return_type=PTR))
+        self.emit(llvm.StoreOp(self.v(llvm.PtrToIntOp(key, i64)), self.argv))
+        none = self.v(llvm.CallOp("PyObject_Vectorcall", self.const_object(DISPATCH_SLOT),
+                                  self.argv, self.const(1, "int"), self.null_ptr(),
+                                  return_type=PTR))
+        self.decref(key)
+        self.decref(none)   # Py_DecRef(NULL) does nothing
+        entered = self.v(llvm.ICmpOp(none, self.null_ptr(), icmp_pred("ne")))
+        self.emit(llvm.CondBrOp(entered, fast, [], call, [none]))
+        self.goto(fast)
+        plan = self.v(llvm.LoadOp(self.v(llvm.GEPOp(entry, [1], i64)), PTR))
+        args1 = self.v(llvm.GEPOp(self.argv, [1], i64))
+        # a builtin runs as deep as the VM runs it (the VM calls it as a Python
+        # function; other ops it runs inline or in a helper that cannot fail first)
+        depth = self.vm_depth(FAST_FRAMES) if name == "ruff.call_builtin" else None
+        r = self.v(llvm.CallOp("PyObject_Vectorcall", plan, args1, self.const(len(objs), "int"),
+                               self.null_ptr(), return_type=PTR))
+        if depth is not None:
+            rem, used = depth
+            self.emit(llvm.StoreOp(self.v(llvm.AddOp(self.v(llvm.LoadOp(rem, i32)), used)), rem))
+        self.br(call, r)
+        self.goto(call)
+        r = call.args[0]
+        failed = self.v(llvm.ICmpOp(r, self.null_ptr(), icmp_pred("eq")))
+        ok = self.new_block()
+        self.emit(llvm.CondBrOp(failed, self.raised_block(), [], ok, []))
+        self.goto(ok)
+        if rk in TYPES and not rk.startswith("array:"):
+            self.declare("PyLong_AsLongLong")
+            bits = self.v(llvm.CallOp("PyLong_AsLongLong", r, return_type=i64))
+            self.decref(r)
+            return self.unbits(bits, rk)
+        if rk in ("null", "unused"):
+            self.decref(r)
+            return self.boxed_const(None) if rk == "null" else None
+        return self.own_temp(r)
+
+    def raised_block(self) -> Block:
+        """The block every direct call of a function goes to when it returned NULL
+        (one per function, as `fail_if`'s): `ruff_rt_raised` takes CPython's pending
+        exception (the call already recorded its depth and site), then unwind."""
+        if self.pyerr is None:
+            self.pyerr = Block()
+            self.body.add_block(self.pyerr)
+            saved = self.block
+            self.goto(self.pyerr)
+            argv = [self.v(llvm.GEPOp(self.argv, [j], i64)) for j in range(3)]
+            self.emit(llvm.CallOp("PyErr_Fetch", *argv))
+            self.emit(llvm.CallOp("ruff_rt_raised", self.argv, return_type=i64))
+            self.emit(llvm.BrOp(self.unwind))
+            self.goto(saved)
+        return self.pyerr
+
+    def vm_depth(self, frames: int) -> tuple[SSAValue, SSAValue]:
+        """Before a direct call: take from CPython's recursion_remaining what the VM's
+        Python frames for this segment's native frames would use, less the `frames`
+        levels the direct call itself adds, so that the op's rule runs as deep as the VM
+        runs it and fails with the depth error exactly where the VM does (docs/jit.md,
+        Call depth; `ruff_rt_builtin` does the same with setrecursionlimit). Returns
+        (&recursion_remaining, the amount taken), to give back after the call."""
+        seg = self.v(llvm.LoadOp(self.state_ptr(H.SEGMENT), i64))
+        used64 = self.v(llvm.SubOp(self.v(llvm.SubOp(self.depth, seg)), self.const(frames, "int")))
+        used = self.v(llvm.TruncOp(used64, i32))
+        rem = self.v(llvm.IntToPtrOp(self.v(llvm.LoadOp(self.state_ptr(H.REMAINING), i64))))
+        self.emit(llvm.StoreOp(self.v(llvm.SubOp(self.v(llvm.LoadOp(rem, i32)), used)), rem))
+        return rem, used
 
     def call_helper(self, helper: str, site: int, rk: str) -> SSAValue | None:
         self.declare(helper)
@@ -430,6 +549,20 @@ class BoxedLowering(ControlLowering):
             self.own_temp(self.values[r])   # a new reference
         elif rk == "null" and _uses(r):
             self.values[r] = self.boxed_const(None)
+
+    def op_call_builtin(self, op: Operation) -> None:
+        """A builtin that calls no Ruff function, in a function that holds boxed
+        values, takes the direct path (the others: `ruff_rt_builtin`)."""
+        from rufc.runtime.builtins import HIGHER_ORDER
+        callee = attr_str(op, "callee")
+        kinds = self.kinds_of(op)
+        if not self.boxed_mode or callee in HIGHER_ORDER or "ruff.push_into" in op.attributes \
+                or (callee == "len" and kinds in (["array:int"], ["array:float"])) \
+                or (callee in MATH and len(kinds) == MATH[callee]
+                    and all(k in NUM for k in kinds)):
+            super().op_call_builtin(op)
+            return
+        self.define_generic(op, name="ruff.call_builtin", extra=callee)
 
     def helper_call(self, op: Operation, helper: str, site: int, rk: str) -> None:
         r = op.results[0]
