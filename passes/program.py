@@ -515,6 +515,8 @@ def _check_make_function(cx: _OpContext, op: Op) -> None:
 
 def _check_update_path(cx: _OpContext, op: Op) -> None:
     chain, inf, where = op.strs_attr("chain"), cx.inf, cx.where
+    if boxed_enabled() and len(chain) == 1 and _boxed_update(cx, chain[0]):
+        return
     if op.attrs["path"] != ("[]",) or len(chain) != 1:
         raise Unsupported(f"assignment to a part of '{op.attrs['name']}' at {where} "
                           f"(only a[i] := v on a local typed array compiles)")
@@ -528,8 +530,25 @@ def _check_update_path(cx: _OpContext, op: Op) -> None:
                           f"into a {kind} or indexes by a {inf.kind(op.operands[1])}")
 
 
+def _boxed_update(cx: _OpContext, ref: str) -> bool:
+    """With boxed values: `x<path> := v` on a global, or on a plain mutable local of a
+    boxed kind, is one direct call of the VM's update (passes/lowering/boxed.py)."""
+    if ref == "g":
+        return True
+    slot = slot_of(ref)
+    return (slot is not None and ":" not in cx.slots[slot]
+            and cx.inf.slot_kind(slot) not in (*NATIVE_KINDS, "null"))
+
+
+def _check_raise(cx: _OpContext, op: Op) -> None:
+    """An error the front end found (`break` outside a loop, ...): raised through the
+    direct path of boxed ops, so only with boxed values on."""
+    if not boxed_enabled():
+        raise Unsupported(f"uses ruff.raise at {cx.where} (compiled with boxed values only)")
+
+
 def _check_for_each_op(cx: _OpContext, op: Op) -> None:
-    _check_for_each(op, cx.inf, cx.defs, cx.where)
+    check_for_each(op, cx.inf, cx.defs, cx.where)
 
 
 _OP_CHECKS: Final[dict[str, Callable[[_OpContext, Op], None]]] = {
@@ -542,6 +561,7 @@ _OP_CHECKS: Final[dict[str, Callable[[_OpContext, Op], None]]] = {
     "ruff.make_function": _check_make_function,
     "ruff.update_path": _check_update_path,
     "ruff.for_each": _check_for_each_op,
+    "ruff.raise": _check_raise,
 }
 """The check of each op that compiles only under conditions (`_check_op`)."""
 
@@ -598,11 +618,17 @@ def _check_unboxed_op(info: ProgramInfo, func: Op, op: Op, inf: Inference,
         raise Unsupported(f"call at {where} of something that is not a global")
 
 
-def _check_for_each(op: Op, inf: Inference, defs: dict[int, Op], where: str) -> None:
+def check_for_each(op: Op, inf: Inference, defs: dict[int, Op], where: str,
+                   boxed: bool | None = None) -> None:
     """`for x in a` compiles over a typed array held by a local variable the loop does
     not assign: the array object then cannot change while the loop runs (native code
     changes an array in place only through the one variable holding it), which is the
-    VM's snapshot of the elements, without a copy."""
+    VM's snapshot of the elements, without a copy. With boxed values (`boxed`, by
+    default whether they are on) every other `for` compiles too: over an int as a
+    counted loop, over anything else as a loop over the VM's own snapshot
+    (passes/lowering/boxed.py)."""
+    if boxed_enabled() if boxed is None else boxed:
+        return
     if inf.kind(op.operands[0]) not in ARRAY_KINDS:
         raise Unsupported(f"for-in at {where} is not over a typed array "
                           f"({inf.kind(op.operands[0])})")

@@ -18,6 +18,7 @@ A function is specialized only if it compiles for those kinds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, UnitAttr
@@ -25,7 +26,14 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
 from rufc.dialects.optable import Op
-from rufc.passes.program import Kinds, ProgramInfo, Unsupported, mangle, spec_kinds
+from rufc.passes.program import (
+    Kinds,
+    ProgramInfo,
+    Unsupported,
+    check_for_each,
+    mangle,
+    spec_kinds,
+)
 from rufc.runtime.analysis import defs as defs_of
 from rufc.runtime.analysis import uses as uses_of
 
@@ -77,6 +85,8 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
                         program.literal_kind(op, inf, uses, f"{op.line}:{op.col}"))
                 except Unsupported:
                     pass   # built by ruff_rt_op (boxed)
+            if op.name == "ruff.for_each":
+                _annotate_for_each(op, xop, inf, defs)
             if op.name == "ruff.call":
                 target = program.callee_of(func, op, defs)
                 if target is not None:
@@ -97,6 +107,17 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     walk(func.regions[0].ops, list(xfunc.regions[0].blocks.first.ops)
          if xfunc.regions[0].blocks.first is not None else [])
     return symbol
+
+
+def _annotate_for_each(op: Op, xop: Operation, inf: Any, defs: dict[int, Op]) -> None:
+    """What the loop variable is, and whether the loop runs over the buffer of a local
+    typed array (else, with boxed values, over a snapshot: passes/lowering/boxed.py)."""
+    xop.attributes["ruff.elem_kind"] = StringAttr(inf.kind(op.regions[0].args[0]))
+    try:
+        check_for_each(op, inf, defs, f"{op.line}:{op.col}", boxed=False)
+        xop.attributes["ruff.over_buffer"] = UnitAttr()
+    except Unsupported:
+        pass
 
 
 def _by_id(func: Op, key: int) -> Op:

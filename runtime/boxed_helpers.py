@@ -116,6 +116,23 @@ def _declare_global(rt: Any, extra: tuple[str, str, bool], value: Any) -> None:
     rt.ns["GDECLARE"](name, value, kind, check)
 
 
+def _update_global(rt: Any, extra: tuple[str, tuple[str, ...]], v: Any, *keys: Any) -> None:
+    """`g<path> := v` on a global, as the VM's generated code does it: read (unbound:
+    Undefined variable), the immutability check, the update (copy on write: the
+    global and `c` hold it, as the VM's global and temporary), the store."""
+    name, path = extra
+    c = _global(rt, name)
+    imm = rt.ns.get("IMM")
+    if imm is not None and name in imm:
+        raise support.immutable("mutate", imm[name], name)
+    rt.ns["G_" + rt.py_name(name)] = support.update(c, path, keys, v, 2)
+
+
+def _raise(rt: Any, message: str) -> None:
+    """`ruff.raise`: the VM's `raise ERR(message)`."""
+    raise support.err(message)
+
+
 def _match_tag(tag: str, x: Any) -> bool:
     return x is NONE if tag == "None" else type(x) is _VARIANTS[tag]
 
@@ -174,6 +191,11 @@ OPS: Final[dict[str, Callable[..., Any]]] = {
     "ruff.make_function": lambda rt, x: rt.ns["F_" + rt.py_name(x)],
     "ruff.store_global": lambda rt, x, v: _store_global(rt, x, v),
     "ruff.declare_global": lambda rt, x, v: _declare_global(rt, x, v),
+    "ruff.update_global": _update_global,
+    "ruff.raise": _raise,
+    "ruff.iter_items": lambda rt, x, v: tuple(semantics.iterate(v)),
+    # (called by its plan directly: see _direct_call)
+    "ruff.update_local": lambda rt, x, c, v, *keys: support.update(c, x, keys, v, 3),
 }
 
 
@@ -351,6 +373,11 @@ def _direct_call(opname: str, parts: list[str], extra: Any, rt: Any,
     if opname == "ruff.ne":
         env["rule"] = semantics.eq
         return f"not rule({args})"
+    if opname == "ruff.update_local":
+        # the variable and the plan's parameter hold the container, as the VM's
+        # variable and temporary do: owners 2 (support.update)
+        env["rule"] = support.update
+        return f"rule({parts[0]}, extra, ({''.join(p + ', ' for p in parts[2:])}), {parts[1]}, 2)"
     if opname == "ruff.get_field":
         env["rule"] = semantics.get_field
         return f"rule({args}, extra)"

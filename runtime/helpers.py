@@ -597,6 +597,10 @@ C_FUNCTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "PyObject_Vectorcall": ("ptr", ("ptr", "ptr", "i64", "ptr")),
     "PyLong_AsLongLong": ("i64", ("ptr",)),
     "PyErr_Fetch": ("void", ("ptr", "ptr", "ptr")),
+    # for x in a snapshot (a tuple); an element taken out of its object
+    "PyTuple_Size": ("i64", ("ptr",)),
+    "PyTuple_GetItem": ("ptr", ("ptr", "i64")),
+    "PyFloat_AsDouble": ("double", ("ptr",)),
 }
 
 

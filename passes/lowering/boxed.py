@@ -36,6 +36,7 @@ from rufc.passes.lowering.common import (
     MATH,
     PTR,
     TYPES,
+    LoopTargets,
     attr_str,
     attr_strs,
     icmp_pred,
@@ -213,7 +214,7 @@ class BoxedLowering(ControlLowering):
         return self.call_helper("ruff_rt_op", site, site_rk)
 
     def direct_op(self, op: Operation, name: str, args: tuple[SSAValue, ...], extra: Any,
-                  rk: str) -> SSAValue | None:
+                  rk: str, own: bool = True, first: SSAValue | None = None) -> SSAValue | None:
         """An op that cannot run Ruff code, called without a ctypes callback:
         `PyObject_Vectorcall(dispatch, [site, operand objects...])` (runtime/boxed_helpers,
         "the direct path"). NULL means it raised: `ruff_rt_raised` takes CPython's
@@ -224,6 +225,10 @@ class BoxedLowering(ControlLowering):
         objs: list[SSAValue] = []
         kinds: list[str] = []
         for i, a in enumerate(args):
+            if i == 0 and first is not None:   # an object the caller already has
+                objs.append(first)
+                kinds.append("other")
+                continue
             owner = a.owner
             if isinstance(owner, Operation) and owner.name == "ruff.const" \
                     and self.kind(a) not in TYPES:
@@ -287,7 +292,7 @@ class BoxedLowering(ControlLowering):
         if rk in ("null", "unused"):
             self.decref(r)
             return self.boxed_const(None) if rk == "null" else None
-        return self.own_temp(r)
+        return self.own_temp(r) if own else r   # not own: the caller takes the reference
 
     def raised_block(self) -> Block:
         """The block every direct call of a function goes to when it returned NULL
@@ -533,6 +538,100 @@ class BoxedLowering(ControlLowering):
                          extra=extra, result="unused")
             return
         super().op_declare_var(op)
+
+    def _for_each(self, op: Operation) -> None:
+        """`for x in v` with boxed values on: over a local typed array's buffer as
+        before; over an int as a counted loop (the VM's `range(v)`); over anything else,
+        over the VM's own snapshot (`semantics.iterate`, as a tuple the op's temporary
+        holds while the loop runs), each element borrowed from it (an int, float or bool
+        element taken out of its object)."""
+        if "ruff.over_buffer" in op.attributes:
+            super()._for_each(op)
+            return
+        v = op.operands[0]
+        elem = attr_str(op, "ruff.elem_kind")
+        if self.kind(v) == "int":
+            size, items = self.val(v), None
+        else:
+            items = self.direct_op(op, "ruff.iter_items", (v,), None, "other")
+            assert items is not None
+            self.declare("PyTuple_Size")
+            size = self.v(llvm.CallOp("PyTuple_Size", items, return_type=i64))
+        counter = self.alloca(i64)
+        self.emit(llvm.StoreOp(self.const(0, "int"), counter))
+        head = self.new_block()
+        self.br(head)
+        self.goto(head)
+        self.poll()
+        body, latch, exit_ = (self.new_block() for _ in range(3))
+        i = self.v(llvm.LoadOp(counter, i64))
+        self.emit(llvm.CondBrOp(self.v(llvm.ICmpOp(i, size, icmp_pred("slt"))), body, [],
+                                exit_, []))
+        self.goto(body)
+        if items is None:
+            x, elem = i, "int"
+        else:
+            self.declare("PyTuple_GetItem")
+            x = self.unbox(self.v(llvm.CallOp("PyTuple_GetItem", items, i, return_type=PTR)), elem)
+        self.loops.append(LoopTargets(latch, exit_))
+        block = op.regions[0].blocks.first
+        if block is not None:
+            for arg in block.args:
+                self.kinds[arg] = elem
+        self.region(op.regions[0], [x])
+        self.loops.pop()
+        self.br(latch)
+        self.goto(latch)
+        cur = self.v(llvm.LoadOp(counter, i64))
+        nxt = self.v(llvm.AddOp(cur, self.const(1, "int"),
+                                overflow=llvm.OverflowAttr([llvm.OverflowFlag.NO_SIGNED_WRAP])))
+        self.emit(llvm.StoreOp(nxt, counter))
+        self.emit(llvm.BrOp(head))
+        self.goto(exit_)
+
+    def unbox(self, p: SSAValue, kind: str) -> SSAValue:
+        """A borrowed object as a value of `kind` (the kind inference proved it)."""
+        from rufc.runtime.values import TRUE
+        if kind == "int":
+            self.declare("PyLong_AsLongLong")
+            return self.v(llvm.CallOp("PyLong_AsLongLong", p, return_type=i64))
+        if kind == "float":
+            self.declare("PyFloat_AsDouble")
+            return self.v(llvm.CallOp("PyFloat_AsDouble", p, return_type=TYPES["float"]))
+        if kind in ("bool", "i1"):
+            return self.v(llvm.ICmpOp(p, self.boxed_const(TRUE), icmp_pred("eq")))
+        return p
+
+    def op_raise(self, op: Operation) -> None:
+        """An error known when the program was compiled: the VM's `raise ERR(message)`,
+        as a direct call that always fails."""
+        self.generic(op, name="ruff.raise", operands=(), extra=prop(op, "message"),
+                     result="unused")
+        self.emit(llvm.UnreachableOp())
+
+    def op_update_path(self, op: Operation) -> None:
+        """`x<path> := v` where x is not a local typed array: one direct call of the VM's
+        update (`support.update`, copy on write by reference count). On a local, the
+        new container's reference moves into the variable; a global is read, checked
+        and written back by the plan itself (the VM's order: the immutability check,
+        then the update)."""
+        ref = attr_strs(op, "chain")[0]
+        path = prop(op, "path")
+        value, keys = op.operands[0], tuple(op.operands[1:])
+        if ref == "g":
+            self.generic(op, name="ruff.update_global", operands=(value, *keys),
+                         extra=(attr_str(op, "name"), path), result="unused")
+            return
+        slot = int(ref[1:])
+        if self.slot_kinds[slot] in ("array:int", "array:float"):
+            super().op_update_path(op)
+            return
+        old = self.v(llvm.LoadOp(self.slots[slot], PTR))
+        new = self.direct_op(op, "ruff.update_local", (op.operands[0], value, *keys), path,
+                             self.slot_kinds[slot], own=False, first=old)
+        assert new is not None
+        self.emit(llvm.StoreOp(new, self.slots[slot]))
+        self.decref(old)
 
     # ------------------------------------------------------------ calls
 

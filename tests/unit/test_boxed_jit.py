@@ -27,21 +27,8 @@ COVERAGE_PROGRAMS = sorted(CONFORMANCE.rglob("*.ruff")) + sorted((ROOT / "exampl
 KNOWN_REASONS = (
     r"closure",                      # closures and captured cells
     r"uses ruff\.try ",              # try/except in native code
-    r"uses ruff\.for_each ",         # for x in array/string/dict
-    r"for-in at .* is not over",
-    r"uses ruff\.raise ",
-    r"may be unbound",               # variables read where they may be unbound
-    r"has several candidates",
-    r"declared both mutable and immutable",
-    r"needs a duplicate check",
-    r"assignment to immutable",
-    r"assignment to a part of",      # a[i].f := v, d[k] := v on boxed values
-    r"is not a mutable local typed array",
-    r"a\[i\] := v at",
-    r"is not a local",
-    r"range bound at",
-    r"push at",
-    r"typed arrays are not supported",
+    r"has several candidates",       # a name that is a local or a global by the path taken
+    r"is not a local",               # an assignment to a builtin's name (shadow_builtins)
 )
 
 
