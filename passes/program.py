@@ -540,6 +540,16 @@ def _boxed_update(cx: _OpContext, ref: str) -> bool:
             and cx.inf.slot_kind(slot) not in (*NATIVE_KINDS, "null"))
 
 
+def _check_try(cx: _OpContext, op: Op) -> None:
+    """try/except: the handler asks the direct path of boxed ops for the error value,
+    so only with boxed values on (and not in a hot loop's code, which has no boxed
+    values)."""
+    if not boxed_enabled():
+        raise Unsupported(f"uses ruff.try at {cx.where} (compiled with boxed values only)")
+    if str(cx.func.attrs["sym_name"]).startswith("osr."):
+        raise Unsupported(f"uses ruff.try at {cx.where} in a loop compiled alone")
+
+
 def _check_raise(cx: _OpContext, op: Op) -> None:
     """An error the front end found (`break` outside a loop, ...): raised through the
     direct path of boxed ops, so only with boxed values on."""
@@ -562,6 +572,7 @@ _OP_CHECKS: Final[dict[str, Callable[[_OpContext, Op], None]]] = {
     "ruff.update_path": _check_update_path,
     "ruff.for_each": _check_for_each_op,
     "ruff.raise": _check_raise,
+    "ruff.try": _check_try,
 }
 """The check of each op that compiles only under conditions (`_check_op`)."""
 

@@ -24,9 +24,9 @@ from typing import Any, Final
 
 from rufc.runtime import helpers as H
 from rufc.runtime import semantics, support
-from rufc.runtime.errors import RuffError
+from rufc.runtime.errors import CATCHABLE, RuffError
 from rufc.runtime.format import to_string
-from rufc.runtime.values import FALSE, NONE, TRUE, RArray, RErr, ROk, RSome
+from rufc.runtime.values import ERROR_TYPE, FALSE, NONE, TRUE, RArray, RErr, ROk, RSome, RStruct
 
 # ---------------------------------------------------------------- constants
 
@@ -133,6 +133,34 @@ def _raise(rt: Any, message: str) -> None:
     raise support.err(message)
 
 
+def _catch(rt: Any, extra: Any) -> Any:
+    """`except e` in native code (ruff.catch, on the direct path): the pending error as
+    the VM's Error value, and the error cleared; an error the VM's `except` would not
+    catch is raised again, so that it goes on unwinding (the error flag is still set,
+    and `raised` keeps the first error). The stack: the Ruff frames outside this native
+    segment (the Python frame that entered it, sys._getframe(2), stands for the
+    segment, as in JIT.check_error), the segment's native frames up to where the error
+    was raised (the shadow stack), and the frames the exception went through in
+    Python before a helper took it."""
+    st = rt.state
+    m = st.mem
+    exc = st.pending
+    vm = rt.vm
+    if exc is None or not isinstance(exc, CATCHABLE) or not vm.is_ruff_error(exc):
+        raise exc if exc is not None else SystemError("ruff.catch without an error")
+    entered = sys._getframe(2)   # _catch <- the site's plan <- (native code) <- this frame
+    from rufc.runtime.vm import Frame
+    frames = vm.outer_frames(entered.f_back)
+    frames += [Frame(s.func, s.line, s.col)
+               for s in (rt.resolve(H.SITES[i]) for i in st.segment(m[H.ERR_DEPTH]))]
+    frames += vm.ruff_frames(exc.__traceback__, exc)
+    st.pending = None
+    m[H.ERR] = 0
+    line = frames[-1].line if frames else 0
+    stack = RArray([f.name for f in reversed(frames)])
+    return RStruct(ERROR_TYPE, {"line": line, "message": vm.message_of(exc), "stack": stack})
+
+
 def _match_tag(tag: str, x: Any) -> bool:
     return x is NONE if tag == "None" else type(x) is _VARIANTS[tag]
 
@@ -193,6 +221,7 @@ OPS: Final[dict[str, Callable[..., Any]]] = {
     "ruff.declare_global": lambda rt, x, v: _declare_global(rt, x, v),
     "ruff.update_global": _update_global,
     "ruff.raise": _raise,
+    "ruff.catch": _catch,
     "ruff.iter_items": lambda rt, x, v: tuple(semantics.iterate(v)),
     # (called by its plan directly: see _direct_call)
     "ruff.update_local": lambda rt, x, c, v, *keys: support.update(c, x, keys, v, 3),

@@ -21,3 +21,8 @@ class RuffError(Exception):
 
 class InternalError(Exception):
     """A bug in rufc detected by rufc itself (exit code 70)."""
+
+
+# What a Ruff `except` may catch (the VM then checks VM.is_ruff_error: a NameError
+# only of an unbound global; anything else is a bug in rufc and not caught).
+CATCHABLE: tuple[type[BaseException], ...] = (RuffError, RecursionError, NameError, MemoryError)

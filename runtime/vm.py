@@ -25,7 +25,7 @@ from rufc.runtime import helpers as H
 from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.compiling import compile_program
-from rufc.runtime.errors import RuffError
+from rufc.runtime.errors import CATCHABLE, RuffError
 from rufc.runtime.names import py_name
 from rufc.runtime.stack import call_with_big_stack, python_depth
 from rufc.runtime.values import (
@@ -258,7 +258,7 @@ class VM:
         ns.update(H.VM_HELPERS)
         ns.update(
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
-            RErr=RErr, RSome=RSome, CATCHABLE=(RuffError, RecursionError, NameError, MemoryError),
+            RErr=RErr, RSome=RSome, CATCHABLE=CATCHABLE,
             ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop,
             GDECLARE=self.gdeclare, REENTER=reenter,
         )
@@ -426,8 +426,11 @@ class VM:
             raise exc
         tb = exc.__traceback__
         inner = self.ruff_frames(tb.tb_next if tb else None, exc)
-        outer = self.outer_frames(tb.tb_frame if tb else None)
-        frames = outer + inner
+        outer = self.outer_frames(tb.tb_frame.f_back if tb else None)
+        # the frame of the `try` at the line the error left it (its traceback entry),
+        # not where it now runs (the `except`)
+        here = self._frame(tb.tb_frame.f_code, tb.tb_lineno) if tb else None
+        frames = outer + ([here] if here is not None else []) + inner
         line = frames[-1].line if frames else 0
         stack = RArray([f.name for f in reversed(frames)])
         return RStruct(ERROR_TYPE, {"line": line, "message": self.message_of(exc), "stack": stack})

@@ -68,7 +68,9 @@ class LoweringBase:
         self.prologue: list[Operation] = []   # allocas, placed first in the entry block
         self.consts: dict[tuple[Any, ...], SSAValue] = {}
         self.owned: set[SSAValue] = set()   # new array references a store takes over
-        self.fail: Block | None = None   # the shared block that raises an operator's error
+        # the shared blocks that raise an operator's error, one per unwind target (the
+        # function's, or a `try`'s handler: passes/lowering/boxed.py)
+        self.fails: dict[int, Block] = {}
         self.countdown: SSAValue | None = None   # iterations until loops poll (see poll)
         self.base: SSAValue | None = None
         self.state_ptrs: dict[int, SSAValue] = {}
@@ -176,12 +178,13 @@ class LoweringBase:
                 kinds: tuple[str, ...], nargs: int = 2) -> None:
         """If cond: raise the error of `name(a, b)` (computed by semantics) and unwind.
         All failing operators of a function share one block (fewer ops to build)."""
-        if self.fail is None:
-            self.fail = Block(arg_types=[i64, i64, i64])
-            self.body.add_block(self.fail)
+        fail = self.fails.get(id(self.unwind))
+        if fail is None:
+            fail = self.fails[id(self.unwind)] = Block(arg_types=[i64, i64, i64])
+            self.body.add_block(fail)
             saved = self.block
-            self.goto(self.fail)
-            fail_site, x, y = self.fail.args
+            self.goto(fail)
+            fail_site, x, y = fail.args
             self.before_helper(fail_site)
             self.declare("ruff_rt_fail")
             self.emit(llvm.CallOp("ruff_rt_fail", fail_site, x, y, return_type=i64))
@@ -191,7 +194,7 @@ class LoweringBase:
         ok = self.new_block()
         args = [self.const(site, "int"), self.bits(a, kinds[0]),
                 self.bits(b, kinds[1] if len(kinds) > 1 else kinds[0])]
-        self.emit(llvm.CondBrOp(cond, self.fail, args, ok, []))
+        self.emit(llvm.CondBrOp(cond, fail, args, ok, []))
         self.goto(ok)
 
     def bits(self, v: SSAValue, kind: str) -> SSAValue:

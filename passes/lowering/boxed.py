@@ -66,7 +66,7 @@ class BoxedLowering(ControlLowering):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.temps: list[SSAValue] = []
-        self.pyerr: Block | None = None   # see raised_block
+        self.pyerrs: dict[int, Block] = {}   # see raised_block
         self.release_points: list[Block] = []
         self.boxed_mode = self._uses_boxed()
 
@@ -214,7 +214,8 @@ class BoxedLowering(ControlLowering):
         return self.call_helper("ruff_rt_op", site, site_rk)
 
     def direct_op(self, op: Operation, name: str, args: tuple[SSAValue, ...], extra: Any,
-                  rk: str, own: bool = True, first: SSAValue | None = None) -> SSAValue | None:
+                  rk: str, own: bool = True, first: SSAValue | None = None,
+                  keep_site: bool = False) -> SSAValue | None:
         """An op that cannot run Ruff code, called without a ctypes callback:
         `PyObject_Vectorcall(dispatch, [site, operand objects...])` (runtime/boxed_helpers,
         "the direct path"). NULL means it raised: `ruff_rt_raised` takes CPython's
@@ -247,7 +248,10 @@ class BoxedLowering(ControlLowering):
         for j, p in enumerate(objs):
             self.emit(llvm.StoreOp(self.v(llvm.PtrToIntOp(p, i64)),
                                    self.v(llvm.GEPOp(self.argv, [j + 1], i64))))
-        self.before_helper(site)
+        if keep_site:   # the frame's shadow slot keeps the site it holds (ruff.catch)
+            self.emit(llvm.StoreOp(self.depth, self.state_ptr(H.DEPTH)))
+        else:
+            self.before_helper(site)
         # the site's plan from the table; the first time (or after another site took
         # its entry) `dispatch` enters it first
         entry = self.v(llvm.GEPOp(self.v(llvm.AddressOfOp("ruff_rt_sites", PTR)),
@@ -296,19 +300,20 @@ class BoxedLowering(ControlLowering):
 
     def raised_block(self) -> Block:
         """The block every direct call of a function goes to when it returned NULL
-        (one per function, as `fail_if`'s): `ruff_rt_raised` takes CPython's pending
-        exception (the call already recorded its depth and site), then unwind."""
-        if self.pyerr is None:
-            self.pyerr = Block()
-            self.body.add_block(self.pyerr)
+        (one per unwind target, as `fail_if`'s): `ruff_rt_raised` takes CPython's
+        pending exception (the call already recorded its depth and site), then unwind."""
+        pyerr = self.pyerrs.get(id(self.unwind))
+        if pyerr is None:
+            pyerr = self.pyerrs[id(self.unwind)] = Block()
+            self.body.add_block(pyerr)
             saved = self.block
-            self.goto(self.pyerr)
+            self.goto(pyerr)
             argv = [self.v(llvm.GEPOp(self.argv, [j], i64)) for j in range(3)]
             self.emit(llvm.CallOp("PyErr_Fetch", *argv))
             self.emit(llvm.CallOp("ruff_rt_raised", self.argv, return_type=i64))
             self.emit(llvm.BrOp(self.unwind))
             self.goto(saved)
-        return self.pyerr
+        return pyerr
 
     def vm_depth(self, frames: int) -> tuple[SSAValue, SSAValue]:
         """Before a direct call: take from CPython's recursion_remaining what the VM's
@@ -601,6 +606,30 @@ class BoxedLowering(ControlLowering):
         if kind in ("bool", "i1"):
             return self.v(llvm.ICmpOp(p, self.boxed_const(TRUE), icmp_pred("eq")))
         return p
+
+    def op_try(self, op: Operation) -> None:
+        """`try { B } except e { H }`: while B runs, every way an error unwinds (the
+        error flag after a helper, a failed native callee, a failed check) goes to the
+        handler instead of leaving the function. The handler asks `ruff.catch` for the
+        error value: the VM's own (`VM.error_value`'s message, line and stack, the
+        stack from the shadow stack and the Python frames around), which clears the
+        error; an error the VM's `except` does not catch (an interrupt) is raised again
+        by it, so the handler's direct call fails and the error goes on unwinding."""
+        handler, after = self.new_block(), self.new_block()
+        outer = self.unwind
+        self.unwind = handler
+        self.region(op.regions[0])
+        self.unwind = outer
+        self.br(after)
+        self.goto(handler)
+        e = self.direct_op(op, "ruff.catch", (), None, "other", keep_site=True)
+        block = op.regions[1].blocks.first
+        if block is not None:
+            for arg in block.args:
+                self.kinds[arg] = "other"
+        self.region(op.regions[1], [e] if e is not None else [])
+        self.br(after)
+        self.goto(after)
 
     def op_raise(self, op: Operation) -> None:
         """An error known when the program was compiled: the VM's `raise ERR(message)`,

@@ -171,6 +171,15 @@ def test_error_value_fields() -> None:
     assert run(src)[0] == "boom 1 [f, <main>] struct\n"
 
 
+def test_error_line_is_where_the_error_left_the_try_frame() -> None:
+    """e.line of an error raised in the frame of the `try` itself is the line of the
+    error, not of the `try` (the frame's line once the `except` runs)."""
+    src = ("func f(x) {\n    try {\n        y := 1\n        return y / x\n"
+           "    } except e {\n        print(e.line, e.stack)\n    }\n    return 0\n}\nf(0)\n"
+           "try {\n    a := 1\n    b := a / 0\n} except e {\n    print(e.line)\n}\n")
+    assert run(src)[0] == "4 [f, <main>]\n13\n"
+
+
 @pytest.mark.parametrize("jit", [False, True])
 def test_call_counters_reach_the_hot_hook(jit: bool) -> None:
     module = lower_program(parse("func f(x) { return x }\nfor i in range(150) { f(i) }", "t.ruff"), NAMES)
