@@ -463,7 +463,7 @@ def unpack(rt: Any, site_id: int, argv: Any) -> int:
     encoded for its kind in `site.extra[1]`."""
     try:
         site = H.SITES[site_id]
-        v = H.decode(site.arg_kinds[0], argv[0])
+        v = H.site_args(site, argv)[0]   # a constant (a string) stays in the site
         name, _, extra = site.name.partition("|")
         kinds, attrs = parse_site(site.name)[1]
         if name == "ruff.unpack_array":

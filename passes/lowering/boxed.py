@@ -499,9 +499,9 @@ class BoxedLowering(ControlLowering):
         if len(outs) > 16:
             from rufc.passes.lowering.common import LoweringError
             raise LoweringError("more than 16 parts in one destructuring")
-        akinds, _ = self.arg_slots((op.operands[0],))
+        akinds, consts = self.arg_slots((op.operands[0],))   # a string constant: in the site
         site = self.site(op, "op", name=site_name(op.name, (tuple(outs), attrs)),
-                         arg_kinds=akinds, nargs=1, result="unused")
+                         arg_kinds=akinds, consts=consts, nargs=1, result="unused")
         self.declare("ruff_rt_unpack")
         self.before_helper(site)
         self.emit(llvm.CallOp("ruff_rt_unpack", self.const(site, "int"), self.argv,
