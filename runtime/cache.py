@@ -55,6 +55,25 @@ _code_version: str | None = None
 _disabled = False
 
 
+def _source_files(top: Path) -> list[tuple[str, list[os.DirEntry[str]]]]:
+    """rufc's .py and .lark files by directory: the top level's own, and every
+    directory below the parts in _RUFC_DIRS (passes/lowering is code too)."""
+    out = []
+    todo = [(sub, top / sub if sub else top, bool(sub)) for sub in _RUFC_DIRS]
+    while todo:
+        sub, d, deep = todo.pop(0)
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError:
+            continue
+        out.append((sub, [e for e in entries
+                          if e.name.endswith((".py", ".lark")) and e.is_file()]))
+        if deep:
+            todo += [(f"{sub}/{e.name}", Path(e.path), True) for e in entries
+                     if e.is_dir() and e.name != "__pycache__"]
+    return out
+
+
 def code_version() -> str:
     """rufc's version, the Python version and a fingerprint of rufc's source files.
     Computed once per process (a few dozen stat calls)."""
@@ -63,16 +82,10 @@ def code_version() -> str:
         from rufc import __version__
         h = blake2b(digest_size=16)
         top = Path(__file__).resolve().parents[1]
-        for sub in _RUFC_DIRS:
-            d = top / sub if sub else top
-            try:
-                entries = sorted(os.scandir(d), key=lambda e: e.name)
-            except OSError:
-                continue
-            for e in entries:
-                if e.name.endswith((".py", ".lark")) and e.is_file():
-                    st = e.stat()
-                    h.update(f"{sub}/{e.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        for sub, files in _source_files(top):
+            for e in files:
+                st = e.stat()
+                h.update(f"{sub}/{e.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
         impl = sys.implementation
         _code_version = (f"rufc-{__version__}/{impl.cache_tag}/{sys.hexversion:x}/"
                          f"{h.hexdigest()}")

@@ -215,3 +215,16 @@ def test_concurrent_writers_never_corrupt(tmp_path: Path) -> None:
         assert 1 <= wid <= 4 and set(got) == {wid}
     assert not [p for p in (root / "cold").iterdir() if p.name.endswith(".tmp")]
     assert len(list((root).glob("secret*"))) == 1
+
+
+def test_the_code_version_covers_every_source_directory() -> None:
+    """Every directory of rufc's code counts in the code version, subpackages too: a
+    change in passes/lowering once left stale native code in the cache."""
+    top = Path(C.__file__).resolve().parents[1]
+    seen = {sub for sub, files in C._source_files(top) if files}
+    for part in C._RUFC_DIRS[1:]:
+        for d, dirs, files in os.walk(top / part):
+            dirs[:] = [x for x in dirs if x != "__pycache__"]
+            if any(f.endswith(".py") for f in files):
+                assert str(Path(d).relative_to(top)) in seen, d
+    assert "passes/lowering" in seen
