@@ -36,7 +36,6 @@ from rufc.passes.lowering.common import (
     MATH,
     PTR,
     TYPES,
-    LoopTargets,
     attr_str,
     attr_strs,
     icmp_pred,
@@ -554,45 +553,17 @@ class BoxedLowering(ControlLowering):
             super()._for_each(op)
             return
         v = op.operands[0]
-        elem = attr_str(op, "ruff.elem_kind")
         if self.kind(v) == "int":
-            size, items = self.val(v), None
-        else:
-            items = self.direct_op(op, "ruff.iter_items", (v,), None, "other")
-            assert items is not None
-            self.declare("PyTuple_Size")
-            size = self.v(llvm.CallOp("PyTuple_Size", items, return_type=i64))
-        counter = self.alloca(i64)
-        self.emit(llvm.StoreOp(self.const(0, "int"), counter))
-        head = self.new_block()
-        self.br(head)
-        self.goto(head)
-        self.poll()
-        body, latch, exit_ = (self.new_block() for _ in range(3))
-        i = self.v(llvm.LoadOp(counter, i64))
-        self.emit(llvm.CondBrOp(self.v(llvm.ICmpOp(i, size, icmp_pred("slt"))), body, [],
-                                exit_, []))
-        self.goto(body)
-        if items is None:
-            x, elem = i, "int"
-        else:
-            self.declare("PyTuple_GetItem")
-            x = self.unbox(self.v(llvm.CallOp("PyTuple_GetItem", items, i, return_type=PTR)), elem)
-        self.loops.append(LoopTargets(latch, exit_))
-        block = op.regions[0].blocks.first
-        if block is not None:
-            for arg in block.args:
-                self.kinds[arg] = elem
-        self.region(op.regions[0], [x])
-        self.loops.pop()
-        self.br(latch)
-        self.goto(latch)
-        cur = self.v(llvm.LoadOp(counter, i64))
-        nxt = self.v(llvm.AddOp(cur, self.const(1, "int"),
-                                overflow=llvm.OverflowAttr([llvm.OverflowFlag.NO_SIGNED_WRAP])))
-        self.emit(llvm.StoreOp(nxt, counter))
-        self.emit(llvm.BrOp(head))
-        self.goto(exit_)
+            self.counted_loop(op, self.val(v), lambda i: (i, "int"))
+            return
+        items = self.direct_op(op, "ruff.iter_items", (v,), None, "other")
+        assert items is not None
+        self.declare("PyTuple_Size")
+        self.declare("PyTuple_GetItem")
+        elem = attr_str(op, "ruff.elem_kind")
+        self.counted_loop(op, self.v(llvm.CallOp("PyTuple_Size", items, return_type=i64)),
+                          lambda i: (self.unbox(self.v(llvm.CallOp(
+                              "PyTuple_GetItem", items, i, return_type=PTR)), elem), elem))
 
     def unbox(self, p: SSAValue, kind: str) -> SSAValue:
         """A borrowed object as a value of `kind` (the kind inference proved it)."""

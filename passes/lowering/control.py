@@ -3,7 +3,7 @@ break, continue, return; native loops poll for signals.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from xdsl.dialects import llvm
@@ -281,6 +281,16 @@ class ControlLowering(CallLowering):
         a = op.operands[0]
         elem = "float" if self.kind(a) == "array:float" else "int"
         size, items = self.array_parts(self.val(a))
+
+        def element(i: SSAValue) -> tuple[SSAValue, str]:
+            ptr = self.v(llvm.GEPOp(items, [llvm.GEP_USE_SSA_VAL], TYPES[elem], ssa_indices=[i]))
+            return self.v(llvm.LoadOp(ptr, TYPES[elem])), elem
+        self.counted_loop(op, size, element)
+
+    def counted_loop(self, op: Operation, size: SSAValue,
+                     element: Callable[[SSAValue], tuple[SSAValue, str]]) -> None:
+        """The loop of a `for x in ...` op: i from 0 while i < size, the body run with
+        x, kind = element(i) (emitted in the body, where i is in range)."""
         counter = self.alloca(i64)
         self.emit(llvm.StoreOp(self.const(0, "int"), counter))
         head = self.new_block()
@@ -292,8 +302,7 @@ class ControlLowering(CallLowering):
         self.emit(llvm.CondBrOp(self.v(llvm.ICmpOp(i, size, icmp_pred("slt"))), body, [],
                                 exit_, []))
         self.goto(body)
-        ptr = self.v(llvm.GEPOp(items, [llvm.GEP_USE_SSA_VAL], TYPES[elem], ssa_indices=[i]))
-        x = self.v(llvm.LoadOp(ptr, TYPES[elem]))
+        x, elem = element(i)
         self.loops.append(LoopTargets(latch, exit_))
         block = op.regions[0].blocks.first
         if block is not None:
