@@ -29,6 +29,7 @@ as before: deterministic compile events, for tests and for DEBUG_JIT sessions.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import marshal
 import os
@@ -76,6 +77,7 @@ class Worker:
         self.waiting: set[str] = set()          # syms whose code is the waiting code
         self.job: Job | None = None
         self.ready = [0]
+        self.thread: threading.Thread | None = None   # the compiling thread, if any
 
     # ------------------------------------------------------------ the VM's side
 
@@ -208,7 +210,11 @@ class Worker:
                 # the native state reads the depth counter of the thread that makes it:
                 # this one, the VM's, never the compiling thread
                 jit.load_runtime()
-                threading.Thread(target=self._in_thread, args=(job,), daemon=True).start()
+                if self.thread is None:
+                    atexit.register(self._drain)
+                self.thread = threading.Thread(target=self._in_thread, args=(job,),
+                                               daemon=True)
+                self.thread.start()
             self.job = job
 
     def _compile(self, job: Job, own_engine: bool) -> tuple[str, Any]:
@@ -252,6 +258,15 @@ class Worker:
             job.data = marshal.dumps(("failed", f"{type(exc).__name__}: {exc}"))
         job.done = True
         self.ready[0] = 1
+
+    def _drain(self) -> None:
+        """At exit: wait for the compiling thread to end. The process's exit runs LLVM's
+        static destructors, and a thread still generating code beside them hit an LLVM
+        assertion (SIGABRT after the program's last output, now and then). It costs at
+        most the one compilation under way; a bound keeps a stuck one from hanging
+        the exit."""
+        if self.thread is not None:
+            self.thread.join(timeout=60)
 
     def _fork(self, job: Job) -> None:
         r, w = os.pipe()
