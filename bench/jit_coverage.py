@@ -26,7 +26,8 @@ def programs(paths: list[Path]) -> list[Path]:
 
 def measure(path: Path) -> tuple[set[str], set[str], dict[str, str]]:
     """(hot functions, compiled functions, refused: function -> reason) of one run."""
-    env = dict(os.environ, DEBUG_JIT="1")
+    # without the native-code cache: a unit loaded from it logs no compilation
+    env = dict(os.environ, DEBUG_JIT="1", RUFC_NATIVE_CACHE="0")
     r = subprocess.run([sys.executable, "-m", "rufc", "run", "--jit-threshold", "0", str(path)],
                        capture_output=True, text=True, env=env, timeout=120,
                        stdin=subprocess.DEVNULL)

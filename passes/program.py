@@ -359,15 +359,21 @@ class ProgramInfo:
         return result
 
     def direct(self, sym: str, kinds: Kinds) -> bool:
-        """May a native caller call (sym, kinds) natively?"""
+        """May a native caller call (sym, kinds) natively? Not a closure: its cells come
+        with the function value, which only the VM's call of it has."""
+        func = self.funcs.get(sym)
+        if func is not None and func.attrs["free"]:
+            return False
         return self.check(sym, kinds) is None
 
     def _check(self, sym: str, kinds: Kinds) -> None:
         func = self.funcs.get(sym)
         if func is None:
             raise Unsupported(f"no function @{sym}")
-        if func.attrs["free"] or func.attrs["cells"]:
-            raise Unsupported("it is a closure or captures variables (closures stay in the VM)")
+        closure = bool(func.attrs["free"] or func.attrs["cells"])
+        if closure and (not boxed_enabled() or sym.startswith("osr.")):
+            raise Unsupported("it is a closure or captures variables (closures compile "
+                              "only with boxed values)")
         if len(func.attrs["params"]) != len(kinds):  # type: ignore[arg-type]
             raise Unsupported("wrong number of arguments")
         for k in kinds:
@@ -457,9 +463,14 @@ class _OpContext:
         return slot
 
 
+def _free_ref(cx: _OpContext, ref: str) -> bool:
+    """Is `ref` a free variable of a closure ("fN": a cell the closure was made with)?"""
+    return ref.startswith("f") and not ref.endswith("?")
+
+
 def _check_load_var(cx: _OpContext, op: Op) -> None:
     chain = op.strs_attr("chain")
-    if chain in _GLOBAL_CHAINS:
+    if chain in _GLOBAL_CHAINS or (len(chain) == 1 and _free_ref(cx, chain[0])):
         return
     if len(chain) != 1:
         raise Unsupported(f"variable '{op.attrs['name']}' at {cx.where} has several candidates")
@@ -478,6 +489,11 @@ def _check_store_var(cx: _OpContext, op: Op) -> None:
     if chain == ("g",) or (not chain and op.attrs["create"] == "g"):
         return   # a global: ruff_rt_op checks let/const as the VM does
     ref = chain[0] if len(chain) == 1 else (op.attrs["create"] if not chain else "")
+    if isinstance(ref, str) and _free_ref(cx, ref):
+        free = str(cx.func.attrs["free"][int(ref[1:])])  # type: ignore[index]
+        if ":" in free:
+            raise Unsupported(f"assignment to immutable '{op.attrs['name']}' at {cx.where}")
+        return
     slot = _assigned_local(cx, op, ref)
     if ":" in cx.slots[slot]:
         raise Unsupported(f"assignment to immutable '{op.attrs['name']}' at {cx.where}")
@@ -509,8 +525,9 @@ def _check_make_array(cx: _OpContext, op: Op) -> None:
 
 
 def _check_make_function(cx: _OpContext, op: Op) -> None:
-    if op.attrs["captures"]:
-        raise Unsupported(f"closure at {cx.where} captures variables (closures stay in the VM)")
+    if op.attrs["captures"] and not boxed_enabled():
+        raise Unsupported(f"closure at {cx.where} captures variables (closures compile "
+                          f"only with boxed values)")
 
 
 def _check_update_path(cx: _OpContext, op: Op) -> None:
@@ -537,6 +554,7 @@ def _boxed_update(cx: _OpContext, ref: str) -> bool:
         return True
     slot = slot_of(ref)
     return (slot is not None and ":" not in cx.slots[slot]
+            and slot not in cx.func.attrs["cells"]  # type: ignore[operator]
             and cx.inf.slot_kind(slot) not in (*NATIVE_KINDS, "null"))
 
 

@@ -112,7 +112,7 @@ class Worker:
         pro = [(f"    if JREADY[0] and JTAKE({w}): return REENTER({w}, ({params}))", False)]
         self.jit.entry_codes += 1
         return self.jit.vm.function_code(self.jit.funcs[st.sym], pro,
-                                         f"jit{self.jit.entry_codes}")
+                                         f"jit{self.jit.entry_codes}", fn.__code__.co_freevars)
 
     def take(self, fn: Any = None) -> bool:
         """At a safe point: install what finished. True if `fn` should run this call

@@ -26,7 +26,18 @@ from rufc.runtime import helpers as H
 from rufc.runtime import semantics, support
 from rufc.runtime.errors import CATCHABLE, RuffError
 from rufc.runtime.format import to_string
-from rufc.runtime.values import ERROR_TYPE, FALSE, NONE, TRUE, RArray, RErr, ROk, RSome, RStruct
+from rufc.runtime.values import (
+    ERROR_TYPE,
+    FALSE,
+    NONE,
+    TRUE,
+    UNBOUND,
+    RArray,
+    RErr,
+    ROk,
+    RSome,
+    RStruct,
+)
 
 # ---------------------------------------------------------------- constants
 
@@ -223,6 +234,10 @@ OPS: Final[dict[str, Callable[..., Any]]] = {
     "ruff.raise": _raise,
     "ruff.catch": _catch,
     "ruff.iter_items": lambda rt, x, v: tuple(semantics.iterate(v)),
+    # a captured variable's cell (codegen: `c<N> = [v]`, `[UNBOUND]`), and a closure
+    # made by the VM's own maker over the cells (passes/lowering/boxed.py, cells)
+    "ruff.new_cell": lambda rt, x, *v: [v[0]] if v else [UNBOUND],
+    "ruff.make_closure": lambda rt, x, *cells: rt.ns["MK_" + rt.py_name(x)](*cells),
     # (called by its plan directly: see _direct_call)
     "ruff.update_local": lambda rt, x, c, v, *keys: support.update(c, x, keys, v, 3),
 }
@@ -326,7 +341,10 @@ def reentrant_op(rt: Any, site: Any, impl: Callable[..., Any], extra: Any, argv:
     limit = sys.getrecursionlimit()
     try:
         args = H.site_args(site, argv)
-        sys.setrecursionlimit(limit - (m[H.DEPTH] - m[H.SEGMENT]) + 6)
+        # as ruff_rt_call (3 levels for the ctypes callback), with this chain's 6 Python
+        # frames (_boxed_op, op, reentrant_op, the OPS rule, _call_value,
+        # semantics.call): the function value runs as deep as the VM runs it
+        sys.setrecursionlimit(limit - (m[H.DEPTH] - m[H.SEGMENT]) + 9)
         return H.encode(site.result, impl(rt, extra, *args))
     except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
         sys.setrecursionlimit(limit)   # room to look at the error (str() of it)
@@ -413,6 +431,9 @@ def _direct_call(opname: str, parts: list[str], extra: Any, rt: Any,
     if opname == "ruff.call_builtin":
         env["rule"] = rt.builtins[extra]
         return f"rule({args})"
+    if opname == "ruff.make_closure":   # the maker as it is now (the JIT may replace it)
+        env["ns"] = rt.ns
+        return f"ns[{'MK_' + rt.py_name(extra)!r}]({args})"
     if opname == "ruff.interpolate":
         return " + ".join(f"({p} if type({p}) is str else ts({p}))" for p in parts) or "''"
     return None
@@ -444,13 +465,17 @@ def raised(rt: Any, argv: Any) -> int:
     NULL, fetched by native code (PyErr_Fetch: type, value, traceback in argv[0..2], new
     references), into the error protocol."""
     try:
-        t, v, _tb = (take(argv[i]) if argv[i] else None for i in range(3))
+        t, v, tb = (take(argv[i]) if argv[i] else None for i in range(3))
         if isinstance(v, BaseException):
             exc = v
         elif isinstance(t, type) and issubclass(t, BaseException):   # not normalized yet
             exc = t() if v is None else t(v)
         else:
             exc = SystemError("a direct call from native code failed without an exception")
+        if tb is not None:
+            # the Python frames it went through: a closure's maker shows in a
+            # traceback as in the VM (VM.ruff_frames; the other frames are rufc's own)
+            exc = exc.with_traceback(tb)
         rt.state.fail(exc)
     except BaseException as exc:  # noqa: BLE001 - the error protocol carries it
         rt.state.fail(exc)

@@ -601,6 +601,10 @@ C_FUNCTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "PyTuple_Size": ("i64", ("ptr",)),
     "PyTuple_GetItem": ("ptr", ("ptr", "i64")),
     "PyFloat_AsDouble": ("double", ("ptr",)),
+    # a captured variable's cell (a one-element list): read (borrowed), write (the
+    # cell takes the reference; its int result, always 0 for index 0, is not read)
+    "PyList_GetItem": ("ptr", ("ptr", "i64")),
+    "PyList_SetItem": ("void", ("ptr", "i64", "ptr")),
 }
 
 

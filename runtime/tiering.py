@@ -136,9 +136,6 @@ class JIT:
         if self.debug:
             log.debug("%s: hot after %d calls, specializing %s", st.name,
                       max(self.vm.options.threshold, 1), _sig(st.name, kinds))
-        if fn.__code__.co_freevars:
-            self._refuse(st, kinds, "it is a closure (closures stay in the VM)")
-            return False
         native = self.specialize(st, kinds)
         if native is None:   # True: a worker compiles it, the function has waiting code
             return self.units is not None and self.units.is_waiting(st.sym)
@@ -379,8 +376,9 @@ class JIT:
             n = Native(m.sym, m.kinds, m.symbol, m.result)
             ret = (ctypes.c_double if m.result == "float" else ctypes.py_object
                    if _boxed_result(m.result) else ctypes.c_int64)
-            n.entry = ctypes.PYFUNCTYPE(ret, *(_CTYPE["bool" if x == "i1" else x] for x in m.kinds))(
-                self.engine.address("re_" + m.symbol[3:]))
+            cells = (ctypes.py_object,) * len(self.funcs[m.sym].attrs["free"])  # type: ignore[arg-type]
+            n.entry = ctypes.PYFUNCTYPE(ret, *(_CTYPE["bool" if x == "i1" else x] for x in m.kinds),
+                                        *cells)(self.engine.address("re_" + m.symbol[3:]))
             n.direct_calls, n.helper_calls = m.direct_calls, m.helper_calls
             self.compiled[(m.sym, m.kinds)] = n
             self.func_state(m.sym).natives.append(n)
@@ -411,14 +409,17 @@ class JIT:
             st.calls_at_entry = self.ns["K_" + self.py_name(st.sym)][0]
         st.stub = True
         fn.__code__ = self._entry_code(st, fn)
+        if fn.__code__.co_freevars:
+            self._install_maker(st)
         if self.debug:
             log.debug("%s: VM callers enter native code (%s)", st.name,
                       ", ".join(_sig(st.name, n.kinds) for n in st.natives))
 
-    def _entry_code(self, st: FuncState, fn: Any) -> types.CodeType:
+    def _entry_code(self, st: FuncState, fn: Any,
+                    freevars: tuple[str, ...] | None = None) -> types.CodeType:
         """The function's VM code with a native entry in front of it:
 
-            if JREM.value > 1:                  # the VM could push 2 more frames
+            if JREM.value > 4:                  # the VM could push 5 more frames
                 if type(v0) is int:             # a specialization's kinds
                     r = JN_f_0(v0)              # native code (native frames only)
                     if r == SENTINEL: JCHECK()
@@ -428,12 +429,16 @@ class JIT:
 
         Calls with other kinds run the VM code in this same frame, and so does a
         call at the very depth limit (calling native code is a C call, which CPython
-        counts as one more level; `JREM` reads how many remain without a call): the
-        VM code then fails exactly where the VM fails."""
+        counts as one more level, and ctypes converts the arguments with calls of its
+        own: with 2 levels left a call through `ruff_rt_op` failed in the conversion;
+        `JREM` reads how many remain without a call): the VM code then fails exactly
+        where the VM fails."""
         INT_SENTINEL = H.INT_SENTINEL
         n = fn.__code__.co_argcount
         params = [f"v{i}" for i in range(n)]
-        pro: list[tuple[str, bool]] = [("    if JREM.value > 1:", False)]
+        # a closure's cells follow its arguments (passes/lowering/boxed.py, cells)
+        cells = [f"f{i}" for i in range(len(self.funcs[st.sym].attrs["free"]))]  # type: ignore[arg-type]
+        pro: list[tuple[str, bool]] = [("    if JREM.value > 4:", False)]
         for i, native in enumerate(st.natives):
             key = f"JN_{st.sym}_{i}"
             self.ns[key] = native.entry
@@ -442,8 +447,8 @@ class JIT:
             if self.debug or self.stats:
                 self.ns[f"JHITS_{st.sym}_{i}"] = native.entries
                 pro.append((f"            JHITS_{st.sym}_{i}[0] += 1", False))
-            args = ", ".join(p if k != "bool" else f"{p} is JTRUE"
-                             for p, k in zip(params, native.kinds))
+            args = ", ".join([*(p if k != "bool" else f"{p} is JTRUE"
+                                for p, k in zip(params, native.kinds)), *cells])
             if self.stats:   # time the outermost native entry (nested ones are inside)
                 pro += [("            if JNT[1]:", True), (f"                r = {key}({args})", True),
                         ("            else:", True), ("                JNT[1] = 1", True),
@@ -462,7 +467,46 @@ class JIT:
             pro.append((f"        if JREM.value > 60: JMISS_{st.sym}(({''.join(p + ', ' for p in params)}))",
                         False))
         self.entry_codes += 1
-        return self.vm.function_code(self.funcs[st.sym], pro, f"jit{self.entry_codes}")
+        return self.vm.function_code(self.funcs[st.sym], pro, f"jit{self.entry_codes}",
+                                     fn.__code__.co_freevars if freevars is None else freevars)
+
+    def _install_maker(self, st: FuncState) -> None:
+        """A closure: every function value is made anew by its maker (`MK_<f>`), with
+        the VM code. From now on a maker of the same shape makes each new one with the
+        native entry in front (the values made before keep the VM code, except the one
+        that got hot). It makes the function as the VM's does, at the same depth (its
+        own frame, then one level for a C call or `FINISH`): a closure made at the
+        call-depth limit fails in both tiers alike."""
+        name = "MK_" + self.py_name(st.sym)
+        fn = st.fn
+        if self.ns.get(name) is None or fn is None:
+            return
+        free = [f"f{i}" for i in range(len(self.funcs[st.sym].attrs["free"]))]  # type: ignore[arg-type]
+        names = tuple(sorted(free))   # a code object's free variables are sorted
+        code = self._entry_code(st, fn, names)
+        if code.co_freevars != names:
+            if self.debug:
+                log.debug("%s: new closures keep the VM code (its free variables are %s)",
+                          st.name, ", ".join(code.co_freevars))
+            return
+        env = {"FT": types.FunctionType, "CELL": types.CellType, "CODE": code, "NS": self.ns}
+        cells = "".join(f"CELL({n}), " for n in names)
+        lines = [f"def {name}({', '.join(free)}):",
+                 f"    f = FT(CODE, NS, {fn.__name__!r}, None, ({cells}))",
+                 "    f.ruff_plain = None",
+                 f"    f.ruff_name = {fn.ruff_name!r}",
+                 f"    f.ruff_self = {fn.ruff_self!r}",
+                 f"    f.ruff_nparams = {fn.ruff_nparams!r}",
+                 f"    f.ruff_sym = {fn.ruff_sym!r}",
+                 "    return f"]
+        # a traceback shows it as the VM shows its maker: a frame of the closure, at
+        # the closure's position (a depth error while making one)
+        func = self.funcs[st.sym]
+        self.entry_codes += 1
+        filename = f"{self.vm.filename[:-1]} #mk{self.entry_codes}>"
+        self.vm.line_tables[filename] = {i + 1: (func.line, func.col) for i in range(len(lines))}
+        exec(compile("\n".join(lines) + "\n", filename, "exec"), env)
+        self.ns[name] = env[name]
 
     def _miss_handler(self, st: FuncState) -> Any:
         """Arguments of kinds no specialization covers (the VM code runs them): after

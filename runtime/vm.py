@@ -151,25 +151,40 @@ class VM:
         self.immutable_globals |= gen.immutable_globals
         return gen.generate()
 
-    def function_code(self, func: Op, prologue: list[tuple[str, bool]], tag: str) -> types.CodeType:
+    def function_code(self, func: Op, prologue: list[tuple[str, bool]], tag: str,
+                      freevars: tuple[str, ...] = ()) -> types.CodeType:
         """The VM code of `func` (without counters) with `prologue` lines first: the
         JIT's native entry (rufc.runtime.tiering). A prologue line marked True runs
         native code: no Ruff frame stands there (native frames do). The other
         prologue lines report the position of the function's first line, where the
-        VM's own code would be at that point."""
+        VM's own code would be at that point.
+
+        A closure's code is made inside a maker with `freevars` as parameters, and
+        names every one of them (`if 0: ...` makes no code): it then has exactly the
+        free variables of the code it replaces, in the same order."""
         from rufc.runtime.codegen import FuncGen
         lines = FuncGen(self._modgen(), func).generate()
         head = 2 if len(lines) > 1 and lines[1][0].startswith("    global ") else 1
         body = lines[head:]
         first = body[0][1:] if body else (func.line, func.col)
         where = [(SKIP if native else first) for _, native in prologue]
+        if freevars:
+            names = "".join(f"{n}, " for n in freevars)
+            prologue = [(f"    if 0: ({names})", False), *prologue]
+            where = [first, *where]
         out = lines[:head] + [(text, *pos) for (text, _), pos in zip(prologue, where)] + body
+        if freevars:
+            out = [(f"def JMAKER({', '.join(freevars)}):", func.line, func.col),
+                   *(("    " + t, ln, c) for t, ln, c in out)]
         filename = f"{self.filename[:-1]} #{tag}>"
         self.line_tables[filename] = {i + 1: (ln, c) for i, (_, ln, c) in enumerate(out)}
         with warnings.catch_warnings():  # e.g. `0 is None` from a constant `0 ?? 5`
             warnings.simplefilter("ignore", SyntaxWarning)
             code = compile("\n".join(t for t, _, _ in out) + "\n", filename, "exec")
-        return next(c for c in code.co_consts if isinstance(c, types.CodeType))
+        code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+        if freevars:   # the function inside the maker
+            code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+        return code
 
     def load(self, module: Module) -> None:
         self._module = module   # the JIT of a hot loop is made from it (runtime/osr.py)

@@ -60,8 +60,12 @@ class LoweringBase:
         self.slot_kinds = attr_strs(f, "ruff.slot_kinds")
         self.result_kind = attr_str(f, "ruff.result_kind")
         self.rtype = ret_type(self.result_kind)
+        # a closure's cells (its free variables) come after its parameters
+        self.nfree = len(attr_strs(f, "free"))
+        self.cell_slots: set[int] = set()   # slots that hold a cell (boxed.py)
         self.body = Region()
-        self.entry = Block(arg_types=[i64, i64, *(ltype(k) for k in self.param_kinds)])
+        self.entry = Block(arg_types=[i64, i64, *(ltype(k) for k in self.param_kinds),
+                                      *([PTR] * self.nfree)])
         self.body.add_block(self.entry)
         self.block = self.entry
         self.slots: dict[int, SSAValue] = {}
@@ -234,6 +238,8 @@ class LoweringBase:
                 if refslot(k):   # no reference yet (Py_DecRef(NULL) does nothing)
                     self.emit(llvm.StoreOp(self.v(llvm.ZeroOp.create(result_types=[PTR])), self.slots[i]))
         for i, k in enumerate(self.param_kinds):
+            if i in self.cell_slots:
+                continue   # its cell is made as the body starts (enter_body)
             if refslot(k):
                 self.incref(self.entry.args[i + 2])
             self.emit(llvm.StoreOp(self.entry.args[i + 2], self.slots[i]))
@@ -245,6 +251,7 @@ class LoweringBase:
         self.release_arrays()
         self.emit(llvm.ReturnOp(self.pair(self.zero(self.result_kind), True)))
         self.goto(start)
+        self.enter_body()
         self.region(self.func.regions[0])
         if not self.terminated():   # falls off the end: null
             self.release_arrays()
@@ -252,11 +259,16 @@ class LoweringBase:
         first = self.entry.first_op
         assert first is not None
         self.entry.insert_ops_before(self.prologue, first)
-        ftype = llvm.LLVMFunctionType([i64, i64, *(ltype(k) for k in self.param_kinds)],
+        ftype = llvm.LLVMFunctionType([i64, i64, *(ltype(k) for k in self.param_kinds),
+                                       *([PTR] * self.nfree)],
                                       native_result(self.result_kind))
         self.out.append(llvm.FuncOp(self.symbol, ftype, linkage=llvm.LinkageAttr("external"),
                                     body=self.body))
         self.out.append(self.entry_function())
+
+    def enter_body(self) -> None:
+        """Before the body's first op (the error protocol is ready): boxed.py makes the
+        function's cells here."""
 
     def pair(self, value: SSAValue, error: bool | SSAValue) -> SSAValue:
         """The {result, error} a native function returns."""
@@ -291,8 +303,9 @@ class LoweringBase:
         stack, calls the function, and returns its result as i64 (f64 for floats),
         or a sentinel when an error is pending."""
         entry_kinds = self.param_kinds
+        arg_types = [*(ltype(k) for k in entry_kinds), *([PTR] * self.nfree)]
         body = Region()
-        blk = Block(arg_types=[ltype(k) for k in entry_kinds])
+        blk = Block(arg_types=arg_types)
         body.add_block(blk)
         saved = (self.body, self.block, self.prologue, self.consts, self.base, self.state_ptrs)
         self.body, self.block = body, blk
@@ -352,7 +365,7 @@ class LoweringBase:
         blk.insert_ops_before(self.prologue, first_op)
         (self.body, self.block, self.prologue, self.consts, self.base,
          self.state_ptrs) = saved
-        ftype = llvm.LLVMFunctionType([ltype(k) for k in entry_kinds], out_t)
+        ftype = llvm.LLVMFunctionType(arg_types, out_t)
         return llvm.FuncOp("re_" + self.symbol[3:], ftype, linkage=llvm.LinkageAttr("external"),
                            body=body)
 

@@ -53,6 +53,9 @@ NUM = ("int", "float")
 # rule: calibrated as `ruff_rt_builtin`'s offset, whose chain has one frame more.
 FAST_FRAMES = 3
 SCALAR = ("int", "float", "bool", "i1")
+# ops on the direct path whose rule runs Python code that may fail at the depth limit:
+# a builtin, a closure's maker (the VM calls both as Python functions)
+_AS_DEEP_AS_THE_VM = ("ruff.call_builtin", "ruff.make_closure")
 
 
 def _uses(v: SSAValue) -> bool:
@@ -67,6 +70,7 @@ class BoxedLowering(ControlLowering):
         self.temps: list[SSAValue] = []
         self.pyerrs: dict[int, Block] = {}   # see raised_block
         self.release_points: list[Block] = []
+        self.cell_slots = set(prop(self.func, "cells"))
         self.boxed_mode = self._uses_boxed()
 
     def _uses_boxed(self) -> bool:
@@ -214,16 +218,17 @@ class BoxedLowering(ControlLowering):
 
     def direct_op(self, op: Operation, name: str, args: tuple[SSAValue, ...], extra: Any,
                   rk: str, own: bool = True, first: SSAValue | None = None,
-                  keep_site: bool = False) -> SSAValue | None:
+                  keep_site: bool = False, raw: tuple[SSAValue, ...] = ()) -> SSAValue | None:
         """An op that cannot run Ruff code, called without a ctypes callback:
         `PyObject_Vectorcall(dispatch, [site, operand objects...])` (runtime/boxed_helpers,
         "the direct path"). NULL means it raised: `ruff_rt_raised` takes CPython's
-        pending exception into the error protocol, and the frame unwinds."""
+        pending exception into the error protocol, and the frame unwinds. `first`
+        stands for args[0]; `raw` objects (cells) come before args."""
         from rufc.dialects.convert import _from_attr
         from rufc.runtime.boxed_helpers import DISPATCH_SLOT, SITE_MASK
         consts: dict[int, Any] = {}
-        objs: list[SSAValue] = []
-        kinds: list[str] = []
+        objs: list[SSAValue] = list(raw)
+        kinds: list[str] = ["other"] * len(raw)
         for i, a in enumerate(args):
             if i == 0 and first is not None:   # an object the caller already has
                 objs.append(first)
@@ -232,7 +237,8 @@ class BoxedLowering(ControlLowering):
             owner = a.owner
             if isinstance(owner, Operation) and owner.name == "ruff.const" \
                     and self.kind(a) not in TYPES:
-                consts[i] = _from_attr(owner, "value", "const", owner.properties["value"])
+                consts[len(raw) + i] = _from_attr(owner, "value", "const",
+                                                  owner.properties["value"])
                 continue
             objs.append(self.pval(a))
             kinds.append(self.kind(a))
@@ -240,7 +246,7 @@ class BoxedLowering(ControlLowering):
             from rufc.passes.lowering.common import LoweringError
             raise LoweringError("more than 15 boxed operands in one op")
         site = self.site(op, "op", name=site_name(name, extra), arg_kinds=tuple(kinds),
-                         consts=consts, nargs=len(args), result=rk)
+                         consts=consts, nargs=len(raw) + len(args), result=rk)
         for c in ("PyLong_FromLongLong", "PyObject_Vectorcall", "PyErr_Fetch", "ruff_rt_raised",
                   "ruff_rt_sites"):
             self.declare(c)
@@ -274,7 +280,7 @@ class BoxedLowering(ControlLowering):
         args1 = self.v(llvm.GEPOp(self.argv, [1], i64))
         # a builtin runs as deep as the VM runs it (the VM calls it as a Python
         # function; other ops it runs inline or in a helper that cannot fail first)
-        depth = self.vm_depth(FAST_FRAMES) if name == "ruff.call_builtin" else None
+        depth = self.vm_depth(FAST_FRAMES) if name in _AS_DEEP_AS_THE_VM else None
         r = self.v(llvm.CallOp("PyObject_Vectorcall", plan, args1, self.const(len(objs), "int"),
                                self.null_ptr(), return_type=PTR))
         if depth is not None:
@@ -468,7 +474,16 @@ class BoxedLowering(ControlLowering):
         self.define_generic(op)
 
     def op_make_function(self, op: Operation) -> None:
-        self.define_generic(op, operands=(), extra=prop(op, "callee"))
+        """A function value; a closure is made by the VM's own maker (`MK_<f>`, the
+        generated code's) from the cells it captures, which this frame holds."""
+        caps = prop(op, "captures")
+        if not caps:
+            self.define_generic(op, operands=(), extra=prop(op, "callee"))
+            return
+        cells = tuple(self.cell_of(ref) for ref in caps)
+        r = self.direct_op(op, "ruff.make_closure", (), prop(op, "callee"), "other", raw=cells)
+        assert r is not None
+        self.define(op, r)
 
     def op_call_method(self, op: Operation) -> None:
         self.define_generic(op, extra=prop(op, "method"))
@@ -513,10 +528,81 @@ class BoxedLowering(ControlLowering):
                 self.values[r] = value
             self.kinds[r] = k
 
+    # ------------------------------------------------------------ cells
+    #
+    # A variable that a closure captures lives in a *cell*, as in the VM: a one-element
+    # list (codegen: `c<N> = [v]`), shared by this frame and every closure made over it.
+    # The cell's slot holds one reference to the cell; a closure's own cells (its free
+    # variables, "fN") are arguments after its parameters, borrowed from the function
+    # value that the call came through. A read takes a reference of its own to the
+    # value (a call may store into the cell while the value is in use); a write hands
+    # the cell a reference (PyList_SetItem takes it over and releases the old value).
+
+    def cell_of(self, ref: str) -> SSAValue:
+        """The cell of "lN" (a cell slot of this frame) or "fN" (a free variable)."""
+        if ref.startswith("f"):
+            return self.entry.args[2 + len(self.param_kinds) + int(ref[1:])]
+        return self.v(llvm.LoadOp(self.slots[int(ref[1:])], PTR))
+
+    def is_cell(self, ref: str) -> bool:
+        return ref.startswith("f") or (ref.startswith("l") and int(ref[1:]) in self.cell_slots)
+
+    def cell_get(self, op: Operation, cell: SSAValue) -> None:
+        kind = attr_strs(op, "ruff.kinds")[0]
+        if not is_boxed(kind):
+            from rufc.passes.lowering.common import LoweringError
+            raise LoweringError(f"a captured variable read as a {kind}")
+        self.declare("PyList_GetItem")
+        item = self.v(llvm.CallOp("PyList_GetItem", cell, self.const(0, "int"), return_type=PTR))
+        self.incref(item)
+        self.define(op, self.own_temp(item))
+
+    def cell_set(self, cell: SSAValue, v: SSAValue, kind: str) -> None:
+        p = self.box(v, kind)
+        self.incref(p)
+        self.declare("PyList_SetItem")
+        self.emit(llvm.CallOp("PyList_SetItem", cell, self.const(0, "int"), p))
+
+    def new_cell(self, slot: int, value: SSAValue | None) -> None:
+        """slot := a new cell holding `value` (None: unbound, the VM's UNBOUND)."""
+        args: tuple[SSAValue, ...] = () if value is None else (value,)
+        cell = self.direct_op(self.func, "ruff.new_cell", args, None, "other", own=False)
+        assert cell is not None
+        old = self.v(llvm.LoadOp(self.slots[slot], PTR))
+        self.emit(llvm.StoreOp(cell, self.slots[slot]))
+        self.decref(old)
+
+    def enter_body(self) -> None:
+        """The VM's prologue (codegen `_slot_prologue`): a cell per captured variable,
+        holding the argument for a parameter, unbound for the others."""
+        for slot in sorted(self.cell_slots):
+            if slot < len(self.param_kinds):
+                arg = self.entry.args[2 + slot]
+                self.values[arg], self.kinds[arg] = arg, self.param_kinds[slot]
+                self.new_cell(slot, arg)
+            else:
+                self.new_cell(slot, None)
+
+    def op_scope_enter(self, op: Operation) -> None:
+        """A block's variables start anew each time it runs: a captured one gets a new
+        cell (the closures made in an earlier iteration keep theirs), as in the VM."""
+        for slot in prop(op, "slots"):
+            if slot in self.cell_slots:
+                self.new_cell(slot, None)
+
+    def store(self, slot: int, v: SSAValue, kind: str) -> None:
+        if slot in self.cell_slots:
+            self.cell_set(self.cell_of(f"l{slot}"), v, kind)
+            return
+        super().store(slot, v, kind)
+
     # ------------------------------------------------------------ variables
 
     def op_load_var(self, op: Operation) -> None:
         chain = attr_strs(op, "chain")
+        if len(chain) == 1 and self.is_cell(chain[0]):
+            self.cell_get(op, self.cell_of(chain[0]))
+            return
         if chain and chain[0] in ("g", "b"):
             if self._callee_only(op):
                 self.kinds[op.results[0]] = "function"   # called by name (ruff_rt_call)
@@ -532,6 +618,10 @@ class BoxedLowering(ControlLowering):
             v = op.operands[0]
             self.generic(op, name="ruff.store_global", operands=(v,),
                          extra=attr_str(op, "name"), result="unused")
+            return
+        if len(chain) == 1 and chain[0].startswith("f"):   # a closure's free variable
+            v = op.operands[0]
+            self.cell_set(self.cell_of(chain[0]), self.val(v), self.kind(v))
             return
         super().op_store_var(op)
 

@@ -25,7 +25,6 @@ COVERAGE_PROGRAMS = sorted(CONFORMANCE.rglob("*.ruff")) + sorted((ROOT / "exampl
 
 # What still stays in the VM with boxed values on (docs/jit.md, "What stays in the VM").
 KNOWN_REASONS = (
-    r"closure",                      # closures and captured cells
     r"has several candidates",       # a name that is a local or a global by the path taken
     r"is not a local",               # an assignment to a builtin's name (shadow_builtins)
 )
