@@ -219,7 +219,11 @@ class ProgramInfo:
                 return ANY if k is None else k
 
             param_kinds = tuple(k if k != "other" else ANY for k in kinds)
-            inf = Inference(func, self.builtin_kinds, set(func.attrs["cells"]),  # type: ignore[arg-type]
+            held = set(func.attrs["cells"])  # type: ignore[arg-type]
+            if boxed_enabled() and not sym.startswith("osr."):
+                # a slot that may be unbound is boxed (NULL: unbound)
+                held |= analysis.maybe_unbound_slots(func, analysis.slot_kinds(func))
+            inf = Inference(func, self.builtin_kinds, held,
                             param_kinds=param_kinds, call_kind=call_kind)
             self._kinds[key] = inf
         return inf
@@ -472,9 +476,24 @@ def _check_load_var(cx: _OpContext, op: Op) -> None:
     chain = op.strs_attr("chain")
     if chain in _GLOBAL_CHAINS or (len(chain) == 1 and _free_ref(cx, chain[0])):
         return
-    if len(chain) != 1:
-        raise Unsupported(f"variable '{op.attrs['name']}' at {cx.where} has several candidates")
+    if len(chain) != 1 or chain[0].endswith("?"):
+        _check_candidates(cx, op, chain)
+        return
     cx.local_slot(chain[0])
+
+
+def _check_candidates(cx: _OpContext, op: Op, chain: tuple[str, ...]) -> None:
+    """A name with several candidates (LANGUAGE.md §5: the first one bound), or a
+    local that may be unbound: with boxed values, each candidate is tested in turn
+    (passes/lowering/boxed.py, "Names with several candidates")."""
+    if not boxed_enabled() or str(cx.func.attrs["sym_name"]).startswith("osr."):
+        # (a hot loop's continuation takes only unboxed variables from the VM frame)
+        raise Unsupported(f"variable '{op.attrs['name']}' at {cx.where} has several candidates")
+    for ref in chain:
+        r = ref.rstrip("?")
+        if r in ("g", "b") or r.startswith("f"):
+            continue
+        cx.local_slot(r)
 
 
 def _assigned_local(cx: _OpContext, op: Op, ref: object) -> int:
@@ -485,10 +504,25 @@ def _assigned_local(cx: _OpContext, op: Op, ref: object) -> int:
 
 
 def _check_store_var(cx: _OpContext, op: Op) -> None:
-    chain = op.strs_attr("chain")
-    if chain == ("g",) or (not chain and op.attrs["create"] == "g"):
+    chain, create = op.strs_attr("chain"), op.attrs["create"]
+    if (chain == ("g",) and create in ("g", "", None)) or (not chain and create == "g"):
         return   # a global: ruff_rt_op checks let/const as the VM does
-    ref = chain[0] if len(chain) == 1 else (op.attrs["create"] if not chain else "")
+    if len(chain) > 1 or (chain and (chain[0].endswith("?") or chain[0] in ("g", "b"))):
+        # the first bound candidate takes it, else `create` does (boxed values only)
+        _check_candidates(cx, op, chain)
+        for ref in chain:
+            _check_assignable(cx, op, ref.rstrip("?"))
+        if isinstance(create, str) and create.startswith("l"):
+            _check_assignable(cx, op, create)
+        return
+    _check_assignable(cx, op, chain[0] if len(chain) == 1 else (create if not chain else ""))
+
+
+def _check_assignable(cx: _OpContext, op: Op, ref: object) -> None:
+    """An assignment to `ref` (not a global) compiles: a mutable local or a mutable
+    captured variable (assigning a `let` or `const` stays in the VM, which raises)."""
+    if ref in ("g", "b"):
+        return
     if isinstance(ref, str) and _free_ref(cx, ref):
         free = str(cx.func.attrs["free"][int(ref[1:])])  # type: ignore[index]
         if ":" in free:
@@ -503,7 +537,8 @@ def _check_declare_var(cx: _OpContext, op: Op) -> None:
     ref = op.attrs["target"]
     if ref == "g":
         return   # GDECLARE, the VM's own declaration of a global
-    if op.attrs["check"]:
+    if op.attrs["check"] and (not boxed_enabled()
+                              or str(cx.func.attrs["sym_name"]).startswith("osr.")):
         raise Unsupported(f"declaration at {cx.where} needs a duplicate check")
     _assigned_local(cx, op, ref)
 

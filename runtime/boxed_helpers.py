@@ -172,6 +172,10 @@ def _catch(rt: Any, extra: Any) -> Any:
     return RStruct(ERROR_TYPE, {"line": line, "message": vm.message_of(exc), "stack": stack})
 
 
+def _fail(exc: BaseException) -> None:
+    raise exc
+
+
 def _match_tag(tag: str, x: Any) -> bool:
     return x is NONE if tag == "None" else type(x) is _VARIANTS[tag]
 
@@ -237,6 +241,11 @@ OPS: Final[dict[str, Callable[..., Any]]] = {
     # a captured variable's cell (codegen: `c<N> = [v]`, `[UNBOUND]`), and a closure
     # made by the VM's own maker over the cells (passes/lowering/boxed.py, cells)
     "ruff.new_cell": lambda rt, x, *v: [v[0]] if v else [UNBOUND],
+    # names with several candidates (passes/lowering/boxed.py)
+    "ruff.global_bound": lambda rt, x: ("G_" + rt.py_name(x)) in rt.ns,
+    "ruff.create_global": lambda rt, x, v: rt.ns.__setitem__("G_" + rt.py_name(x), v),
+    "ruff.undefined": lambda rt, x: _fail(support.undefined(x)),
+    "ruff.duplicate": lambda rt, x: _fail(support.duplicate(x)),
     "ruff.make_closure": lambda rt, x, *cells: rt.ns["MK_" + rt.py_name(x)](*cells),
     # (called by its plan directly: see _direct_call)
     "ruff.update_local": lambda rt, x, c, v, *keys: support.update(c, x, keys, v, 3),

@@ -71,6 +71,7 @@ class BoxedLowering(ControlLowering):
         self.pyerrs: dict[int, Block] = {}   # see raised_block
         self.release_points: list[Block] = []
         self.cell_slots = set(prop(self.func, "cells"))
+        self.maybe_slots = _maybe_unbound(self.func) - self.cell_slots
         self.boxed_mode = self._uses_boxed()
 
     def _uses_boxed(self) -> bool:
@@ -548,14 +549,14 @@ class BoxedLowering(ControlLowering):
         return ref.startswith("f") or (ref.startswith("l") and int(ref[1:]) in self.cell_slots)
 
     def cell_get(self, op: Operation, cell: SSAValue) -> None:
-        kind = attr_strs(op, "ruff.kinds")[0]
-        if not is_boxed(kind):
-            from rufc.passes.lowering.common import LoweringError
-            raise LoweringError(f"a captured variable read as a {kind}")
+        _boxed_result(op)
+        self.define(op, self.cell_read(cell))
+
+    def cell_read(self, cell: SSAValue) -> SSAValue:
         self.declare("PyList_GetItem")
         item = self.v(llvm.CallOp("PyList_GetItem", cell, self.const(0, "int"), return_type=PTR))
         self.incref(item)
-        self.define(op, self.own_temp(item))
+        return self.own_temp(item)
 
     def cell_set(self, cell: SSAValue, v: SSAValue, kind: str) -> None:
         p = self.box(v, kind)
@@ -585,10 +586,113 @@ class BoxedLowering(ControlLowering):
 
     def op_scope_enter(self, op: Operation) -> None:
         """A block's variables start anew each time it runs: a captured one gets a new
-        cell (the closures made in an earlier iteration keep theirs), as in the VM."""
+        cell (the closures made in an earlier iteration keep theirs), one that may be
+        read unbound is unbound again (NULL), as in the VM."""
         for slot in prop(op, "slots"):
             if slot in self.cell_slots:
                 self.new_cell(slot, None)
+            elif slot in self.maybe_slots:
+                old = self.v(llvm.LoadOp(self.slots[slot], PTR))
+                self.emit(llvm.StoreOp(self.null_ptr(), self.slots[slot]))
+                self.decref(old)
+
+    # ------------------------------------------------------------ names with candidates
+    #
+    # A name may have several candidates (LANGUAGE.md §5: a block's local that may not
+    # be bound yet, then a global): a read takes the first one bound, an assignment
+    # assigns it or, if none is, creates `create`. As in the VM (codegen `_load_chain`,
+    # `_store_chain`), each candidate is tested in turn: a local slot that may be
+    # unbound holds NULL while unbound (its kind is boxed), a cell the VM's UNBOUND, a
+    # global is bound if the VM's namespace has it.
+
+    def bound(self, op: Operation, ref: str) -> SSAValue:
+        """i1: is candidate `ref` bound now?"""
+        from rufc.runtime.values import UNBOUND
+        r = ref.rstrip("?")
+        if r in ("g", "b"):
+            b = self.direct_op(op, "ruff.global_bound", (), attr_str(op, "name"), "i1")
+            assert b is not None
+            return b
+        if self.is_cell(r):
+            self.declare("PyList_GetItem")
+            item = self.v(llvm.CallOp("PyList_GetItem", self.cell_of(r), self.const(0, "int"),
+                                      return_type=PTR))
+            return self.v(llvm.ICmpOp(item, self.boxed_const(UNBOUND), icmp_pred("ne")))
+        slot = int(r[1:])
+        if not refslot(self.slot_kinds[slot]):
+            from rufc.passes.lowering.common import LoweringError
+            raise LoweringError(f"slot {slot} may be unbound but holds a {self.slot_kinds[slot]}")
+        p = self.v(llvm.LoadOp(self.slots[slot], PTR))
+        return self.v(llvm.ICmpOp(p, self.null_ptr(), icmp_pred("ne")))
+
+    def read_ref(self, op: Operation, ref: str) -> SSAValue:
+        """The value of candidate `ref` (bound) as an object, borrowed."""
+        if ref in ("g", "b"):
+            v = self.direct_op(op, "ruff.load_global", (), attr_str(op, "name"), "other")
+            assert v is not None
+            return v
+        if self.is_cell(ref):
+            return self.cell_read(self.cell_of(ref))
+        slot = int(ref[1:])
+        kind = self.slot_kinds[slot]
+        return self.box(self.v(llvm.LoadOp(self.slots[slot], ltype(kind))), kind)
+
+    def load_candidates(self, op: Operation, chain: tuple[str, ...]) -> None:
+        """The first bound candidate, else `Undefined variable` (codegen `_load_chain`)."""
+        _boxed_result(op)
+        merge = self.new_block([PTR])
+        for ref in chain:
+            r = ref.rstrip("?")
+            if not ref.endswith("?"):   # sure (a local, a free variable, a global)
+                self.br(merge, self.read_ref(op, r))
+                break
+            yes, no = self.new_block(), self.new_block()
+            self.emit(llvm.CondBrOp(self.bound(op, r), yes, [], no, []))
+            self.goto(yes)
+            self.br(merge, self.read_ref(op, r))
+            self.goto(no)
+        else:
+            self.direct_op(op, "ruff.undefined", (), attr_str(op, "name"), "unused")
+            self.emit(llvm.UnreachableOp())
+        self.goto(merge)
+        self.define(op, merge.args[0])
+
+    def assign_ref(self, op: Operation, ref: str, v: SSAValue, kind: str) -> None:
+        if ref in ("g", "b"):
+            self.direct_op(op, "ruff.store_global", (op.operands[0],), attr_str(op, "name"),
+                           "unused")
+        elif ref.startswith("f"):
+            self.cell_set(self.cell_of(ref), v, kind)
+        else:
+            self.store(int(ref[1:]), v, kind)
+
+    def store_candidates(self, op: Operation, chain: tuple[str, ...], create: str) -> None:
+        """Assign the first bound candidate, else create `create` (codegen `_store_chain`)."""
+        x = op.operands[0]
+        v, kind = self.val(x), self.kind(x)
+        if chain and create == "g" and chain[-1] in ("g", "b"):
+            chain = tuple(r for r in chain if r not in ("g", "b")) + ("g",)
+        done = self.new_block()
+        for ref in chain:
+            r = ref.rstrip("?")
+            sure = (not ref.endswith("?") and ref not in ("g", "b")) or (ref == "g" and create == "g")
+            if sure:
+                self.assign_ref(op, r, v, kind)
+                self.br(done)
+                self.goto(done)
+                return
+            yes, no = self.new_block(), self.new_block()
+            self.emit(llvm.CondBrOp(self.bound(op, r), yes, [], no, []))
+            self.goto(yes)
+            self.assign_ref(op, r, v, kind)
+            self.br(done)
+            self.goto(no)
+        if create == "g":
+            self.direct_op(op, "ruff.create_global", (x,), attr_str(op, "name"), "unused")
+        else:
+            self.store(int(create[1:]), v, kind)
+        self.br(done)
+        self.goto(done)
 
     def store(self, slot: int, v: SSAValue, kind: str) -> None:
         if slot in self.cell_slots:
@@ -600,6 +704,9 @@ class BoxedLowering(ControlLowering):
 
     def op_load_var(self, op: Operation) -> None:
         chain = attr_strs(op, "chain")
+        if len(chain) != 1 or chain[0].endswith("?"):   # none: Undefined variable
+            self.load_candidates(op, chain)
+            return
         if len(chain) == 1 and self.is_cell(chain[0]):
             self.cell_get(op, self.cell_of(chain[0]))
             return
@@ -614,7 +721,12 @@ class BoxedLowering(ControlLowering):
 
     def op_store_var(self, op: Operation) -> None:
         chain = attr_strs(op, "chain")
-        if chain == ("g",) or (not chain and attr_str(op, "create") == "g"):
+        create = attr_str(op, "create")
+        if len(chain) > 1 or (chain and (chain[0].endswith("?") or (
+                chain[0] in ("g", "b") and create not in ("g", "")))):
+            self.store_candidates(op, chain, create)
+            return
+        if chain == ("g",) or (not chain and create == "g"):
             v = op.operands[0]
             self.generic(op, name="ruff.store_global", operands=(v,),
                          extra=attr_str(op, "name"), result="unused")
@@ -626,11 +738,19 @@ class BoxedLowering(ControlLowering):
         super().op_store_var(op)
 
     def op_declare_var(self, op: Operation) -> None:
-        if attr_str(op, "target") == "g":
+        target = attr_str(op, "target")
+        if target == "g":
             extra = (prop(op, "name"), prop(op, "kind"), bool(prop(op, "check")))
             self.generic(op, name="ruff.declare_global", operands=(op.operands[0],),
                          extra=extra, result="unused")
             return
+        if prop(op, "check"):   # a second declaration in one scope fails, as in the VM
+            dup, ok = self.new_block(), self.new_block()
+            self.emit(llvm.CondBrOp(self.bound(op, target), dup, [], ok, []))
+            self.goto(dup)
+            self.direct_op(op, "ruff.duplicate", (), attr_str(op, "name"), "unused")
+            self.emit(llvm.UnreachableOp())
+            self.goto(ok)
         super().op_declare_var(op)
 
     def _for_each(self, op: Operation) -> None:
@@ -837,6 +957,29 @@ class LoweringBaseRelease:
                 lw.decref(lw.v(llvm.LoadOp(lw.slots[slot], PTR)))
         for t in lw.temps:
             lw.decref(lw.v(llvm.LoadOp(t, PTR)))
+
+
+def _boxed_result(op: Operation) -> None:
+    """A read of a cell or of a name with candidates gives an object."""
+    kind = attr_strs(op, "ruff.kinds")[0]
+    if not is_boxed(kind):
+        from rufc.passes.lowering.common import LoweringError
+        raise LoweringError(f"a variable that may change under native code read as a {kind}")
+
+
+def _maybe_unbound(func: Operation) -> set[int]:
+    """Slots read through a '?' candidate or declared with a duplicate check: they
+    hold NULL while unbound (runtime/analysis.maybe_unbound_slots, for the VM)."""
+    out: set[int] = set()
+    for op in func.walk():
+        for ref in attr_strs(op, "chain"):
+            if ref.startswith("l") and ref.endswith("?"):
+                out.add(int(ref[1:-1]))
+        if op.name == "ruff.declare_var" and prop(op, "check"):
+            t = attr_str(op, "target")
+            if t.startswith("l"):
+                out.add(int(t[1:]))
+    return out
 
 
 def site_name(name: str, extra: Any) -> str:

@@ -88,9 +88,9 @@ def test_a_failure_inside_a_helper_is_a_catchable_ruff_error(helper: str, tmp_pa
     again = {"d(5000)": "d(500)", "f(3037000500)": "f(30)",   # these fail anyway
              "h(5)": "h(1)"}.get(call, call)
     # With boxed values <main> compiles too, and its own first boxed op would take the
-    # fault; a name with several candidates (a global, or the block's local after
-    # `kept := 2`) keeps it in the VM (docs/jit.md, "What stays in the VM").
-    keep = ("kept := 1\nif true {\n    kept := 2\n    keeper := kept\n}\n"
+    # fault; a range bound that is not an int keeps it in the VM (docs/jit.md, "What
+    # stays in the VM"), and the loop never runs, so it is never compiled alone.
+    keep = ("kept := [0]\nfor i in range(kept[0]) {\n}\n"
             if helper in BOXED else "")
     path.write_text(defs + keep + f'try {{ print({call}) }} except e {{ print("caught", '
                     f'e.message, e.line) }}\nprint({again})\n')
