@@ -179,6 +179,7 @@ class ProgramInfo:
         self._checked: dict[tuple[str, Kinds], str | None] = {}
         self._reenters: dict[tuple[str, Kinds], bool] = {}
         self._pushes: dict[int, dict[int, Op]] = {}
+        self._late: dict[int, set[int]] = {}   # read_early: lazy callees per function
 
     # ------------------------------------------------------------ globals
 
@@ -200,6 +201,22 @@ class ProgramInfo:
         if sym is not None and not self.is_bound(name):
             sym = None  # not declared yet: the VM would say "Undefined variable"
         return CallTarget(name, sym, False)
+
+    def read_early(self, func: Op, call: Op, defs: dict[int, Op]) -> bool:
+        """Does the VM read this call's global callee where it is loaded, before the
+        arguments (`analysis.lazy_global_callees`), while native code could only read
+        it at the call? That matters unless the global is a stable function that is
+        bound (then both reads give the same function and cannot fail): when the
+        global may be unbound or rebound meanwhile, native code must read it early too
+        (boxed values), or the function stays in the VM."""
+        target = self.callee_of(func, call, defs)
+        if target is None or target.sym is not None:
+            return False
+        late = self._late.get(id(func))
+        if late is None:
+            late = self._late[id(func)] = analysis.lazy_global_callees(
+                func, defs, analysis.use_counts(func))
+        return call.operands[0] not in late
 
     # ------------------------------------------------------------ kinds
 
@@ -553,6 +570,10 @@ def _check_call(cx: _OpContext, op: Op) -> None:
     target = cx.info.callee_of(cx.func, op, cx.defs)
     if target is None and cx.defs.get(op.operands[0]) is None:
         raise Unsupported(f"call at {cx.where} of an unknown callee")
+    if (target is not None and cx.info.read_early(cx.func, op, cx.defs)
+            and (not boxed_enabled() or str(cx.func.attrs["sym_name"]).startswith("osr."))):
+        raise Unsupported(f"call at {cx.where} of global '{target.name}', which the VM reads "
+                          f"before the arguments (it may be unbound or rebound meanwhile)")
 
 
 def _check_make_array(cx: _OpContext, op: Op) -> None:

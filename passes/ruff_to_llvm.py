@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from xdsl.context import Context
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import IntAttr, ModuleOp, f64, i64
+from xdsl.dialects.builtin import IntAttr, ModuleOp, f64, i32, i64
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
@@ -79,7 +79,7 @@ def lower_module(module: ModuleOp) -> None:
             declared[name] = llvm.GlobalOp(llvm.LLVMArrayType(IntAttr(len(SITE_TABLE)), i64),
                                            "ruff_rt_sites", "external")
             return
-        types = {"i64": i64, "ptr": PTR, "double": f64, "void": llvm.LLVMVoidType()}
+        types = {"i64": i64, "i32": i32, "ptr": PTR, "double": f64, "void": llvm.LLVMVoidType()}
         if name in H.C_FUNCTIONS:
             ret, fargs = H.C_FUNCTIONS[name]
         else:

@@ -36,6 +36,7 @@ from rufc.passes.program import (
 )
 from rufc.runtime.analysis import defs as defs_of
 from rufc.runtime.analysis import uses as uses_of
+from rufc.runtime.types import Inference
 
 
 def _strs(items: tuple[str, ...] | list[str]) -> ArrayAttr[StringAttr]:
@@ -48,6 +49,28 @@ class Specialization:
     requests: dict[str, Kinds]
     refused: dict[str, str] = field(default_factory=dict)   # sym -> why not
     symbols: dict[str, str] = field(default_factory=dict)   # sym -> LLVM symbol
+
+
+def _annotate_call(program: ProgramInfo, func: Op, op: Op, xop: Operation, inf: Inference,
+                   defs: dict[int, Op]) -> None:
+    """A call of a global: its name, whether the VM reads it before the arguments
+    (then native code calls the value read there), and the native callee if the call
+    can be made natively."""
+    target = program.callee_of(func, op, defs)
+    if target is None:
+        return
+    xop.attributes["ruff.callee"] = StringAttr(target.name)
+    if program.read_early(func, op, defs):
+        xop.attributes["ruff.callee_early"] = UnitAttr()
+    arg_kinds = spec_kinds(tuple(inf.boxed(v) for v in op.operands[1:]))
+    if target.sym is not None and program.direct(target.sym, arg_kinds):
+        xop.attributes["ruff.direct"] = StringAttr(mangle(target.sym, arg_kinds))
+        xop.attributes["ruff.direct_sym"] = StringAttr(target.sym)
+        xop.attributes["ruff.direct_name"] = StringAttr(
+            program.funcs[target.sym].attrs["name"])  # type: ignore[arg-type]
+        xop.attributes["ruff.direct_kinds"] = _strs(arg_kinds)
+        if program.reenters(target.sym, arg_kinds):
+            xop.attributes["ruff.reenters"] = UnitAttr()
 
 
 def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> str:
@@ -88,18 +111,7 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
             if op.name == "ruff.for_each":
                 _annotate_for_each(op, xop, inf, defs)
             if op.name == "ruff.call":
-                target = program.callee_of(func, op, defs)
-                if target is not None:
-                    xop.attributes["ruff.callee"] = StringAttr(target.name)
-                    arg_kinds = spec_kinds(tuple(inf.boxed(v) for v in op.operands[1:]))
-                    if target.sym is not None and program.direct(target.sym, arg_kinds):
-                        xop.attributes["ruff.direct"] = StringAttr(mangle(target.sym, arg_kinds))
-                        xop.attributes["ruff.direct_sym"] = StringAttr(target.sym)
-                        xop.attributes["ruff.direct_name"] = StringAttr(
-                            program.funcs[target.sym].attrs["name"])  # type: ignore[arg-type]
-                        xop.attributes["ruff.direct_kinds"] = _strs(arg_kinds)
-                        if program.reenters(target.sym, arg_kinds):
-                            xop.attributes["ruff.reenters"] = UnitAttr()
+                _annotate_call(program, func, op, xop, inf, defs)
             for region, xregion in zip(op.regions, xop.regions):
                 block = xregion.blocks.first
                 walk(region.ops, list(block.ops) if block is not None else [])

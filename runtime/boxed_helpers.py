@@ -59,13 +59,14 @@ SENTINEL: Final = _Sentinel()
 
 
 def const_slot(value: Any) -> int:
-    """The index of a singleton (null, true, false, the error sentinel) in
-    `ruff_rt_consts`: fixed, so machine code that uses it means the same in every
-    process (a cached unit). Other constants (strings) travel in call sites."""
+    """The index of a singleton (null, true, false, the error sentinel, the `str`
+    and `int` types that native fast paths test against) in `ruff_rt_consts`: fixed, so machine
+    code that uses it means the same in every process (a cached unit). Other constants
+    (strings) travel in call sites."""
     return _CONST_INDEX[id(value)]
 
 
-for _obj in (None, TRUE, FALSE, SENTINEL):
+for _obj in (None, TRUE, FALSE, SENTINEL, str, int):
     _CONST_INDEX[id(_obj)] = len(CONST_OBJS)
     CONSTS[len(CONST_OBJS)] = id(_obj)
     CONST_OBJS.append(_obj)

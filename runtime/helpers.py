@@ -605,6 +605,13 @@ C_FUNCTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     # cell takes the reference; its int result, always 0 for index 0, is not read)
     "PyList_GetItem": ("ptr", ("ptr", "i64")),
     "PyList_SetItem": ("void", ("ptr", "i64", "ptr")),
+    # the inline fast paths of string ops (passes/lowering/boxed_fast.py): `+`, the
+    # comparisons, `len`; and forgetting the exception of a fast path that failed
+    # before its op runs again on the direct path
+    "PyUnicode_Concat": ("ptr", ("ptr", "ptr")),
+    "PyUnicode_Compare": ("i32", ("ptr", "ptr")),
+    "PyUnicode_GetLength": ("i64", ("ptr",)),
+    "PyErr_Clear": ("void", ()),
 }
 
 

@@ -31,6 +31,7 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import i1, i32, i64
 from xdsl.ir import Block, Operation, SSAValue
 
+from rufc.passes.lowering import boxed_fast
 from rufc.passes.lowering.base import refslot
 from rufc.passes.lowering.common import (
     MATH,
@@ -73,6 +74,7 @@ class BoxedLowering(ControlLowering):
         self.cell_slots = set(prop(self.func, "cells"))
         self.maybe_slots = _maybe_unbound(self.func) - self.cell_slots
         self.boxed_mode = self._uses_boxed()
+        self.const_slots: dict[tuple[int, Operation], SSAValue] = {}   # boxed_fast.lazy_const
 
     def _uses_boxed(self) -> bool:
         """Does this function hold any boxed value (then every exit releases them)?"""
@@ -96,7 +98,8 @@ class BoxedLowering(ControlLowering):
             return False
         r = op.results[0]
         return all(u.operation.name == "ruff.call" and u.index == 0
-                   and attr_str(u.operation, "ruff.callee") for u in r.uses)
+                   and attr_str(u.operation, "ruff.callee")
+                   and "ruff.callee_early" not in u.operation.attributes for u in r.uses)
 
     # ------------------------------------------------------------ exits and references
 
@@ -193,11 +196,9 @@ class BoxedLowering(ControlLowering):
             value = _from_attr(owner, "value", "const", owner.properties["value"])
             if value is None:
                 return self.boxed_const(None)
-            # a string: made by the helper from its site at each use (machine code
-            # holds no process-specific addresses)
-            r = self.generic(owner, name="ruff.const", operands=(v,), result=self.kind(v))
-            assert r is not None
-            return r
+            # a string: made on the direct path from its site at its first use in a
+            # call (machine code holds no process-specific addresses)
+            return boxed_fast.lazy_const(self, owner, v)
         return self.values[v]
 
     # ------------------------------------------------------------ the generic helper
@@ -363,20 +364,22 @@ class BoxedLowering(ControlLowering):
 
     # ------------------------------------------------------------ operators
 
-    def _binary(self, op: Operation, native: Any) -> None:
+    def _binary(self, op: Operation, native: Any, fast: Any = None) -> None:
+        """Native on unboxed numbers; else a fast path if one applies (boxed_fast),
+        else the direct path."""
         if all(k in NUM for k in self.kinds_of(op)):
             native(op)
-        else:
+        elif fast is None or not fast(self, op):
             self.define_generic(op)
 
     def op_add(self, op: Operation) -> None:
-        self._binary(op, super().op_add)
+        self._binary(op, super().op_add, boxed_fast.binary)
 
     def op_sub(self, op: Operation) -> None:
-        self._binary(op, super().op_sub)
+        self._binary(op, super().op_sub, boxed_fast.binary)
 
     def op_mul(self, op: Operation) -> None:
-        self._binary(op, super().op_mul)
+        self._binary(op, super().op_mul, boxed_fast.binary)
 
     def op_div(self, op: Operation) -> None:
         self._binary(op, super().op_div)
@@ -385,7 +388,7 @@ class BoxedLowering(ControlLowering):
         self._binary(op, super().op_mod)
 
     def op_lt(self, op: Operation) -> None:
-        self._binary(op, super().op_lt)
+        self._binary(op, super().op_lt, boxed_fast.compare)
 
     op_le = op_gt = op_ge = op_lt
 
@@ -405,7 +408,8 @@ class BoxedLowering(ControlLowering):
                 r = self.v(llvm.XOrOp(r, self.const(True, "bool")))
             self.define(op, r)
             return
-        self.define_generic(op, operands=tuple(op.operands))
+        if not boxed_fast.compare(self, op):
+            self.define_generic(op, operands=tuple(op.operands))
 
     op_ne = op_eq
 
@@ -846,7 +850,11 @@ class BoxedLowering(ControlLowering):
     # ------------------------------------------------------------ calls
 
     def op_call(self, op: Operation) -> None:
-        if attr_str(op, "ruff.callee") or attr_str(op, "ruff.direct"):
+        """By name (or natively) at the call, unless the VM reads the global callee
+        before the arguments (ruff.callee_early, `ProgramInfo.read_early`): then the
+        value read where it was loaded is called, as any function value."""
+        if (attr_str(op, "ruff.callee") or attr_str(op, "ruff.direct")) \
+                and "ruff.callee_early" not in op.attributes:
             super().op_call(op)
             return
         self.define_generic(op, name="ruff.call_value")   # a function value
@@ -870,6 +878,8 @@ class BoxedLowering(ControlLowering):
                 or (callee in MATH and len(kinds) == MATH[callee]
                     and all(k in NUM for k in kinds)):
             super().op_call_builtin(op)
+            return
+        if callee == "len" and boxed_fast.length(self, op):
             return
         self.define_generic(op, name="ruff.call_builtin", extra=callee)
 
@@ -993,7 +1003,9 @@ def prop(op: Operation, name: str) -> Any:
     from rufc.dialects.convert import _from_attr
     from rufc.dialects.optable import SPECS
     kind = dict(SPECS[op.name].attrs)[name]
-    a = op.properties.get(name) or op.attributes.get(name)
+    a = op.properties.get(name)
+    if a is None:   # (not `or`: an attribute of 0 may be falsy)
+        a = op.attributes.get(name)
     if a is None:
         return () if kind in ("strs", "ints") else None
     return _from_attr(op, name, kind, a)
