@@ -254,8 +254,9 @@ class LoweringBase:
         self.enter_body()
         self.region(self.func.regions[0])
         if not self.terminated():   # falls off the end: null
+            v = self.null_result()
             self.release_arrays()
-            self.emit(llvm.ReturnOp(self.pair(self.zero(self.result_kind), False)))
+            self.emit(llvm.ReturnOp(self.pair(v, False)))
         first = self.entry.first_op
         assert first is not None
         self.entry.insert_ops_before(self.prologue, first)
@@ -277,6 +278,11 @@ class LoweringBase:
         with_value = self.v(llvm.InsertValueOp(DenseArrayBase.from_list(i64, [0]), undef, value))
         flag = self.const(error, "bool") if isinstance(error, bool) else error
         return self.v(llvm.InsertValueOp(DenseArrayBase.from_list(i64, [1]), with_value, flag))
+
+    def null_result(self) -> SSAValue:
+        """What a `return` without a value (or the end of the body) returns: nothing
+        a caller reads for an unboxed result kind (BoxedLowering: the null object)."""
+        return self.zero(self.result_kind)
 
     def zero(self, kind: str) -> SSAValue:
         if ret_type(kind) == PTR:

@@ -909,8 +909,19 @@ class BoxedLowering(ControlLowering):
         if op.operands:
             self.return_value(op.operands[0])
         else:
+            v = self.null_result()
             self.release_arrays()
-            self.emit(llvm.ReturnOp(self.pair(self.zero(self.result_kind), False)))
+            self.emit(llvm.ReturnOp(self.pair(v, False)))
+
+    def null_result(self) -> SSAValue:
+        """A boxed result kind returns null as the None object, a new reference as
+        every boxed result (found by the tier fuzzer: a function of result kind "any"
+        that fell off its end returned NULL, and its caller crashed on it)."""
+        if is_boxed(self.result_kind) and ret_type(self.result_kind) == PTR:
+            none = self.boxed_const(None)
+            self.incref(none)
+            return none
+        return super().null_result()
 
     def return_value(self, x: SSAValue) -> None:
         if ret_type(self.result_kind) == PTR:
