@@ -74,11 +74,6 @@ def lower_module(module: ModuleOp) -> None:
             declared[name] = llvm.GlobalOp(llvm.LLVMArrayType(IntAttr(CONST_CAPACITY), i64),
                                            "ruff_rt_consts", "external")
             return
-        if name == "ruff_rt_sites":   # the plans of boxed ops' sites (boxed_helpers.SITE_TABLE)
-            from rufc.runtime.boxed_helpers import SITE_TABLE
-            declared[name] = llvm.GlobalOp(llvm.LLVMArrayType(IntAttr(len(SITE_TABLE)), i64),
-                                           "ruff_rt_sites", "external")
-            return
         types = {"i64": i64, "i32": i32, "ptr": PTR, "double": f64, "void": llvm.LLVMVoidType()}
         if name in H.C_FUNCTIONS:
             ret, fargs = H.C_FUNCTIONS[name]

@@ -77,12 +77,21 @@ DISPATCH_SLOT: Final = len(CONST_OBJS)
 CONST_OBJS.append(None)
 
 
-# Where native code finds a site's plan without a call (`ruff_rt_sites`): entry
+# Where native code finds a site's plan without a call (SITE_TABLE): entry
 # `site & SITE_MASK` holds [site id, plan address], written by `dispatch` the first
 # time the site runs. Two sites on one entry take turns (each miss is a dispatch call).
 SITE_BITS: Final = 14
 SITE_MASK: Final = (1 << SITE_BITS) - 1
 SITE_TABLE: Final = (ctypes.c_int64 * (2 << SITE_BITS))()
+# Native code finds SITE_TABLE's address in this slot of `ruff_rt_consts`, loaded once
+# per call with the table's base, not through a symbol of its own: every reference to
+# an external symbol is a GOT entry of its own in MCJIT's RuntimeDyld (one per
+# relocation), and the GOT of a function with more than ~500 boxed ops outgrew the
+# page llvmlite's memory manager had reserved for it (an LLVM assertion aborted the
+# process: "All memory must be pre-allocated"; found by the boxed tier fuzzer).
+SITES_SLOT: Final = len(CONST_OBJS)
+CONST_OBJS.append(None)
+CONSTS[SITES_SLOT] = ctypes.addressof(SITE_TABLE)
 
 
 def set_dispatch(fn: Callable[..., Any]) -> None:

@@ -256,7 +256,6 @@ class JIT:
         self.engine.register_symbol("ruff_rt_state", self.state.address)
         from rufc.runtime import boxed_helpers
         self.engine.register_symbol("ruff_rt_consts", ctypes.addressof(boxed_helpers.CONSTS))
-        self.engine.register_symbol("ruff_rt_sites", ctypes.addressof(boxed_helpers.SITE_TABLE))
         for name in H.C_FUNCTIONS:
             self.engine.register_symbol(name, H.c_function_address(name))
         fault = faults.parse(self.fail_next)   # RUFC_JIT_FAIL=raise:NAME (tests)

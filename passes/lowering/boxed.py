@@ -227,7 +227,7 @@ class BoxedLowering(ControlLowering):
         pending exception into the error protocol, and the frame unwinds. `first`
         stands for args[0]; `raw` objects (cells) come before args."""
         from rufc.dialects.convert import _from_attr
-        from rufc.runtime.boxed_helpers import DISPATCH_SLOT, SITE_MASK
+        from rufc.runtime.boxed_helpers import DISPATCH_SLOT, SITE_MASK, SITES_SLOT
         consts: dict[int, Any] = {}
         objs: list[SSAValue] = list(raw)
         kinds: list[str] = ["other"] * len(raw)
@@ -249,8 +249,7 @@ class BoxedLowering(ControlLowering):
             raise LoweringError("more than 15 boxed operands in one op")
         site = self.site(op, "op", name=site_name(name, extra), arg_kinds=tuple(kinds),
                          consts=consts, nargs=len(raw) + len(args), result=rk)
-        for c in ("PyLong_FromLongLong", "PyObject_Vectorcall", "PyErr_Fetch", "ruff_rt_raised",
-                  "ruff_rt_sites"):
+        for c in ("PyLong_FromLongLong", "PyObject_Vectorcall", "PyErr_Fetch", "ruff_rt_raised"):
             self.declare(c)
         for j, p in enumerate(objs):
             self.emit(llvm.StoreOp(self.v(llvm.PtrToIntOp(p, i64)),
@@ -261,8 +260,7 @@ class BoxedLowering(ControlLowering):
             self.before_helper(site)
         # the site's plan from the table; the first time (or after another site took
         # its entry) `dispatch` enters it first
-        entry = self.v(llvm.GEPOp(self.v(llvm.AddressOfOp("ruff_rt_sites", PTR)),
-                                  [(site & SITE_MASK) * 2], i64))
+        entry = self.v(llvm.GEPOp(self.const_object(SITES_SLOT), [(site & SITE_MASK) * 2], i64))
         known = self.v(llvm.LoadOp(entry, i64))
         hit = self.v(llvm.ICmpOp(known, self.const(site, "int"), icmp_pred("eq")))
         fast, slow, call = self.new_block(), self.new_block(), self.new_block([PTR])
