@@ -47,25 +47,27 @@ _ARITH = {"ruff.add": "add", "ruff.sub": "sub", "ruff.mul": "mul"}
 
 @dataclass
 class Path:
-    """One fast path of an op: `test()` emits its guard (an i1, or None when the
-    operands' kinds prove it); `fast(direct)` emits the op and gives its result,
-    branching to the block `direct` where it cannot finish."""
-    test: Callable[[], SSAValue | None]
-    fast: Callable[[Block], SSAValue]
+    """One fast path of an op, given the operands as objects: `test(objs)` emits its
+    guard (an i1, or None when the operands' kinds prove it); `fast(objs, direct)`
+    emits the op and gives its result, branching to the block `direct` where it
+    cannot finish."""
+    test: Callable[[list[SSAValue]], SSAValue | None]
+    fast: Callable[[list[SSAValue], Block], SSAValue]
 
 
 def lower(lw: BoxedLowering, op: Operation, paths: list[Path],
           direct: Callable[[], SSAValue | None]) -> None:
     """`op` as its fast paths, tried in order, then the direct path (`direct()`)."""
+    objs = [lw.val(v) for v in op.operands]
     join = lw.new_block([ltype(attr_strs(op, "ruff.kinds")[0])])
     direct_b = lw.new_block()
     for path in paths:
-        cond = path.test()
+        cond = path.test(objs)
         fast_b, next_b = lw.new_block(), lw.new_block()
         lw.emit(llvm.CondBrOp(lw.const(True, "bool") if cond is None else cond,
                               fast_b, [], next_b, []))
         lw.goto(fast_b)
-        lw.br(join, path.fast(direct_b))
+        lw.br(join, path.fast(objs, direct_b))
         lw.goto(next_b)
     lw.br(direct_b)
     lw.goto(direct_b)
@@ -109,17 +111,17 @@ def unless(lw: BoxedLowering, failed: SSAValue, direct: Block, clear: bool = Fal
     lw.goto(ok)
 
 
-def str_path(lw: BoxedLowering, op: Operation, objs: list[SSAValue],
+def str_path(lw: BoxedLowering, op: Operation,
              fast: Callable[[list[SSAValue], Block], SSAValue]) -> Path | None:
     """The path for operands that are all strs (None if one of them cannot be)."""
     kinds = [lw.kind(v) for v in op.operands]
     if not all(k in ("str", "any") for k in kinds):
         return None
-    return Path(lambda: all_of(lw, [type_is(lw, p, k, str) for p, k in zip(objs, kinds)]),
-                lambda direct: fast(objs, direct))
+    return Path(lambda objs: all_of(lw, [type_is(lw, p, k, str) for p, k in zip(objs, kinds)]),
+                fast)
 
 
-def int_path(lw: BoxedLowering, op: Operation, objs: list[SSAValue],
+def int_path(lw: BoxedLowering, op: Operation,
              fast: Callable[[list[SSAValue], Block], SSAValue]) -> Path | None:
     """The path for operands that are all ints, one of them at least boxed (when none
     is, the op is native already): `fast` gets them as i64s."""
@@ -127,7 +129,7 @@ def int_path(lw: BoxedLowering, op: Operation, objs: list[SSAValue],
     if not all(k in ("int", "any") for k in kinds) or "any" not in kinds:
         return None
 
-    def unboxed(direct: Block) -> SSAValue:
+    def unboxed(objs: list[SSAValue], direct: Block) -> SSAValue:
         lw.declare("PyLong_AsLongLong")
         vals = []
         for p, k in zip(objs, kinds):
@@ -139,12 +141,8 @@ def int_path(lw: BoxedLowering, op: Operation, objs: list[SSAValue],
                    clear=True)   # -1 may be an error (not an i64): let the VM's rule say
             vals.append(v)
         return fast(vals, direct)
-    return Path(lambda: all_of(lw, [type_is(lw, p, k, int) for p, k in zip(objs, kinds)]),
+    return Path(lambda objs: all_of(lw, [type_is(lw, p, k, int) for p, k in zip(objs, kinds)]),
                 unboxed)
-
-
-def _operands(lw: BoxedLowering, op: Operation) -> list[SSAValue]:
-    return [lw.val(v) for v in op.operands]
 
 
 def _used(op: Operation) -> bool:
@@ -156,7 +154,6 @@ def binary(lw: BoxedLowering, op: Operation) -> bool:
     rk = attr_strs(op, "ruff.kinds")[0]
     if not _used(op) or (ltype(rk) != PTR and rk != "int"):
         return False
-    objs = _operands(lw, op)
 
     def concat(objs: list[SSAValue], direct: Block) -> SSAValue:
         lw.declare("PyUnicode_Concat")
@@ -173,9 +170,9 @@ def binary(lw: BoxedLowering, op: Operation) -> bool:
         value = lw.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), r, i64))
         return value if rk == "int" else lw.box(value, "int")
 
-    paths = [p for p in (str_path(lw, op, objs, concat) if op.name == "ruff.add"
+    paths = [p for p in (str_path(lw, op, concat) if op.name == "ruff.add"
                          and ltype(rk) == PTR else None,
-                         int_path(lw, op, objs, arith)) if p is not None]
+                         int_path(lw, op, arith)) if p is not None]
     if not paths:
         return False
     lower(lw, op, paths, lambda: lw.generic(op))
@@ -188,7 +185,6 @@ def compare(lw: BoxedLowering, op: Operation) -> bool:
     if not _used(op) or attr_strs(op, "ruff.kinds")[0] not in ("bool", "i1"):
         return False
     pred = icmp_pred(_COMPARE[op.name])
-    objs = _operands(lw, op)
 
     def strs(objs: list[SSAValue], direct: Block) -> SSAValue:
         lw.declare("PyUnicode_Compare")
@@ -198,8 +194,7 @@ def compare(lw: BoxedLowering, op: Operation) -> bool:
     def ints(vals: list[SSAValue], direct: Block) -> SSAValue:
         return lw.v(llvm.ICmpOp(vals[0], vals[1], pred))
 
-    paths = [p for p in (str_path(lw, op, objs, strs), int_path(lw, op, objs, ints))
-             if p is not None]
+    paths = [p for p in (str_path(lw, op, strs), int_path(lw, op, ints)) if p is not None]
     if not paths:
         return False
     lower(lw, op, paths, lambda: lw.generic(op, operands=tuple(op.operands)))
@@ -211,13 +206,12 @@ def length(lw: BoxedLowering, op: Operation) -> bool:
     nothing emitted, when the operand cannot be a str."""
     if len(op.operands) != 1 or not _used(op) or attr_strs(op, "ruff.kinds")[0] != "int":
         return False
-    objs = _operands(lw, op)
 
     def strlen(objs: list[SSAValue], direct: Block) -> SSAValue:
         lw.declare("PyUnicode_GetLength")
         return lw.v(llvm.CallOp("PyUnicode_GetLength", objs[0], return_type=i64))
 
-    path = str_path(lw, op, objs, strlen)
+    path = str_path(lw, op, strlen)
     if path is None:
         return False
     lower(lw, op, [path], lambda: lw.generic(op, name="ruff.call_builtin", extra="len"))
