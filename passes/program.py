@@ -218,6 +218,15 @@ class ProgramInfo:
                 func, defs, analysis.use_counts(func))
         return call.operands[0] not in late
 
+    def maybe_unbound(self, sym: str) -> frozenset[int]:
+        """The slots of `sym` that native code holds as NULL while unbound (the VM's
+        own `analysis.maybe_unbound_slots`): with boxed values only, and not in a loop
+        compiled alone (there such names stay in the VM)."""
+        if not boxed_enabled() or sym.startswith("osr."):
+            return frozenset()
+        func = self.funcs[sym]
+        return frozenset(analysis.maybe_unbound_slots(func, analysis.slot_kinds(func)))
+
     # ------------------------------------------------------------ kinds
 
     def kinds_of(self, sym: str, kinds: Kinds) -> Inference:
@@ -236,10 +245,8 @@ class ProgramInfo:
                 return ANY if k is None else k
 
             param_kinds = tuple(k if k != "other" else ANY for k in kinds)
-            held = set(func.attrs["cells"])  # type: ignore[arg-type]
-            if boxed_enabled() and not sym.startswith("osr."):
-                # a slot that may be unbound is boxed (NULL: unbound)
-                held |= analysis.maybe_unbound_slots(func, analysis.slot_kinds(func))
+            # a slot that may be unbound is boxed (NULL: unbound)
+            held = set(func.attrs["cells"]) | self.maybe_unbound(sym)  # type: ignore[arg-type]
             inf = Inference(func, self.builtin_kinds, held,
                             param_kinds=param_kinds, call_kind=call_kind)
             self._kinds[key] = inf

@@ -84,6 +84,8 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     xfunc.attributes["ruff.param_kinds"] = _strs(["bool" if k == "i1" else k for k in kinds])
     xfunc.attributes["ruff.slot_kinds"] = _strs([inf.slot_kind(i) for i in range(n)])
     xfunc.attributes["ruff.result_kind"] = StringAttr(program.result_kind(sym, kinds) or "any")
+    xfunc.attributes["ruff.maybe_unbound"] = ArrayAttr(
+        [IntegerAttr(i, 64) for i in sorted(program.maybe_unbound(sym))])
 
     pushes = {c: s for c, s in program.pushes(func).items()
               if program.typed_push(func, _by_id(func, c), inf)}

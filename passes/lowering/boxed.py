@@ -25,11 +25,11 @@ time, and everything native code held is released when it returns or unwinds.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import i1, i32, i64
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, i1, i32, i64
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from rufc.passes.lowering import boxed_fast
 from rufc.passes.lowering.base import refslot
@@ -72,7 +72,13 @@ class BoxedLowering(ControlLowering):
         self.pyerrs: dict[int, Block] = {}   # see raised_block
         self.release_points: list[Block] = []
         self.cell_slots = set(prop(self.func, "cells"))
-        self.maybe_slots = _maybe_unbound(self.func) - self.cell_slots
+        # slots NULL while unbound (ProgramInfo.maybe_unbound, written by ruff-specialize)
+        self.maybe_slots: set[int] = set()
+        maybe = self.func.attributes.get("ruff.maybe_unbound")
+        if maybe is not None:
+            self.maybe_slots = {cast(IntegerAttr, a).value.data
+                                for a in cast(ArrayAttr[Attribute], maybe).data}
+            self.maybe_slots -= self.cell_slots
         self.boxed_mode = self._uses_boxed()
         self.const_slots: dict[tuple[int, Operation], SSAValue] = {}   # boxed_fast.lazy_const
 
@@ -554,9 +560,13 @@ class BoxedLowering(ControlLowering):
         _boxed_result(op)
         self.define(op, self.cell_read(cell))
 
-    def cell_read(self, cell: SSAValue) -> SSAValue:
+    def cell_item(self, cell: SSAValue) -> SSAValue:
+        """What the cell holds (borrowed: the VM's UNBOUND while unbound)."""
         self.declare("PyList_GetItem")
-        item = self.v(llvm.CallOp("PyList_GetItem", cell, self.const(0, "int"), return_type=PTR))
+        return self.v(llvm.CallOp("PyList_GetItem", cell, self.const(0, "int"), return_type=PTR))
+
+    def cell_read(self, cell: SSAValue) -> SSAValue:
+        item = self.cell_item(cell)
         self.incref(item)
         return self.own_temp(item)
 
@@ -616,9 +626,7 @@ class BoxedLowering(ControlLowering):
             assert b is not None
             return b
         if self.is_cell(r):
-            self.declare("PyList_GetItem")
-            item = self.v(llvm.CallOp("PyList_GetItem", self.cell_of(r), self.const(0, "int"),
-                                      return_type=PTR))
+            item = self.cell_item(self.cell_of(r))
             return self.v(llvm.ICmpOp(item, self.boxed_const(UNBOUND), icmp_pred("ne")))
         slot = int(r[1:])
         if not refslot(self.slot_kinds[slot]):
@@ -984,21 +992,6 @@ def _boxed_result(op: Operation) -> None:
     if not is_boxed(kind):
         from rufc.passes.lowering.common import LoweringError
         raise LoweringError(f"a variable that may change under native code read as a {kind}")
-
-
-def _maybe_unbound(func: Operation) -> set[int]:
-    """Slots read through a '?' candidate or declared with a duplicate check: they
-    hold NULL while unbound (runtime/analysis.maybe_unbound_slots, for the VM)."""
-    out: set[int] = set()
-    for op in func.walk():
-        for ref in attr_strs(op, "chain"):
-            if ref.startswith("l") and ref.endswith("?"):
-                out.add(int(ref[1:-1]))
-        if op.name == "ruff.declare_var" and prop(op, "check"):
-            t = attr_str(op, "target")
-            if t.startswith("l"):
-                out.add(int(t[1:]))
-    return out
 
 
 def site_name(name: str, extra: Any) -> str:
