@@ -224,9 +224,7 @@ def lazy_const(lw: BoxedLowering, const: Operation, v: SSAValue) -> SSAValue:
     key = (id(lw.prologue), const)
     slot = lw.const_slots.get(key)
     if slot is None:
-        slot = lw.const_slots[key] = lw.alloca(PTR)
-        lw.prologue.append(llvm.StoreOp(lw.null_ptr(), slot))
-        lw.temps.append(slot)
+        slot = lw.const_slots[key] = lw.temp_slot()
     have = lw.v(llvm.LoadOp(slot, PTR))
     make_b, join = lw.new_block(), lw.new_block([PTR])
     missing = lw.v(llvm.ICmpOp(have, lw.null_ptr(), icmp_pred("eq")))
