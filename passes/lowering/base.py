@@ -240,6 +240,11 @@ class LoweringBase:
         for i, k in enumerate(self.param_kinds):
             if i in self.cell_slots:
                 continue   # its cell is made as the body starts (enter_body)
+            if ltype(k) != ltype(self.slot_kinds[i]):
+                # e.g. an int argument of a variable that may also hold a string: the
+                # variable holds it boxed (its own reference)
+                self.store(i, self.entry.args[i + 2], k)
+                continue
             if refslot(k):
                 self.incref(self.entry.args[i + 2])
             self.emit(llvm.StoreOp(self.entry.args[i + 2], self.slots[i]))
