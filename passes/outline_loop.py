@@ -36,6 +36,9 @@ RANGE_PARAMS = ("<start>", "<stop>", "<step>")
 # A continuation compiles everything after the loop: past this many ops (~50 ms of
 # lowering per 1000 ops), compiling would cost more than a hot loop usually saves.
 MAX_OPS = 3000
+# ... and past this many when it holds boxed values, whose ops cost far more to
+# compile (~3.5 ms each for string statements: 1500 ops took 5.2 s, 2026-12-05).
+MAX_BOXED_OPS = 600
 
 
 class NoContinuation(Exception):
@@ -48,6 +51,7 @@ class Continuation:
     func: Op
     slots: tuple[int, ...]   # the original slots passed as parameters, in order
     range_params: tuple[int, ...]   # then these of the range's (start, stop, step)
+    size: int   # ops in the loop and after it
 
 
 def osr_symbol(sym: str, line: int, col: int) -> str:
@@ -135,7 +139,7 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
                                  "cells": (), "free": ()},
              regions=(Region(ops=pre + ops),), line=func.line, col=func.col)
     renumber(new)
-    return Continuation(new, tuple(params), range_params)
+    return Continuation(new, tuple(params), range_params, size)
 
 
 def _values_defined_within(ops: list[Op], loop: Op) -> set[int]:

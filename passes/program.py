@@ -220,9 +220,8 @@ class ProgramInfo:
 
     def maybe_unbound(self, sym: str) -> frozenset[int]:
         """The slots of `sym` that native code holds as NULL while unbound (the VM's
-        own `analysis.maybe_unbound_slots`): with boxed values only, and not in a loop
-        compiled alone (there such names stay in the VM)."""
-        if not boxed_enabled() or sym.startswith("osr."):
+        own `analysis.maybe_unbound_slots`): with boxed values only."""
+        if not boxed_enabled():
             return frozenset()
         func = self.funcs[sym]
         return frozenset(analysis.maybe_unbound_slots(func, analysis.slot_kinds(func)))
@@ -412,9 +411,7 @@ class ProgramInfo:
         defs = analysis.defs(func)
         uses = analysis.uses(func)
         slots: tuple[str, ...] = func.attrs["slots"]  # type: ignore[assignment]
-        # an OSR continuation (passes/outline_loop.py) fills only unboxed slots from
-        # the VM frame: boxed values stay out of it for now
-        unboxed = not boxed_enabled() or sym.startswith("osr.")
+        unboxed = not boxed_enabled()
         if unboxed:   # the signature first: its message names the argument or result
             _check_unboxed_signature(kinds, rk or ANY)
         for op in analysis.walk(func.regions[0]):
@@ -510,8 +507,7 @@ def _check_candidates(cx: _OpContext, op: Op, chain: tuple[str, ...]) -> None:
     """A name with several candidates (LANGUAGE.md §5: the first one bound), or a
     local that may be unbound: with boxed values, each candidate is tested in turn
     (passes/lowering/boxed.py, "Names with several candidates")."""
-    if not boxed_enabled() or str(cx.func.attrs["sym_name"]).startswith("osr."):
-        # (a hot loop's continuation takes only unboxed variables from the VM frame)
+    if not boxed_enabled():
         raise Unsupported(f"variable '{op.attrs['name']}' at {cx.where} has several candidates")
     for ref in chain:
         r = ref.rstrip("?")
@@ -561,8 +557,7 @@ def _check_declare_var(cx: _OpContext, op: Op) -> None:
     ref = op.attrs["target"]
     if ref == "g":
         return   # GDECLARE, the VM's own declaration of a global
-    if op.attrs["check"] and (not boxed_enabled()
-                              or str(cx.func.attrs["sym_name"]).startswith("osr.")):
+    if op.attrs["check"] and not boxed_enabled():
         raise Unsupported(f"declaration at {cx.where} needs a duplicate check")
     _assigned_local(cx, op, ref)
 
@@ -578,7 +573,7 @@ def _check_call(cx: _OpContext, op: Op) -> None:
     if target is None and cx.defs.get(op.operands[0]) is None:
         raise Unsupported(f"call at {cx.where} of an unknown callee")
     if (target is not None and cx.info.read_early(cx.func, op, cx.defs)
-            and (not boxed_enabled() or str(cx.func.attrs["sym_name"]).startswith("osr."))):
+            and not boxed_enabled()):
         raise Unsupported(f"call at {cx.where} of global '{target.name}', which the VM reads "
                           f"before the arguments (it may be unbound or rebound meanwhile)")
 
@@ -623,12 +618,9 @@ def _boxed_update(cx: _OpContext, ref: str) -> bool:
 
 def _check_try(cx: _OpContext, op: Op) -> None:
     """try/except: the handler asks the direct path of boxed ops for the error value,
-    so only with boxed values on (and not in a hot loop's code, which has no boxed
-    values)."""
+    so only with boxed values on."""
     if not boxed_enabled():
         raise Unsupported(f"uses ruff.try at {cx.where} (compiled with boxed values only)")
-    if str(cx.func.attrs["sym_name"]).startswith("osr."):
-        raise Unsupported(f"uses ruff.try at {cx.where} in a loop compiled alone")
 
 
 def _check_raise(cx: _OpContext, op: Op) -> None:

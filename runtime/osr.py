@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rufc.dialects.optable import MAIN_SYMBOL
+from rufc.runtime.boxed_helpers import SENTINEL
+from rufc.runtime.helpers import boxed_enabled
 from rufc.runtime.values import FALSE, FLOAT_CODE, INT_CODE, TRUE, UNBOUND, RArray
 
 log = logging.getLogger("rufc.jit")
@@ -175,7 +177,7 @@ class LoopOSR:
 
     def _compile_now(self, st: LoopState, func: Any, sym: str, line: int, col: int,
                      bound: tuple[int, ...], values: list[Any]) -> Any:
-        from rufc.passes.outline_loop import NoContinuation, continuation
+        from rufc.passes.outline_loop import MAX_BOXED_OPS, NoContinuation, continuation
         from rufc.passes.program import kind_of_value
         jit = self.jit
         try:
@@ -198,7 +200,11 @@ class LoopOSR:
                       st.name, line, col, st.name, params)
         # decided without xdsl and llvmlite: a loop that stays in the VM loads neither
         reason = info.check(csym, kinds)
-        if reason is None and info.result_kind(csym, kinds) not in SCALAR_RESULTS:
+        if reason is None and cont.size > MAX_BOXED_OPS and _holds_boxed(info, csym, kinds):
+            reason = (f"the rest of the function has {cont.size} ops and boxed values (more "
+                      f"than {MAX_BOXED_OPS}: too long to compile)")
+        if (reason is None and not boxed_enabled()
+                and info.result_kind(csym, kinds) not in SCALAR_RESULTS):
             # the VM frame returns what native code returns
             reason = (f"the function's result is not always an int, float, bool or null "
                       f"({info.result_kind(csym, kinds)})")
@@ -235,7 +241,7 @@ class LoopOSR:
         if native is None:
             self._refuse(st, line, col, fst.refused.get(kinds, "it does not compile"))
             return None
-        if native.result not in SCALAR_RESULTS:
+        if native.result not in SCALAR_RESULTS and not boxed_enabled():
             self._refuse(st, line, col, f"the continuation returns a {native.result}")
             return None
         return cont, native
@@ -312,6 +318,10 @@ class LoopOSR:
         finally:
             sys.setrecursionlimit(limit)
         from rufc.passes.ruff_to_llvm import INT_SENTINEL
+        if native.result not in SCALAR_RESULTS:   # an object, or the error sentinel
+            if r is SENTINEL:
+                jit.check_error(sys._getframe(OSR_FRAMES))   # the VM frame of the loop
+            return (r,)
         if (r != r) if native.result == "float" else (r == INT_SENTINEL):
             jit.check_error(sys._getframe(OSR_FRAMES))   # the VM frame of the loop
         if native.result == "bool":
@@ -319,6 +329,15 @@ class LoopOSR:
         if native.result == "null":
             return (None,)
         return (r,)
+
+
+def _holds_boxed(info: Any, sym: str, kinds: tuple[str, ...]) -> bool:
+    """Does the specialization hold a boxed value (a parameter or a variable)?"""
+    from rufc.passes.program import NATIVE_KINDS
+    inf = info.kinds_of(sym, kinds)
+    nslots = len(info.funcs[sym].attrs["slots"])
+    return any(k not in NATIVE_KINDS for k in kinds) or any(
+        inf.slot_kind(i) not in (*NATIVE_KINDS, "null", "any") for i in range(nslots))
 
 
 def on_hot_loop(vm: Any, fn: Any, line: int, col: int, rng: Any,

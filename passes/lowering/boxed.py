@@ -13,9 +13,10 @@ Ownership rule (docs/jit.md, "Who holds a boxed value"):
   assignment, parameters on entry; released when assigned again and on every way
   out of the function);
 * every op that makes a new reference (a helper result, a boxed int or float) keeps
-  it in a *temporary slot* of its own, an alloca of the frame: when the op runs again
-  its previous reference is released, and all temporaries are released on every way
-  out of the function (returns and errors alike);
+  it in a *temporary slot* of its own, in the frame's array of temporaries
+  (`temp_slot`): when the op runs again its previous reference is released, and all
+  temporaries are released on every way out of the function (returns and errors
+  alike);
 * every other boxed SSA value is borrowed: from a variable, a temporary, the caller
   (parameters) or the constant table (`ruff_rt_consts`, kept alive by the process);
 * a boxed result is returned as a new reference (the caller's temporary takes it).
