@@ -200,7 +200,7 @@ class LoopOSR:
                       st.name, line, col, st.name, params)
         # decided without xdsl and llvmlite: a loop that stays in the VM loads neither
         reason = info.check(csym, kinds)
-        if reason is None and cont.size > MAX_BOXED_OPS and _holds_boxed(info, csym, kinds):
+        if reason is None and cont.size > MAX_BOXED_OPS and info.holds_boxed(csym, kinds):
             reason = (f"the rest of the function has {cont.size} ops and boxed values (more "
                       f"than {MAX_BOXED_OPS}: too long to compile)")
         if (reason is None and not boxed_enabled()
@@ -329,15 +329,6 @@ class LoopOSR:
         if native.result == "null":
             return (None,)
         return (r,)
-
-
-def _holds_boxed(info: Any, sym: str, kinds: tuple[str, ...]) -> bool:
-    """Does the specialization hold a boxed value (a parameter or a variable)?"""
-    from rufc.passes.program import NATIVE_KINDS
-    inf = info.kinds_of(sym, kinds)
-    nslots = len(info.funcs[sym].attrs["slots"])
-    return any(k not in NATIVE_KINDS for k in kinds) or any(
-        inf.slot_kind(i) not in (*NATIVE_KINDS, "null", "any") for i in range(nslots))
 
 
 def on_hot_loop(vm: Any, fn: Any, line: int, col: int, rng: Any,

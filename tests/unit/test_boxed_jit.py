@@ -115,3 +115,24 @@ def test_hot_string_loop_memory_stays_flat(tmp_path: Path) -> None:
     large = _peak_kb(tmp_path, 1_000_000)
     # 1M strings of ~20 bytes leaked would be > 50 MB; allow noise of a few MB
     assert large - small < 8_000, (small, large)
+
+
+def test_a_function_too_long_to_compile_stays_in_the_vm(tmp_path: Path) -> None:
+    """Past passes/program.MAX_BOXED_FUNCTION_OPS ops on boxed values a function
+    stays in the VM with its reason (compiling it would take seconds or more), and
+    prints what the VM prints; a shorter one compiles."""
+    from rufc.passes.program import MAX_BOXED_FUNCTION_OPS
+
+    def program(statements: int) -> Path:
+        body = "".join(f'    s := s + "{i}"\n' for i in range(statements))
+        p = tmp_path / f"long{statements}.ruff"
+        p.write_text(f'func f(s) {{\n{body}    return len(s)\n}}\nprint(f("a"), f("b"))\n')
+        return p
+
+    long, short = program(MAX_BOXED_FUNCTION_OPS // 3), program(20)
+    r = _run("--jit-threshold", "0", str(long), env=_env(DEBUG_JIT="1"))
+    assert re.search(r"f\(other\): stays in the VM: it has \d+ ops on boxed values "
+                     rf"\(more than {MAX_BOXED_FUNCTION_OPS}: too long to compile\)", r.stderr)
+    assert r.stdout == _run("--no-jit", str(long)).stdout != ""
+    r = _run("--jit-threshold", "0", str(short), env=_env(DEBUG_JIT="1"))
+    assert "compiled f(other)" in r.stderr and "too long" not in r.stderr
