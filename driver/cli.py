@@ -225,9 +225,6 @@ def cmd_repl(args: argparse.Namespace) -> int:
     return start(args)
 
 
-_JIT_IMPORT_FRAMES = 2000   # Python frames importing and starting the JIT may take
-
-
 def _jit_hook(vm, module):
     """The JIT's compile hook. The JIT is made when the first function gets hot (or at
     once with DEBUG_JIT, which logs a summary at exit): a program where nothing gets
@@ -245,15 +242,8 @@ def _jit_hook(vm, module):
         return make()
 
     def first_hot(fn, args=()):
-        # Deep in a recursion the Ruff depth limit leaves no Python frames to import
-        # the JIT with: give it room (as JIT.on_hot does for the compiler), so the
-        # program fails at the same depth as with the JIT made up front.
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(limit + _JIT_IMPORT_FRAMES)
-        try:
-            return make()(fn, args)
-        finally:
-            sys.setrecursionlimit(limit)
+        # (VM.on_hot gives every hook room of its own above the Ruff depth limit)
+        return make()(fn, args)
     return first_hot
 
 

@@ -83,6 +83,7 @@ CONST_OBJS.append(None)
 SITE_BITS: Final = 14
 SITE_MASK: Final = (1 << SITE_BITS) - 1
 SITE_TABLE: Final = (ctypes.c_int64 * (2 << SITE_BITS))()
+PLAN_FRAMES: Final = 1000   # room `dispatch` makes a plan with, above the Ruff limit
 # Native code finds SITE_TABLE's address in this slot of `ruff_rt_consts`, loaded once
 # per call with the table's base, not through a symbol of its own: every reference to
 # an external symbol is a GOT entry of its own in MCJIT's RuntimeDyld (one per
@@ -489,7 +490,14 @@ def dispatch(rt: Any, site_id: int) -> Any:
     try:
         run = _VPLANS[site_id]
     except KeyError:
-        run = vplan(rt, site_id)
+        # making a plan compiles Python code (CPython 3.11 counts the compiler's
+        # recursion against the limit): deep in a recursion it gets room of its own
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + PLAN_FRAMES)
+        try:
+            run = vplan(rt, site_id)
+        finally:
+            sys.setrecursionlimit(limit)
     i = (site_id & SITE_MASK) * 2
     SITE_TABLE[i] = site_id
     SITE_TABLE[i + 1] = id(run)

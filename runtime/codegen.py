@@ -47,6 +47,12 @@ from rufc.runtime.types import NUMERIC, Inference, Ranges, slot_of
 # frame as it starts (docs/jit.md, Call depth): with it, the VM fails that frame as it
 # starts too, at its first line, in every function.
 DEPTH_TRIP: Final = "    0 < 1   # the call-depth limit fails a frame here (codegen.DEPTH_TRIP)"
+# The tiers' hooks (ON_HOT, ON_HOT_LOOP) are called only with more than this many
+# levels of CPython's recursion budget left (`ROOM.value`, read without a call): a
+# hook's own first frames must never fail at the Ruff depth limit where the code
+# without counters would not. Short of room, the hook waits for the next call or
+# iteration (vm.VM.on_hot).
+HOOK_ROOM: Final = 8
 RANGE_CHECK: Final = "-9223372036854775808 <= {0} <= 9223372036854775807"
 
 _PY_OPS: Final = {"ruff.add": "+", "ruff.sub": "-", "ruff.mul": "*", "ruff.div": "/",
@@ -295,8 +301,11 @@ class FuncGen:
             args = "".join(f"v{i}, " for i in range(len(self.params)))
             # at the threshold: the hot hook; when it answers that the function now
             # has a native entry, this very call runs there (REENTER)
-            head.append((f"    if {k}[0] == {max(self.mod.options.threshold, 1)} and "
-                         f"ON_HOT({fname}, ({args})): return REENTER({fname}, ({args}))",
+            t = max(self.mod.options.threshold, 1)
+            head.append((f"    if {k}[0] == {t}:", f.line, f.col))
+            head.append((f"        if ROOM.value <= {HOOK_ROOM}: {k}[0] = {t - 1}",
+                         f.line, f.col))
+            head.append((f"        elif ON_HOT({fname}, ({args})): return REENTER({fname}, ({args}))",
                          f.line, f.col))
         elif self.mod.options.stats:
             body.insert(0, (f"    K_{py_name(self.sym)}[0] += 1", f.line, f.col))
@@ -975,7 +984,7 @@ class FuncGen:
         # the line that calls it has no Ruff position of its own (vm.SKIP).
         self.out.append(("    " * self.depth
                          + f"jr = ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col}, "
-                         f"{rng}, locals())", -1, -1))
+                         f"{rng}, locals()) if ROOM.value > {HOOK_ROOM} else ()", -1, -1))
         self.line("if jr: return jr[0]", op)
 
     def loop_entry_count(self, op: Op, iterable: str) -> str:

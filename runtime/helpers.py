@@ -72,7 +72,7 @@ OPERATOR_HELPERS: Final[dict[str, str]] = {
 # global `ruff_rt_state`).
 ERR: Final = 0          # non-zero: an error is pending (see NativeState.pending)
 DEPTH: Final = 1        # native frames (and entry markers) on the shadow stack
-LIMIT: Final = 2        # unused (the depth limit travels in registers)
+CAPACITY: Final = 2     # the deepest frame the shadow stack has room for (see NativeState)
 ERR_DEPTH: Final = 3    # DEPTH when the error was raised (where the traceback starts)
 SEGMENT: Final = 4      # depth of the entry marker of the innermost native segment
 REMAINING: Final = 5    # address of an int: CPython's recursion_remaining of the VM thread
@@ -90,9 +90,6 @@ INTERRUPTED: Final = threading.Event()
 # error flag; a genuine result equal to the sentinel costs only that check).
 INT_SENTINEL: Final = -0x7A5C_0DE5_0000_0001
 
-# Before the first native entry; every entry sets the limit of its own segment.
-PROVISIONAL: Final = 64
-
 
 class NativeState:
     """The memory native code shares with Python, and the pending exception."""
@@ -101,7 +98,11 @@ class NativeState:
         # +2 per entry marker can stand on the stack beside frames; +SHADOW header.
         self.size = SHADOW + 2 * max_depth + 64
         self.mem = (ctypes.c_int64 * self.size)()
-        self.mem[LIMIT] = PROVISIONAL
+        # Every entry clamps its segment's depth limit (CPython's recursion budget) to
+        # this: were that budget ever larger than the Ruff limit makes it, native
+        # frames still never write past the array (a frame one past its limit and its
+        # failing call stand in the slack of 4).
+        self.mem[CAPACITY] = self.size - SHADOW - 4
         self.mem[CALLS] = POLL_EVERY
         self.pending: BaseException | None = None
         # Native code reads how many Python frames the VM could still push
@@ -264,6 +265,13 @@ def recursion_remaining_address() -> int | None:
     if limit.value != sys.getrecursionlimit() or nested() != here - 1:
         return None
     return ts + 32
+
+
+def recursion_counter() -> ctypes.c_int | None:
+    """This thread's `recursion_remaining` as an int Python code reads without a call
+    (no recursion check: usable at the depth limit), or None where it cannot be found."""
+    address = recursion_remaining_address()
+    return None if address is None else ctypes.c_int.from_address(address)
 
 
 def array_layout() -> ArrayLayout | None:

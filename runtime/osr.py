@@ -22,24 +22,22 @@ import itertools
 import logging
 import os
 import sys
+import types
 from array import array
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rufc.dialects.optable import MAIN_SYMBOL
 from rufc.runtime.boxed_helpers import SENTINEL
 from rufc.runtime.helpers import boxed_enabled
 from rufc.runtime.values import FALSE, FLOAT_CODE, INT_CODE, TRUE, UNBOUND, RArray
 
+if TYPE_CHECKING:
+    from rufc.runtime.vm import Hook
+
 log = logging.getLogger("rufc.jit")
 
-# Python frames between the VM frame of the loop and the ctypes call of the native
-# code: VM.on_hot_loop, on_hot_loop, LoopOSR.enter, LoopOSR._call. The recursion
-# limit is raised by as many while native code runs, so the Ruff call-depth limit
-# falls where the VM's does (see docs/jit.md, "Call depth").
-OSR_FRAMES = 4
 SCALAR_RESULTS = ("int", "float", "bool", "null")
-TOP_FRAME = 4   # from _top_level: enter, on_hot_loop, VM.on_hot_loop, the VM frame
 COMPILER_FRAMES = 5000   # as JIT.on_hot: room for the compiler deep in a recursion
 
 
@@ -64,7 +62,7 @@ class LoopOSR:
         self.debug = log.isEnabledFor(logging.DEBUG)
 
     def enter(self, fn: Any, line: int, col: int, rng: Any,
-              frame: dict[str, Any]) -> tuple[Any, ...]:
+              frame: dict[str, Any], hook: Hook) -> tuple[Any, ...]:
         """Run the rest of `fn` natively from its loop at line:col, if it compiles.
         (result,) when native code ran it, () when the VM goes on."""
         sym: str = getattr(fn, "ruff_sym", "?")
@@ -83,7 +81,7 @@ class LoopOSR:
         if func is None:
             return self._refuse(st, line, col, "its function is not part of the program")
         if sym == MAIN_SYMBOL:   # the top level: its private globals become slots
-            func, frame = self._top_level(st, func, line, col, frame)
+            func, frame = self._top_level(st, func, line, col, frame, hook)
             if func is None:
                 return ()
         nslots = len(func.attrs["slots"])
@@ -105,10 +103,10 @@ class LoopOSR:
             assert rng is not None
             bounds = (rng.start, rng.stop, rng.step)
             args += [bounds[k] for k in cont.range_params]
-        return self._call(st, native, args, line, col)
+        return self._call(st, native, args, line, col, hook)
 
     def _top_level(self, st: LoopState, main: Any, line: int, col: int,
-                   frame: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+                   frame: dict[str, Any], hook: Hook) -> tuple[Any, dict[str, Any]]:
         """The top level with the globals its continuation uses as slots, and the frame
         with their values. Only globals no function names (nobody else can see them
         while native code runs; the program ends when the top level does), not `let`
@@ -125,7 +123,7 @@ class LoopOSR:
         if jit.stable is not None or jit.vm.entries:
             self._refuse(st, line, col, "the top level of a REPL entry")
             return None, frame
-        if sys._getframe(TOP_FRAME).f_code.co_name != "F_" + py_name(MAIN_SYMBOL):
+        if hook.frame.f_code.co_name != "F_" + py_name(MAIN_SYMBOL):
             # a part of a long top level (its `return` would not end the program)
             self._refuse(st, line, col, "the top level is generated in parts")
             return None, frame
@@ -296,11 +294,17 @@ class LoopOSR:
     # ------------------------------------------------------------ entering native code
 
     def _call(self, st: LoopState, native: Any, args: list[Any], line: int,
-              col: int) -> tuple[Any, ...]:
+              col: int, hook: Hook) -> tuple[Any, ...]:
+        """Run the continuation. Native code runs with the Ruff limit of the loop's VM
+        frame, raised by the Python frames between that frame and the native call
+        (the hook's, which the VM would not have), so the Ruff call-depth limit falls
+        where the VM's does (see docs/jit.md, "Call depth")."""
         jit = self.jit
         state = jit.state
-        if state.remaining.value <= OSR_FRAMES + 2:   # at the depth limit: the VM fails there
-            return ()
+        limit = sys.getrecursionlimit()
+        here = _frames_above(hook.frame) + 1   # and this one
+        if state.remaining.value - (limit - hook.limit) <= here + 2:
+            return ()   # at the depth limit: the VM fails there
         st.entries += 1
         native.entries[0] += 1
         if self.debug:
@@ -311,8 +315,7 @@ class LoopOSR:
                     return ()
                 a.__init__(array(INT_CODE if k == "array:int" else FLOAT_CODE))
         args = [a is TRUE if k == "bool" else a for a, k in zip(args, native.kinds)]
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(limit + OSR_FRAMES)
+        sys.setrecursionlimit(hook.limit + here)
         try:
             r = native.entry(*args)
         finally:
@@ -320,10 +323,10 @@ class LoopOSR:
         from rufc.passes.ruff_to_llvm import INT_SENTINEL
         if native.result not in SCALAR_RESULTS:   # an object, or the error sentinel
             if r is SENTINEL:
-                jit.check_error(sys._getframe(OSR_FRAMES))   # the VM frame of the loop
+                jit.check_error(hook.frame)   # the VM frame of the loop
             return (r,)
         if (r != r) if native.result == "float" else (r == INT_SENTINEL):
-            jit.check_error(sys._getframe(OSR_FRAMES))   # the VM frame of the loop
+            jit.check_error(hook.frame)   # the VM frame of the loop
         if native.result == "bool":
             return (TRUE if r else FALSE,)
         if native.result == "null":
@@ -332,7 +335,7 @@ class LoopOSR:
 
 
 def on_hot_loop(vm: Any, fn: Any, line: int, col: int, rng: Any,
-                frame: dict[str, Any]) -> tuple[Any, ...]:
+                frame: dict[str, Any], hook: Hook) -> tuple[Any, ...]:
     """VM.on_hot_loop with a JIT in this run: make the JIT if nothing made it yet."""
     jit = vm.native
     if jit is None:
@@ -342,7 +345,17 @@ def on_hot_loop(vm: Any, fn: Any, line: int, col: int, rng: Any,
     osr = getattr(jit, "osr", None)
     if osr is None:
         osr = jit.osr = LoopOSR(jit)
-    return osr.enter(fn, line, col, rng, frame)
+    return osr.enter(fn, line, col, rng, frame, hook)
+
+
+def _frames_above(frame: types.FrameType) -> int:
+    """Python frames between `frame` and the caller of this function."""
+    n = 0
+    f: types.FrameType | None = sys._getframe(2)
+    while f is not None and f is not frame:
+        n += 1
+        f = f.f_back
+    return n
 
 
 def _make_jit(vm: Any) -> Any:

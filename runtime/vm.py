@@ -57,6 +57,25 @@ def _jit_log() -> Any:
 
 DEFAULT_MAX_DEPTH = 10000
 _HELPER_HEADROOM = 40   # Python frames helpers may stack on top of the deepest Ruff call
+# The tiers' hooks (on_hot, on_hot_loop): generated code calls one only with more than
+# codegen.HOOK_ROOM levels of CPython's recursion budget left (its first frames and C
+# calls), and the hook then raises the limit by HOOK_FRAMES (imports, making the JIT).
+HOOK_FRAMES = 2000
+
+
+@dataclass(frozen=True)
+class Hook:
+    """Where a hot-loop hook was called from: the Ruff recursion limit in force there
+    (the hook runs above it) and the VM frame of the loop. Native code the hook runs
+    gets that limit back, plus the frames between the VM frame and itself."""
+    limit: int
+    frame: types.FrameType
+
+
+class _Plenty:
+    """`ROOM` where CPython's recursion counter cannot be read (another Python): hooks
+    always have room."""
+    value = 1 << 30
 
 SKIP = (-1, -1)   # line-table position of code that runs native frames (see function_code)
 
@@ -275,7 +294,7 @@ class VM:
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
             RErr=RErr, RSome=RSome, CATCHABLE=CATCHABLE,
             ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop,
-            GDECLARE=self.gdeclare, REENTER=reenter,
+            GDECLARE=self.gdeclare, REENTER=reenter, ROOM=_Plenty(),
         )
         ns["GD"] = ns
         if self.options.stats:
@@ -325,11 +344,22 @@ class VM:
         The compile hook (the JIT, when there is one) may take it; otherwise it stays
         in the VM, and switches to its code without counters. True: the call that got
         hot should run again through the function's new code (a native entry), before
-        it has done anything (see `reenter`)."""
+        it has done anything (see `reenter`).
+
+        The generated code calls this only with codegen.HOOK_ROOM levels of room left,
+        and the hook runs with HOOK_FRAMES more: deep in a recursion, at the Ruff
+        depth limit, a hook must never be what fails (the VM without counters would
+        not have failed there)."""
         name = getattr(fn, "ruff_name", "?")
         self.hot.append(name)
         if self.options.compile_hook is not None:
-            if self.options.compile_hook(fn, args):
+            limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(limit + HOOK_FRAMES)
+            try:
+                took = self.options.compile_hook(fn, args)
+            finally:
+                sys.setrecursionlimit(limit)
+            if took:
                 again = self.native is not None and self.native.reenter_now(fn)
                 if again and self.options.stats:   # counted twice: by K_ and the entry
                     sym = fn.ruff_sym
@@ -348,14 +378,25 @@ class VM:
         """A loop of a function body ran past the threshold (`rng`: a counted loop's
         range; `frame`: the VM frame's locals). Returns (result,) when native code ran
         the rest of the function (on-stack replacement, rufc.runtime.osr), () when the
-        loop stays in the VM."""
+        loop stays in the VM. Runs with HOOK_FRAMES of room, as `on_hot`; native code
+        it runs gets the Ruff limit back (`Hook`)."""
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + HOOK_FRAMES)
+        try:
+            return self._on_hot_loop(fn, line, col, rng, frame, Hook(limit, sys._getframe(1)))
+        finally:
+            sys.setrecursionlimit(limit)
+
+    def _on_hot_loop(self, fn: Any, line: int, col: int, rng: Any,
+                     frame: dict[str, Any] | None, hook: Hook) -> tuple[Any, ...]:
         key = (getattr(fn, "ruff_sym", "?"), line, col)
         if self.options.compile_hook is not None and frame is not None:
             from rufc.runtime.osr import on_hot_loop
             if self.options.stats:   # the rest of the function runs natively: time it
                 from rufc.runtime.stats import timed_native
-                return timed_native(self, lambda: on_hot_loop(self, fn, line, col, rng, frame))
-            return on_hot_loop(self, fn, line, col, rng, frame)
+                return timed_native(self, lambda: on_hot_loop(self, fn, line, col, rng,
+                                                              frame, hook))
+            return on_hot_loop(self, fn, line, col, rng, frame, hook)
         if key in self.hot_loops:
             return ()
         self.hot_loops.add(key)
@@ -460,6 +501,9 @@ class VM:
         def target() -> None:
             old = sys.getrecursionlimit()
             sys.setrecursionlimit(python_depth() + self.options.max_depth + _HELPER_HEADROOM)
+            # the hooks' guard reads this thread's recursion budget (codegen.HOOK_ROOM)
+            counter = H.recursion_counter()
+            self.ns["ROOM"] = counter if counter is not None else _Plenty()
             if self.native is not None:
                 self.native.bind_thread()   # a REPL entry: native code counts here now
             try:

@@ -337,7 +337,11 @@ class LoweringBase:
         remp = self.v(llvm.IntToPtrOp(self.v(llvm.LoadOp(self.state_ptr(H.REMAINING), i64))))
         remaining = self.v(llvm.SExtOp(self.v(llvm.LoadOp(remp, i32)), i64))
         allowed = self.v(llvm.AddOp(remaining, self.const(1, "int")))
-        limit = self.v(llvm.AddOp(d1, allowed))
+        wanted = self.v(llvm.AddOp(d1, allowed))
+        # never deeper than the shadow stack (a bounds check: NativeState, CAPACITY)
+        cap = self.v(llvm.LoadOp(self.state_ptr(H.CAPACITY), i64))
+        over = self.v(llvm.ICmpOp(wanted, cap, icmp_pred("sgt")))
+        limit = self.v(llvm.SelectOp(over, cap, wanted))
         first = self.v(llvm.AddOp(d1, self.const(1, "int")))
         pair = self.v(llvm.CallOp(self.symbol, first, limit, *blk.args,
                                   return_type=native_result(self.result_kind)))

@@ -221,6 +221,25 @@ def test_the_call_depth_limit_is_the_same_in_every_tier(tmp_path: Path, depth: s
         assert (r.stdout, r.stderr, r.exit_code) == (vm.stdout, vm.stderr, vm.exit_code), flags
 
 
+# With these limits `vm_down` of DEPTH reaches the call threshold a few frames below
+# the limit. 96: its hot hook was what failed (one call earlier than in the VM), and
+# the JIT it half made then corrupted memory ("double free", exit 134). 102, with
+# boxed values: native code loaded from the cache made the plans of its direct calls
+# at the limit, where compiling them failed (six calls earlier than in the VM).
+@pytest.mark.parametrize("boxed", ["0", "1"])
+@pytest.mark.parametrize("depth", ["95", "96", "100", "102"])
+def test_a_function_that_gets_hot_at_the_depth_limit(tmp_path: Path, depth: str,
+                                                      boxed: str) -> None:
+    f = write(tmp_path, "depth.ruff", DEPTH)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RUFC_", "DEBUG_JIT"))}
+    env.update(RUFC_JIT_BOXED=boxed, RUFC_JIT_SYNC="1", RUFC_CACHE_DIR=str(tmp_path / "cache"))
+    vm = rufc("run", "--no-jit", "--max-depth", depth, f, env=env)
+    assert vm.exit_code == 4 and f"Maximum call stack depth of {depth} exceeded" in vm.stderr
+    for run in ("compiles", "loads from the cache"):
+        r = rufc("run", "--max-depth", depth, f, env=env)
+        assert (r.stdout, r.stderr, r.exit_code) == (vm.stdout, vm.stderr, vm.exit_code), run
+
+
 COMPILED_PROGRAMS = sorted([*(REPO / "tests" / "jit").glob("*.ruff"), *(REPO / "examples").glob("*.ruff"),
                             *(CONFORMANCE.rglob("*.ruff") if CONFORMANCE.is_dir() else [])])
 
@@ -266,3 +285,21 @@ def test_hot_stage_options_need_a_hot_stage(tmp_path: Path) -> None:
     for stage in ("ast", "ruff"):
         r = rufc(f, f"--emit={stage}", "--function", "fib")
         assert r.exit_code == 2 and "apply to --emit=ruff-opt" in r.stderr
+
+
+def test_native_frames_never_pass_the_shadow_stack(tmp_path: Path) -> None:
+    """Native code sizes a segment by CPython's recursion budget; the shadow stack is
+    sized by the Ruff limit. Were the budget ever larger (a hook that could not put
+    the recursion limit back did that: a double free, exit 134), every entry still
+    clamps its segment to the shadow stack: the depth error, not memory corruption.
+    The run below inflates the budget on purpose."""
+    f = write(tmp_path, "down.ruff", "func down(n) {\n    return down(n + 1) + 1\n}\n"
+              "print(down(0))\n")
+    script = ("import sys\nimport rufc.runtime.vm as V\nV._HELPER_HEADROOM = 5000\n"
+              "from rufc.cli import main\nsys.exit(main())\n")
+    proc = subprocess.run([sys.executable, "-c", script, "run", "--jit-threshold", "0",
+                           "--max-depth", "50", f], capture_output=True, text=True,
+                          env=debug_env(), timeout=120)
+    assert proc.returncode == 4, proc.stderr[-2000:]
+    assert "Maximum call stack depth of 50 exceeded" in proc.stderr
+    assert "down(int): 1 direct native call site(s)" in proc.stderr   # it ran natively
