@@ -283,23 +283,20 @@ def parse_site(name: str) -> tuple[Callable[..., Any], Any, bool]:
 
 def _builtin(rt: Any, name: str, *args: Any) -> Any:
     """A builtin that calls no Ruff function (`ruff.call_builtin|'len'`), on the direct path."""
-    return _arity_checked(rt.builtins[name], name, len(args))(*args)
+    return _arity_checked(rt.builtins[name], len(args))(*args)
 
 
-def _arity_checked(impl: Any, name: str, got: int) -> Callable[..., Any]:
+def _arity_checked(impl: Any, got: int) -> Callable[..., Any]:
     """The builtin, or for a call with an argument count it does not take, a rule that
-    raises the VM's `NAME expects N arguments, got M` (a Python TypeError would be
-    an internal error)."""
-    from rufc.runtime.builtins import BUILTINS
-    b = BUILTINS.get(name)
-    lo = getattr(b.impl, "ruff_min", None) if b is not None else None
-    hi = getattr(b.impl, "ruff_max", None) if b is not None else None
-    if lo is None or (lo <= got and (hi is None or got <= hi)):
-        return cast(Callable[..., Any], impl)
-
-    def fails(*args: Any) -> Any:
-        raise support.arity_builtin(name, got)
-    return fails
+    raises the VM's `NAME expects N arguments, got M` (semantics.check_call; a Python
+    TypeError would be an internal error)."""
+    try:
+        semantics.check_call(impl, got)
+    except RuffError:
+        def fails(*args: Any) -> Any:
+            semantics.check_call(impl, got)   # raises it anew at every call
+        return fails
+    return cast(Callable[..., Any], impl)
 
 
 OPS["ruff.call_builtin"] = _builtin
@@ -465,7 +462,7 @@ def _direct_call(opname: str, parts: list[str], extra: Any, rt: Any,
         env["rule"] = semantics.get_field
         return f"rule({args}, extra)"
     if opname == "ruff.call_builtin":
-        env["rule"] = _arity_checked(rt.builtins[extra], extra, len(parts))
+        env["rule"] = _arity_checked(rt.builtins[extra], len(parts))
         return f"rule({args})"
     if opname == "ruff.make_closure":   # the maker as it is now (the JIT may replace it)
         env["ns"] = rt.ns
