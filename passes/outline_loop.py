@@ -36,8 +36,10 @@ RANGE_PARAMS = ("<start>", "<stop>", "<step>")
 # A continuation compiles everything after the loop: past this many ops (~50 ms of
 # lowering per 1000 ops), compiling would cost more than a hot loop usually saves.
 MAX_OPS = 3000
-# ... and past this many when it holds boxed values, whose ops cost far more to
-# compile (~3.5 ms each for string statements: 1500 ops took 5.2 s, 2026-12-05).
+# ... and past this many ops on boxed values (ProgramInfo.boxed_ops, as the function
+# budget program.MAX_BOXED_FUNCTION_OPS counts), which cost far more to compile (~3.5
+# ms each for string statements: 1500 ops took 5.2 s, 2026-12-05). Lower than the
+# function's: the loop waits in the VM's thread while its continuation compiles.
 MAX_BOXED_OPS = 600
 
 
@@ -51,7 +53,6 @@ class Continuation:
     func: Op
     slots: tuple[int, ...]   # the original slots passed as parameters, in order
     range_params: tuple[int, ...]   # then these of the range's (start, stop, step)
-    size: int   # ops in the loop and after it
 
 
 def osr_symbol(sym: str, line: int, col: int) -> str:
@@ -139,7 +140,7 @@ def continuation(func: Op, line: int, col: int, bound: set[int]) -> Continuation
                                  "cells": (), "free": ()},
              regions=(Region(ops=pre + ops),), line=func.line, col=func.col)
     renumber(new)
-    return Continuation(new, tuple(params), range_params, size)
+    return Continuation(new, tuple(params), range_params)
 
 
 def _values_defined_within(ops: list[Op], loop: Op) -> set[int]:

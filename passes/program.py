@@ -180,6 +180,7 @@ class ProgramInfo:
         self._guess: dict[tuple[str, Kinds], str] = {}
         self._order: list[tuple[str, Kinds]] = []   # _results keys, in computation order
         self._checked: dict[tuple[str, Kinds], str | None] = {}
+        self._boxed_ops: dict[tuple[str, Kinds], int] = {}
         self._reenters: dict[tuple[str, Kinds], bool] = {}
         self._pushes: dict[int, dict[int, Op]] = {}
         self._late: dict[int, set[int]] = {}   # read_early: lazy callees per function
@@ -422,18 +423,17 @@ class ProgramInfo:
             _check_op(self, func, op, inf, defs, uses, slots, rk or ANY)
             if any(inf.kind(v) not in NATIVE_KINDS for v in (*op.results, *op.operands)):
                 boxed_ops += 1
+        self._boxed_ops[(sym, kinds)] = boxed_ops
         if unboxed:
             _check_unboxed(self, func, inf, defs, uses)
         elif boxed_ops > MAX_BOXED_FUNCTION_OPS:
             raise Unsupported(f"it has {boxed_ops} ops on boxed values (more than "
                               f"{MAX_BOXED_FUNCTION_OPS}: too long to compile)")
 
-    def holds_boxed(self, sym: str, kinds: Kinds) -> bool:
-        """Does the specialization hold a boxed value (a parameter or a variable)?"""
-        inf = self.kinds_of(sym, kinds)
-        nslots = len(self.funcs[sym].attrs["slots"])  # type: ignore[arg-type]
-        return any(k not in NATIVE_KINDS for k in kinds) or any(
-            inf.slot_kind(i) not in (*NATIVE_KINDS, "null", ANY) for i in range(nslots))
+    def boxed_ops(self, sym: str, kinds: Kinds) -> int:
+        """How many ops of a specialization `check` accepted work on boxed values (what
+        its compile time grows with: both op budgets count these)."""
+        return self._boxed_ops.get((sym, kinds), 0)
 
     def typed_push(self, func: Op, op: Op, inf: Inference) -> bool:
         """Is this `a := push(a, x)` idiom on a typed array (pushed in place natively)?

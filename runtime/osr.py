@@ -198,8 +198,8 @@ class LoopOSR:
                       st.name, line, col, st.name, params)
         # decided without xdsl and llvmlite: a loop that stays in the VM loads neither
         reason = info.check(csym, kinds)
-        if reason is None and cont.size > MAX_BOXED_OPS and info.holds_boxed(csym, kinds):
-            reason = (f"the rest of the function has {cont.size} ops and boxed values (more "
+        if reason is None and (n := info.boxed_ops(csym, kinds)) > MAX_BOXED_OPS:
+            reason = (f"the rest of the function has {n} ops on boxed values (more "
                       f"than {MAX_BOXED_OPS}: too long to compile)")
         if (reason is None and not boxed_enabled()
                 and info.result_kind(csym, kinds) not in SCALAR_RESULTS):

@@ -136,3 +136,29 @@ def test_a_function_too_long_to_compile_stays_in_the_vm(tmp_path: Path) -> None:
     assert r.stdout == _run("--no-jit", str(long)).stdout != ""
     r = _run("--jit-threshold", "0", str(short), env=_env(DEBUG_JIT="1"))
     assert "compiled f(other)" in r.stderr and "too long" not in r.stderr
+
+
+def test_a_continuation_too_long_to_compile_stays_in_the_vm(tmp_path: Path) -> None:
+    """A hot loop whose continuation has more than outline_loop.MAX_BOXED_OPS ops on
+    boxed values (ProgramInfo.boxed_ops, as the function budget counts) goes on in
+    the VM with its reason; a shorter one continues in native code. Both print
+    what the VM prints."""
+    from rufc.passes.outline_loop import MAX_BOXED_OPS
+
+    def program(statements: int) -> Path:
+        body = "".join(f'    s := s + "{i}"\n' for i in range(statements))
+        p = tmp_path / f"cont{statements}.ruff"
+        p.write_text("func g(s) {\n    t := 0\n    for i in range(100000) {\n"
+                     f"        t = t + i\n    }}\n{body}    return len(s) + t\n}}\n"
+                     'print(g("a"))\n')
+        return p
+
+    for statements, compiles in ((MAX_BOXED_OPS // 2, False), (20, True)):
+        p = program(statements)
+        r = _run(str(p), env=_env(DEBUG_JIT="1"))
+        refused = re.search(r"g: loop at 3:19 stays in the VM: the rest of the function has "
+                            rf"\d+ ops on boxed values \(more than {MAX_BOXED_OPS}: too long",
+                            r.stderr)
+        assert (refused is None) == compiles, r.stderr[-2000:]
+        assert ("g: entering the compiled loop at 3:19" in r.stderr) == compiles
+        assert r.stdout == _run("--no-jit", str(p)).stdout != ""
