@@ -404,7 +404,7 @@ class JIT:
                           st.name)
             return
         if not st.stub:
-            self.ns["JMISS_" + st.sym] = self._miss_handler(st)
+            self.ns["JMISS_" + self.py_name(st.sym)] = self._miss_handler(st)
             st.calls_at_entry = self.ns["K_" + self.py_name(st.sym)][0]
         st.stub = True
         fn.__code__ = self._entry_code(st, fn)
@@ -438,14 +438,15 @@ class JIT:
         # a closure's cells follow its arguments (passes/lowering/boxed.py, cells)
         cells = [f"f{i}" for i in range(len(self.funcs[st.sym].attrs["free"]))]  # type: ignore[arg-type]
         pro: list[tuple[str, bool]] = [("    if JREM.value > 4:", False)]
+        ident = self.py_name(st.sym)   # a method's symbol is `S.m`: not a Python name
         for i, native in enumerate(st.natives):
-            key = f"JN_{st.sym}_{i}"
+            key = f"JN_{ident}_{i}"
             self.ns[key] = native.entry
             guard = " and ".join(_guard(p, k) for p, k in zip(params, native.kinds)) or "True"
             pro.append((f"        if {guard}:", False))
             if self.debug or self.stats:
-                self.ns[f"JHITS_{st.sym}_{i}"] = native.entries
-                pro.append((f"            JHITS_{st.sym}_{i}[0] += 1", False))
+                self.ns[f"JHITS_{ident}_{i}"] = native.entries
+                pro.append((f"            JHITS_{ident}_{i}[0] += 1", False))
             args = ", ".join([*(p if k != "bool" else f"{p} is JTRUE"
                                 for p, k in zip(params, native.kinds)), *cells])
             if self.stats:   # time the outermost native entry (nested ones are inside)
@@ -463,7 +464,7 @@ class JIT:
             result = {"bool": "JTRUE if r else JFALSE", "null": "None"}.get(native.result, "r")
             pro.append((f"            return {result}", True))
         if not st.no_more:
-            pro.append((f"        if JREM.value > 60: JMISS_{st.sym}(({''.join(p + ', ' for p in params)}))",
+            pro.append((f"        if JREM.value > 60: JMISS_{ident}(({''.join(p + ', ' for p in params)}))",
                         False))
         self.entry_codes += 1
         return self.vm.function_code(self.funcs[st.sym], pro, f"jit{self.entry_codes}",
