@@ -243,7 +243,7 @@ def global_names(main: Op, line: int, col: int) -> set[str]:
             if op.name == "ruff.declare_var" and op.attrs["target"] == "g":
                 declared.add(op.attrs["name"])  # type: ignore[arg-type]
             elif op.name in ("ruff.load_var", "ruff.store_var", "ruff.update_path") \
-                    and tuple(op.attrs["chain"]) == ("g",):  # type: ignore[arg-type]
+                    and "g" in op.attrs["chain"]:  # type: ignore[operator]
                 out.add(op.attrs["name"])  # type: ignore[arg-type]
     return out - declared
 
@@ -251,7 +251,12 @@ def global_names(main: Op, line: int, col: int) -> set[str]:
 def globals_to_slots(main: Op, names: list[str]) -> Op:
     """A copy of the top level where the globals `names` are local slots (appended
     after its own, in this order): the continuation then takes their values as
-    parameters like any other live variable."""
+    parameters like any other live variable.
+
+    Every reference is rewritten, also the global in a chain of candidates: a name
+    assigned in a block before it is declared there reads `["l1?", "g"]` (the block's
+    own variable if bound, else the global); left a global, it would read and write
+    the global while the other references use the slot (an assignment was lost)."""
     new = copy.deepcopy(main)
     base = len(main.attrs["slots"])  # type: ignore[arg-type]
     slot = {n: base + i for i, n in enumerate(names)}
@@ -260,12 +265,17 @@ def globals_to_slots(main: Op, names: list[str]) -> Op:
         if n not in slot or op.name not in ("ruff.load_var", "ruff.store_var",
                                             "ruff.update_path"):
             continue
-        if tuple(op.attrs["chain"]) != ("g",):  # type: ignore[arg-type]
+        chain = tuple(op.attrs["chain"])  # type: ignore[arg-type]
+        if "g" not in chain:
             continue
         a = dict(op.attrs)
-        a["chain"] = (f"l{slot[n]}",)
-        if op.name == "ruff.store_var":
-            a["create"] = f"l{slot[n]}"
+        ref = f"l{slot[n]}"
+        if chain == ("g",):
+            a["chain"] = (ref,)
+        else:   # one candidate of several: bound or not, as the global was
+            a["chain"] = tuple(f"{ref}?" if r == "g" else r for r in chain)
+        if op.name == "ruff.store_var" and (chain == ("g",) or a.get("create") == "g"):
+            a["create"] = ref
         op.attrs = a
     new.attrs = dict(new.attrs)
     new.attrs["slots"] = tuple(main.strs_attr("slots")) + tuple(names)

@@ -46,10 +46,15 @@ class LoopState:
     """What the JIT knows about one loop (function symbol, line, col)."""
     name: str
     refused: str | None = None
-    # (slots bound in the frame, kinds of their values) -> (Continuation, Native)
-    natives: dict[tuple[tuple[int, ...], tuple[str, ...]], Any] = field(default_factory=dict)
+    # (slots bound in the frame, kinds of their values, the top level's globals left
+    # globals) -> (Continuation, Native)
+    natives: dict[tuple[tuple[int, ...], tuple[str, ...], tuple[str, ...]], Any] = \
+        field(default_factory=dict)
     entries: int = 0
-    top: Any = None   # the top level: (its copy with globals as slots, those globals)
+    # the top level: the globals its continuation uses that may live in slots, and for
+    # each set of them unbound at an entry, its copy with the others as slots
+    private: list[str] | None = None
+    tops: dict[tuple[str, ...], tuple[Any, list[str]]] = field(default_factory=dict)
 
 
 class LoopOSR:
@@ -80,8 +85,9 @@ class LoopOSR:
         func = self.jit.funcs.get(sym)
         if func is None:
             return self._refuse(st, line, col, "its function is not part of the program")
+        unbound: tuple[str, ...] = ()
         if sym == MAIN_SYMBOL:   # the top level: its private globals become slots
-            func, frame = self._top_level(st, func, line, col, frame, hook)
+            func, frame, unbound = self._top_level(st, func, line, col, frame, hook)
             if func is None:
                 return ()
         nslots = len(func.attrs["slots"])
@@ -90,12 +96,12 @@ class LoopOSR:
         values = [frame[f"v{i}"] for i in bound]
         from rufc.passes.program import kind_of_value
         all_kinds = tuple(kind_of_value(v) for v in values)
-        pair = st.natives.get((bound, all_kinds))
+        pair = st.natives.get((bound, all_kinds, unbound))
         if pair is None:
             pair = self._compile(st, func, sym, line, col, bound, values)
             if pair is None:
                 return ()
-            st.natives[(bound, all_kinds)] = pair
+            st.natives[(bound, all_kinds, unbound)] = pair
         cont, native = pair
         args = [frame[f"v{i}"] for i in cont.slots]
         if cont.range_params:
@@ -105,13 +111,16 @@ class LoopOSR:
             args += [bounds[k] for k in cont.range_params]
         return self._call(st, native, args, line, col, hook)
 
-    def _top_level(self, st: LoopState, main: Any, line: int, col: int,
-                   frame: dict[str, Any], hook: Hook) -> tuple[Any, dict[str, Any]]:
-        """The top level with the globals its continuation uses as slots, and the frame
-        with their values. Only globals no function names (nobody else can see them
-        while native code runs; the program ends when the top level does), not `let`
-        or `const` ones the continuation assigns, and not in a REPL (later entries read
-        the globals)."""
+    def _top_level(self, st: LoopState, main: Any, line: int, col: int, frame: dict[str, Any],
+                   hook: Hook) -> tuple[Any, dict[str, Any], tuple[str, ...]]:
+        """The top level with the globals its continuation uses as slots, the frame
+        with their values, and the globals left globals because they are unbound.
+        Only globals no function names (nobody else can see them while native code
+        runs; the program ends when the top level does), not `let` or `const` ones
+        the continuation assigns, not in a REPL (later entries read the globals), and
+        not one unbound when the loop hands over: native code reads it as the VM
+        does, `Undefined variable` exactly where the VM raises it (a slot would be
+        read where its value is used: a callee after its arguments)."""
         from rufc.passes.outline_loop import (
             global_names,
             globals_to_slots,
@@ -122,13 +131,12 @@ class LoopOSR:
         jit = self.jit
         if jit.stable is not None or jit.vm.entries:
             self._refuse(st, line, col, "the top level of a REPL entry")
-            return None, frame
+            return None, frame, ()
         if hook.frame.f_code.co_name != "F_" + py_name(MAIN_SYMBOL):
             # a part of a long top level (its `return` would not end the program)
             self._refuse(st, line, col, "the top level is generated in parts")
-            return None, frame
-        cached = getattr(st, "top", None)
-        if cached is None:
+            return None, frame, ()
+        if st.private is None:
             names = global_names(main, line, col)
             private = private_globals(jit.funcs, main, names)
             imm = immutable_written(main, line, col)   # read-only `let`s can be slots
@@ -136,16 +144,20 @@ class LoopOSR:
                             and n not in (jit.stable or {}) and not self._callee(n))
             if shared:
                 self._refuse(st, line, col, f"global '{shared[0]}' is used by a function too")
-                return None, frame
-            keep = sorted(n for n in private if n not in imm and not self._callee(n))
-            cached = st.top = (globals_to_slots(main, keep), keep)
-        func, keep = cached
+                return None, frame, ()
+            st.private = sorted(n for n in private if n not in imm and not self._callee(n))
         ns = jit.ns
+        unbound = tuple(n for n in st.private if ns.get("G_" + py_name(n), UNBOUND) is UNBOUND)
+        cached = st.tops.get(unbound)
+        if cached is None:
+            keep = [n for n in st.private if n not in unbound]
+            cached = st.tops[unbound] = (globals_to_slots(main, keep), keep)
+        func, keep = cached
         frame = dict(frame)
         base = len(main.attrs["slots"])
         for i, n in enumerate(keep):
-            frame[f"v{base + i}"] = ns.get("G_" + py_name(n), UNBOUND)
-        return func, frame
+            frame[f"v{base + i}"] = ns[f"G_{py_name(n)}"]
+        return func, frame, unbound
 
     def _callee(self, name: str) -> bool:
         """Is global `name` a function the program declares (a callee, not data)?"""
