@@ -53,6 +53,11 @@ class CallLowering(ArrayLowering):
         the shadow stack before the call when the callee may run VM code (which may
         look at the stack), else only if the call fails (the traceback needs it)."""
         args = op.operands[1:]
+        # the arguments first: a string constant is made at its first use, on a path
+        # that sets this frame's site (its own, for an error): an eager call site set
+        # before it was overwritten, and a traceback through the call showed the
+        # constant's position
+        argv = [self.val(a) for a in args]
         rtype = native_result(rk)
         self.declare_native(symbol, [i64, i64, *(ltype(self.kind(a)) for a in args)], rtype)
         line, col = op_pos(op)
@@ -78,8 +83,7 @@ class CallLowering(ArrayLowering):
         self.emit(llvm.CallOp("ruff_rt_depth_check", return_type=i64))
         self.emit(llvm.BrOp(self.unwind))
         self.goto(go)
-        pair = self.v(llvm.CallOp(symbol, deeper, self.limit, *(self.val(a) for a in args),
-                                  return_type=rtype))
+        pair = self.v(llvm.CallOp(symbol, deeper, self.limit, *argv, return_type=rtype))
         r = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), pair, ret_type(rk)))
         failed = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [1]), pair, i1))
         bad, ok = self.new_block(), self.new_block()
