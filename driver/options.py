@@ -159,7 +159,8 @@ COMMANDS["cache"] = CACHE
 EPILOG = """\
 environment:
   RUFC_JIT=0, RUFC_JIT_THRESHOLD=N, RUFC_MAX_DEPTH=N as above; DEBUG_JIT=1 logs what
-  the JIT decides (docs/jit.md); NO_COLOR=1 turns colour off (--color=auto).
+  the JIT decides (docs/jit.md); RUFC_JIT_BOXED=0 compiles only functions on ints,
+  floats, bools and typed arrays; NO_COLOR=1 turns colour off (--color=auto).
 
 exit codes: 0 ok, 2 usage, 3 syntax or invalid IR, 4 runtime error, 70 internal error
   (a bug in rufc), 74 cannot write standard output, 141 broken pipe

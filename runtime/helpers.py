@@ -538,10 +538,11 @@ _BOXED: list[Any] = []
 
 
 def boxed_enabled() -> bool:
-    """Boxed values in native code (issue 15) are off unless RUFC_JIT_BOXED=1 (see
-    docs/jit.md, "Boxed values": why). Code compiled with them is cached apart."""
+    """Boxed values in native code (issue 15): on unless RUFC_JIT_BOXED=0, which
+    compiles only what int, float, bool and typed arrays express (docs/jit.md, "Boxed
+    values"). Code compiled with them is cached apart."""
     import os
-    return os.environ.get("RUFC_JIT_BOXED", "") not in ("", "0")
+    return os.environ.get("RUFC_JIT_BOXED", "") != "0"
 
 
 def _boxed_op(rt: Any, site_id: int, argv: Any) -> int:

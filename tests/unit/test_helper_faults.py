@@ -30,8 +30,9 @@ LOOP = """func f(n) {
 """
 
 CASES: dict[str, tuple[str, str, int | None]] = {
-    # a callee that stays in the VM (a dict) but returns an int: called through the helper
-    "ruff_rt_call": ('func h(x) {\n    d := {"a": x}\n    return x + 1\n}\n' +
+    # a callee that stays in the VM (a range bound that is not an int, docs/jit.md) but
+    # returns an int: called through the helper
+    "ruff_rt_call": ('func h(x) {\n    for j in range(0.5) { }\n    return x + 1\n}\n' +
                      LOOP.replace("BODY", "s = s + h(i)"), "f(10)", 8),
     "ruff_rt_builtin": (LOOP.replace("BODY", "s = s + to_int(to_float(i))"), "f(10)", 4),
     # the overflow's exact error is made by the helper
@@ -49,7 +50,7 @@ CASES: dict[str, tuple[str, str, int | None]] = {
     "ruff_rt_array_push": (LOOP.replace("mut s := 0", "mut s := [0]")
                            .replace("BODY", "s = push(s, i)").replace("return s", "return len(s)"),
                            "f(100)", 4),
-    # boxed values (RUFC_JIT_BOXED=1, see BOXED): the string's first op is its constant
+    # boxed values: the string's first op is its constant
     "ruff_rt_op": (LOOP.replace("mut s := 0", 'mut s := ""').replace("BODY", 's = s + "a"')
                    .replace("return s", "return len(s)"), "f(10)", 2),
     "ruff_rt_unpack": (LOOP.replace("BODY", "[a, b] := [i, i + 1]\n        s = s + a + b"),
@@ -61,8 +62,11 @@ CASES: dict[str, tuple[str, str, int | None]] = {
                        'func h(n) {\n    return g(n) + "y"\n}\n', "h(5)", 3),
 }
 
-# The helpers native code calls only with boxed values on (off by default, docs/jit.md).
-BOXED = {"ruff_rt_op", "ruff_rt_unpack", "ruff_rt_raised"}
+# <main> compiles too (with boxed values, the default), and its own first call or boxed
+# op would take the fault; a range bound that is not an int keeps it in the VM
+# (docs/jit.md, "What stays in the VM"), and the loop never runs, so it is never
+# compiled alone.
+KEEP_MAIN_IN_VM = "kept := [0]\nfor i in range(kept[0]) {\n}\n"
 
 
 def run(path: Path, *flags: str, fail: str | None = None) -> subprocess.CompletedProcess:
@@ -71,8 +75,6 @@ def run(path: Path, *flags: str, fail: str | None = None) -> subprocess.Complete
                         "RUFC_JIT_BOXED")}
     if fail:
         env["RUFC_JIT_FAIL"] = fail
-        if fail.split(":")[1] in BOXED:
-            env["RUFC_JIT_BOXED"] = "1"
     return subprocess.run(RUFC + [*flags, "--max-depth", "1000", str(path)], capture_output=True,
                           text=True, env=env, timeout=120)
 
@@ -87,12 +89,7 @@ def test_a_failure_inside_a_helper_is_a_catchable_ruff_error(helper: str, tmp_pa
     path = tmp_path / "p.ruff"
     again = {"d(5000)": "d(500)", "f(3037000500)": "f(30)",   # these fail anyway
              "h(5)": "h(1)"}.get(call, call)
-    # With boxed values <main> compiles too, and its own first boxed op would take the
-    # fault; a range bound that is not an int keeps it in the VM (docs/jit.md, "What
-    # stays in the VM"), and the loop never runs, so it is never compiled alone.
-    keep = ("kept := [0]\nfor i in range(kept[0]) {\n}\n"
-            if helper in BOXED else "")
-    path.write_text(defs + keep + f'try {{ print({call}) }} except e {{ print("caught", '
+    path.write_text(defs + KEEP_MAIN_IN_VM + f'try {{ print({call}) }} except e {{ print("caught", '
                     f'e.message, e.line) }}\nprint({again})\n')
     vm = run(path, "--no-jit")
     r = run(path, "--jit-threshold", "0", fail=f"raise:{helper}")
@@ -112,7 +109,7 @@ def test_an_uncaught_failure_inside_a_helper_is_a_runtime_error(helper: str,
                                                                 tmp_path: Path) -> None:
     defs, call, line = CASES[helper]
     path = tmp_path / "p.ruff"
-    path.write_text(defs + f"print({call})\n")
+    path.write_text(defs + KEEP_MAIN_IN_VM + f"print({call})\n")
     r = run(path, "--jit-threshold", "0", fail=f"raise:{helper}")
     assert r.returncode == 4 and r.stdout == "", r.stderr
     assert f"p.ruff:{line}:" in r.stderr and "runtime error: Out of memory" in r.stderr

@@ -91,7 +91,8 @@ def test_kinds_that_change_after_warm_up_get_a_specialization(tmp_path: Path) ->
 
 
 def test_unsupported_function_stays_in_the_vm_and_others_compile(tmp_path: Path) -> None:
-    src = ('func greet(n) {\n    return "hi " + to_string(n)\n}\n' + FIB +
+    # (a range bound that is not an int stays in the VM, with boxed values too)
+    src = ('func greet(n) {\n    for j in range(0.5) {\n    }\n    return "hi " + to_string(n)\n}\n' + FIB +
            'for i in range(200) {\n    greet(i)\n}\nprint(greet(3))\n')
     f = write(tmp_path, "mixed.ruff", src)
     r = rufc("run", "--jit-threshold", "0", f, env=debug_env())
@@ -182,11 +183,20 @@ def test_print_ir_after_all_shows_each_pass(tmp_path: Path) -> None:
 
 
 def test_functions_that_stay_in_the_vm_are_named_with_a_reason(tmp_path: Path) -> None:
+    f = write(tmp_path, "r.ruff", "func r(x) {\n    s := 0\n    for i in range(x) {\n"
+              "        s = s + i\n    }\n    return s\n}\nprint(r(3))\n")
+    r = rufc(f, "--emit=llvm", "--specialize", "r(float)")
+    assert r.exit_code == 0
+    assert "rufc: note: r(float) stays in the VM: range bound at 3:19 is not an int (float)" \
+        in r.stderr
+    # without boxed values, a string is a reason of its own
     f = write(tmp_path, "s.ruff", 'func s(x) {\n    return "a" + x\n}\nprint(s("b"))\n')
-    r = rufc(f, "--emit=llvm", "--specialize", "s(other)")
+    unboxed = {**os.environ, "RUFC_JIT_BOXED": "0"}
+    r = rufc(f, "--emit=llvm", "--specialize", "s(other)", env=unboxed)
     assert r.exit_code == 0
     assert ("rufc: note: s(other) stays in the VM: argument 1 is not an int, float, bool or "
             "typed array") in r.stderr
+    assert "stays in the VM" not in rufc(f, "--emit=llvm", "--specialize", "s(other)").stderr
 
 
 DEPTH = """func down(n) {

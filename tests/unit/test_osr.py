@@ -39,9 +39,9 @@ def func_of(src: str, sym: str = "main") -> Op:
     return lower_program(parse(src, "t.ruff"), NAMES).funcs()[sym]
 
 
-def debug_env() -> dict[str, str]:
+def debug_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUFC_", "DEBUG_JIT"))}
-    env.update(DEBUG_JIT="1", RUFC_JIT_SYNC="1", RUFC_NATIVE_CACHE="0")
+    env.update(DEBUG_JIT="1", RUFC_JIT_SYNC="1", RUFC_NATIVE_CACHE="0", **extra)
     return env
 
 
@@ -108,7 +108,10 @@ def test_hot_loop_enters_native_code_and_logs_each_entry(tmp_path: Path) -> None
 
 
 def test_a_loop_that_cannot_compile_is_never_retried_and_others_compile(tmp_path: Path) -> None:
+    # the rest of main from the first loop has a range bound that is not an int
+    # (docs/jit.md, "What stays in the VM")
     src = ("func main() {\n s := \"a\"\n for i in range(3000) { s = s + \"\" }\n"
+           " for j in range(0.5) { }\n"
            " t := 0\n for i in range(3000) { t = t + i }\n print(t)\n}\n"
            "main()\nmain()\nmain()\n")
     p = tmp_path / "mixed.ruff"
@@ -120,7 +123,7 @@ def test_a_loop_that_cannot_compile_is_never_retried_and_others_compile(tmp_path
     assert len(refused) == 1                 # logged once, not compiled again
     assert sum("compiling the rest of main from the loop" in ln and "3:16" in ln
                for ln in lines) == 1
-    assert lines.count("[jit] main: entering the compiled loop at 5:16") == 3
+    assert lines.count("[jit] main: entering the compiled loop at 6:16") == 3
 
 
 def test_no_loop_counters_without_the_jit(tmp_path: Path) -> None:
@@ -134,7 +137,7 @@ def test_no_loop_counters_without_the_jit(tmp_path: Path) -> None:
 def test_a_loop_that_stays_in_the_vm_loads_no_compiler(tmp_path: Path) -> None:
     p = tmp_path / "strings.ruff"
     p.write_text("func main() {\n s := \"a\"\n i := 0\n while i < 5000 { i = i + 1 }\n"
-                 " print(s, i)\n}\nmain()\n")
+                 " for j in range(0.5) { }\n print(s, i)\n}\nmain()\n")
     r = rufc("run", str(p), env=debug_env())
     assert r.exit_code == 0 and r.stdout == "a 5000\n"
     lines = jit_lines(r.stderr)
@@ -155,10 +158,15 @@ def test_top_level_loops_run_natively_with_their_private_globals(tmp_path: Path)
            "u := 0\nfor i in range(3000) { u = u + i }\nprint(t, u)\n")
     p = tmp_path / "top.ruff"
     p.write_text(src)
+    # with boxed values (the default) both loops compile, globals and all
     r = rufc("run", str(p), env=debug_env())
     assert r.exit_code == 0 and r.stdout == "3000 4498500\n"
+    assert "[jit] <main>: entering the compiled loop at 6:15" in jit_lines(r.stderr)
+    r = rufc("run", str(p), env=debug_env(RUFC_JIT_BOXED="0"))
+    assert r.exit_code == 0 and r.stdout == "3000 4498500\n"
     lines = jit_lines(r.stderr)
-    # peek reads the global `shared`: the first loop stays in the VM, the second not
+    # without them, peek reads the global `shared`: the first loop stays in the VM,
+    # the second not
     assert any(ln.startswith("[jit] <main>: loop at 6:15 stays in the VM: ") for ln in lines)
     assert "[jit] <main>: loop at 8:15: compiling the rest of <main> from the loop " \
            "(t: int, u: int)" in lines
