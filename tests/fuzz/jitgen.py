@@ -223,15 +223,28 @@ class JitGen:
         init = r.choice(INTS + CORNERS if kind == "float" else INTS)
         step = self.expr(["k", f"t{n}"] if kind == "int" else [f"t{n}"], 2, kind)
         stop = r.choice(["200", "1000", "3000"])
-        main += [f"mut t{n} := {init}", "try {"]
+        # in a `try` the loop compiles with the rest of the top level; without one, from
+        # the loop itself (the top level's continuation, its globals in slots), and an
+        # error ends the program
+        bare = r.random() < 0.4
+        pad = "    " if bare else "        "
+        main += [f"mut t{n} := {init}"] if bare else [f"mut t{n} := {init}", "try {"]
         if r.random() < 0.6:
-            main.append(f"    for k in range({stop}) {{")
+            main.append(f"{pad[4:]}for k in range({stop}) {{")
         else:
-            main += [f"    mut w{n} := 0", f"    while w{n} < {stop} {{", f"        k := w{n}",
-                     f"        w{n} = w{n} + 1"]
-        main += [f"        t{n} = {step}",
-                 f"        if t{n} > 1000000000 {{ t{n} = t{n} % 1000 }}" if kind == "int" else "",
-                 "    }", "} except e {", "    print(e.message, e.line)", "}", f"print(t{n})"]
+            main += [f"{pad[4:]}mut w{n} := 0", f"{pad[4:]}while w{n} < {stop} {{",
+                     f"{pad}k := w{n}", f"{pad}w{n} = w{n} + 1"]
+        main.append(f"{pad}t{n} = {step}")
+        # a second assignment in the block (then also in a nested one) reads the
+        # global through a chain of candidates (the block's own variable first)
+        if r.random() < 0.5:
+            again = f"t{n} = t{n} + {r.choice(['1', 'k', '0.5'] if kind == 'float' else ['1', 'k'])}"
+            main.append(f"{pad}{again}" if r.random() < 0.5
+                        else f"{pad}if k % 3 == 0 {{ {again} }}")
+        if kind == "int":
+            main.append(f"{pad}if t{n} > 1000000000 {{ t{n} = t{n} % 1000 }}")
+        main += [f"{pad[4:]}}}", f"print(t{n})"] if bare else \
+            ["    }", "} except e {", "    print(e.message, e.line)", "}", f"print(t{n})"]
 
 def generate(seed: int) -> str:
     return JitGen(seed).program()
