@@ -1,8 +1,8 @@
 """The cost of boxed paths in native code against the VM (issue 15), in one run:
-each program end to end with --no-jit, with RUFC_JIT_BOXED=1 --jit-threshold 0
-compiling everything (no native-code cache), and the same with the native code
-already in a cache of its own (filled by one run first): median of 3 wall times,
-in turn, and the ratios native/VM.
+each program end to end with --no-jit, with --jit-threshold 0 (boxed values on,
+the default since 2026-12-05) compiling everything (no native-code cache), and the
+same with the native code already in a cache of its own (filled by one run first):
+median of 3 wall times, in turn, and the ratios native/VM.
 
     python3 bench/boxed_ratio.py [PROGRAM ...]   (default: bench/boxed_*.ruff)
 """
@@ -29,7 +29,7 @@ def wall(args: list[str], env: dict[str, str]) -> tuple[float, str]:
 def main(argv: list[str]) -> int:
     programs = [Path(a) for a in argv] or sorted(HERE.glob("boxed_*.ruff"))
     env = dict(os.environ, RUFC_JIT_SYNC="1", RUFC_NATIVE_CACHE="0")
-    boxed = dict(env, RUFC_JIT_BOXED="1")
+    boxed = dict(env, RUFC_JIT_BOXED="1")   # whatever the caller's environment says
     with tempfile.TemporaryDirectory(prefix="rufc-bench-cache-") as cache:
         cached = dict(boxed, RUFC_NATIVE_CACHE="1", RUFC_CACHE_DIR=cache)
         for p in programs:

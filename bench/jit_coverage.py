@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-DEFAULT = [Path("/work/shared/conformance"), Path(__file__).resolve().parent.parent / "examples"]
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT = [REPO.parent / "shared" / "conformance", REPO / "examples"]
 
 
 def programs(paths: list[Path]) -> list[Path]:
