@@ -4,19 +4,25 @@ A Ruff call is one Python call in the cold tier. Counting depth exactly needs wo
 every call; this times fib(27) (CPU time) written the way the code generator would emit each
 option, best of 9:
 
-    plain            today: CPython's recursion limit does the counting (N + 40)
+    plain            CPython's recursion limit does the counting (N + 40, until 2026-12)
     counter+finally  a shared counter, incremented on entry, decremented in `finally`
     depth argument   the callee's depth passed as an extra argument
+    budget check     what rufc does since 2026-12: CPython's recursion_remaining, read
+                     through ctypes, compared with the helpers' headroom on entry
 
     python3 bench/depth_counting.py
 """
 from __future__ import annotations
 
+import ctypes
 import sys
 import time
 
+from rufc.runtime.helpers import recursion_counter
+
 LIMIT = 10_000
 D = [0]
+ROOM = recursion_counter() or ctypes.c_int(1 << 30)
 
 
 def fib(n: int) -> int:
@@ -45,6 +51,14 @@ def fib_depth(n: int, d: int) -> int:
     return fib_depth(n - 1, d + 1) + fib_depth(n - 2, d + 1)
 
 
+def fib_budget(n: int) -> int:
+    if ROOM.value < 40:
+        raise RecursionError
+    if n < 2:
+        return n
+    return fib_budget(n - 1) + fib_budget(n - 2)
+
+
 def best(f, repeat: int = 9) -> float:  # type: ignore[no-untyped-def]
     times = []
     for _ in range(repeat):
@@ -59,7 +73,8 @@ def main() -> None:
     base = best(lambda: fib(27))
     print(f"plain            {base:.3f} s  1.00x")
     for name, f in (("counter+finally", lambda: fib_counter(27)),
-                    ("depth argument ", lambda: fib_depth(27, 1))):
+                    ("depth argument ", lambda: fib_depth(27, 1)),
+                    ("budget check   ", lambda: fib_budget(27))):
         t = best(f)
         print(f"{name}  {t:.3f} s  {t / base:.2f}x")
 

@@ -21,8 +21,9 @@ is used on both sides: the top level's variables are globals (`G_...`, declared 
 every part), so what is left are the locals of one statement. A body with a `return`
 is not split (it would return from the part only). The call lines carry no Ruff
 position (vm.SKIP): while a part runs, its frame stands for `<main>` in tracebacks.
-Each part adds one Python frame below every Ruff call made from it, which the call
-depth limit's slack (N + 40, docs/decisions.md) absorbs.
+Each part adds one Python frame below every Ruff call made from it: the parts run
+`with HELPER_FRAMES(1)` (runtime.stack.HelperFrames), so that frame does not count
+toward the call-depth limit.
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def split(body: list[Line], prefix: str, head: list[Line]) -> tuple[list[Line], 
                 reach = last[n]
     if len(cuts) < 2:
         return body, []
-    new_body: list[Line] = []
+    new_body: list[Line] = [("    with HELPER_FRAMES(1):", *SKIP)]
     parts: list[Line] = []
     for k, (start, end) in enumerate(zip(cuts, cuts[1:] + [len(body)]), 1):
         name = f"{prefix}{k}"
@@ -75,5 +76,5 @@ def split(body: list[Line], prefix: str, head: list[Line]) -> tuple[list[Line], 
         parts.append((f"def {name}():", ln, col))
         parts.extend(head)
         parts.extend(body[start:end])
-        new_body.append((f"    {name}()", *SKIP))
+        new_body.append((f"        {name}()", *SKIP))
     return new_body, parts

@@ -35,24 +35,20 @@ from typing import Final
 
 from rufc.dialects.optable import MAIN_SYMBOL, Module, Op, Region
 from rufc.runtime import analysis, chunking
-from rufc.runtime.helpers import OPERATOR_HELPERS, VM_HELPERS
+from rufc.runtime.helpers import DEPTH_HEADROOM, OPERATOR_HELPERS, VM_HELPERS
 from rufc.runtime.names import py_name  # re-exported: codegen.py_name
 from rufc.runtime.types import NUMERIC, Inference, Ranges, slot_of
 
-# The first line of every generated function but the top level. CPython 3.11 counts
-# Python frames and C-level recursion checks against one limit, and an unspecialized
-# comparison (one not followed by a jump) makes such a check. Without this line the
-# frame at the depth limit failed at whatever op of its body first made one (an
-# overflow test, a call), after running the ops before it, while native code fails that
-# frame as it starts (docs/jit.md, Call depth): with it, the VM fails that frame as it
-# starts too, at its first line, in every function.
-DEPTH_TRIP: Final = "    0 < 1   # the call-depth limit fails a frame here (codegen.DEPTH_TRIP)"
-# The tiers' hooks (ON_HOT, ON_HOT_LOOP) are called only with more than this many
-# levels of CPython's recursion budget left (`ROOM.value`, read without a call): a
-# hook's own first frames must never fail at the Ruff depth limit where the code
-# without counters would not. Short of room, the hook waits for the next call or
-# iteration (vm.VM.on_hot).
-HOOK_ROOM: Final = 8
+# The first line of every generated function but the top level: the call-depth limit
+# (docs/jit.md, Call depth). The frame fails as it starts, at its first line, when
+# CPython's recursion budget (`ROOM.value`, this thread's recursion_remaining, read
+# without a call) has less than helpers.DEPTH_HEADROOM levels left after its own frame:
+# exactly the frame after the Ruff limit N (VM.run sets Python's limit for that). Every
+# frame that runs therefore has that headroom for the runtime helpers it calls and for
+# the tiers' hooks (ON_HOT, ON_HOT_LOOP, which then raise the limit by HOOK_FRAMES).
+# Native code fails the same frame as it starts (its segment's frame budget).
+DEPTH_TRIP: Final = (f"    if ROOM.value < {DEPTH_HEADROOM}: raise RecursionError"
+                     "   # the call-depth limit (codegen.DEPTH_TRIP)")
 RANGE_CHECK: Final = "-9223372036854775808 <= {0} <= 9223372036854775807"
 
 _PY_OPS: Final = {"ruff.add": "+", "ruff.sub": "-", "ruff.mul": "*", "ruff.div": "/",
@@ -302,11 +298,8 @@ class FuncGen:
             # at the threshold: the hot hook; when it answers that the function now
             # has a native entry, this very call runs there (REENTER)
             t = max(self.mod.options.threshold, 1)
-            head.append((f"    if {k}[0] == {t}:", f.line, f.col))
-            head.append((f"        if ROOM.value <= {HOOK_ROOM}: {k}[0] = {t - 1}",
-                         f.line, f.col))
-            head.append((f"        elif ON_HOT({fname}, ({args})): return REENTER({fname}, ({args}))",
-                         f.line, f.col))
+            head.append((f"    if {k}[0] == {t} and ON_HOT({fname}, ({args})):", f.line, f.col))
+            head.append((f"        return REENTER({fname}, ({args}))", f.line, f.col))
         elif self.mod.options.stats:
             body.insert(0, (f"    K_{py_name(self.sym)}[0] += 1", f.line, f.col))
         return head
@@ -984,7 +977,7 @@ class FuncGen:
         # the line that calls it has no Ruff position of its own (vm.SKIP).
         self.out.append(("    " * self.depth
                          + f"jr = ON_HOT_LOOP(F_{py_name(self.sym)}, {op.line}, {op.col}, "
-                         f"{rng}, locals()) if ROOM.value > {HOOK_ROOM} else ()", -1, -1))
+                         f"{rng}, locals())", -1, -1))
         self.line("if jr: return jr[0]", op)
 
     def loop_entry_count(self, op: Op, iterable: str) -> str:

@@ -79,6 +79,13 @@ REMAINING: Final = 5    # address of an int: CPython's recursion_remaining of th
 CALLS: Final = 6        # countdown of native calls until the next poll (see POLL_EVERY)
 SHADOW: Final = 8       # shadow stack: state[SHADOW + d] = site id of frame d's position
 MARKER: Final = -1      # shadow entry of a Python -> native entry (delimits a segment)
+# The call-depth limit (docs/jit.md, Call depth): a Ruff frame runs only while
+# CPython's recursion budget (recursion_remaining) has at least DEPTH_HEADROOM levels
+# left in it, the levels that runtime helpers called from the deepest Ruff frame may
+# use. The VM sets Python's limit so that the frame at the Ruff limit N has exactly
+# that many left; the VM's generated code checks it as each function starts
+# (codegen.DEPTH_TRIP), native code as each segment starts (its frame budget).
+DEPTH_HEADROOM: Final = 40
 # Native loops let Python run every this many iterations (about a millisecond), and
 # native calls every this many calls (a recursion need not loop).
 POLL_EVERY: Final = 1 << 20

@@ -418,7 +418,7 @@ class JIT:
                     freevars: tuple[str, ...] | None = None) -> types.CodeType:
         """The function's VM code with a native entry in front of it:
 
-            if JREM.value > 4:                  # the VM could push 5 more frames
+            if JREM.value >= 40:                # room for a Ruff frame (DEPTH_HEADROOM)
                 if type(v0) is int:             # a specialization's kinds
                     r = JN_f_0(v0)              # native code (native frames only)
                     if r == SENTINEL: JCHECK()
@@ -427,17 +427,15 @@ class JIT:
             ... the VM code ...
 
         Calls with other kinds run the VM code in this same frame, and so does a
-        call at the very depth limit (calling native code is a C call, which CPython
-        counts as one more level, and ctypes converts the arguments with calls of its
-        own: with 2 levels left a call through `ruff_rt_op` failed in the conversion;
-        `JREM` reads how many remain without a call): the VM code then fails exactly
-        where the VM fails."""
+        call past the depth limit (`JREM` reads CPython's recursion budget without a
+        call: below helpers.DEPTH_HEADROOM the VM code's first line fails, where the
+        VM fails; the native entry would fail that frame too, but inside the call)."""
         INT_SENTINEL = H.INT_SENTINEL
         n = fn.__code__.co_argcount
         params = [f"v{i}" for i in range(n)]
         # a closure's cells follow its arguments (passes/lowering/boxed.py, cells)
         cells = [f"f{i}" for i in range(len(self.funcs[st.sym].attrs["free"]))]  # type: ignore[arg-type]
-        pro: list[tuple[str, bool]] = [("    if JREM.value > 4:", False)]
+        pro: list[tuple[str, bool]] = [(f"    if JREM.value >= {H.DEPTH_HEADROOM}:", False)]
         ident = self.py_name(st.sym)   # a method's symbol is `S.m`: not a Python name
         for i, native in enumerate(st.natives):
             key = f"JN_{ident}_{i}"

@@ -27,7 +27,7 @@ from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.compiling import compile_program
 from rufc.runtime.errors import CATCHABLE, RuffError
 from rufc.runtime.names import py_name
-from rufc.runtime.stack import call_with_big_stack, python_depth
+from rufc.runtime.stack import HelperFrames, call_with_big_stack, python_depth
 from rufc.runtime.values import (
     ERROR_TYPE,
     FALSE,
@@ -56,10 +56,9 @@ def _jit_log() -> Any:
     return log if log.isEnabledFor(logging.DEBUG) else None
 
 DEFAULT_MAX_DEPTH = 10000
-_HELPER_HEADROOM = 40   # Python frames helpers may stack on top of the deepest Ruff call
-# The tiers' hooks (on_hot, on_hot_loop): generated code calls one only with more than
-# codegen.HOOK_ROOM levels of CPython's recursion budget left (its first frames and C
-# calls), and the hook then raises the limit by HOOK_FRAMES (imports, making the JIT).
+# The tiers' hooks (on_hot, on_hot_loop) run from a Ruff frame, which has
+# helpers.DEPTH_HEADROOM levels of CPython's recursion budget left (codegen.DEPTH_TRIP)
+# for their first frames; they then raise the limit by HOOK_FRAMES (imports, the JIT).
 HOOK_FRAMES = 2000
 
 
@@ -294,7 +293,7 @@ class VM:
             TRUE=TRUE, FALSE=FALSE, NONE=NONE, UNBOUND=UNBOUND, RArray=RArray, ROk=ROk,
             RErr=RErr, RSome=RSome, CATCHABLE=CATCHABLE,
             ERROR_VALUE=self.error_value, ON_HOT=self.on_hot, ON_HOT_LOOP=self.on_hot_loop,
-            GDECLARE=self.gdeclare, REENTER=reenter, ROOM=_Plenty(),
+            GDECLARE=self.gdeclare, REENTER=reenter, ROOM=_Plenty(), HELPER_FRAMES=HelperFrames,
         )
         ns["GD"] = ns
         if self.options.stats:
@@ -346,7 +345,7 @@ class VM:
         hot should run again through the function's new code (a native entry), before
         it has done anything (see `reenter`).
 
-        The generated code calls this only with codegen.HOOK_ROOM levels of room left,
+        The generated code calls this with helpers.DEPTH_HEADROOM levels of room left,
         and the hook runs with HOOK_FRAMES more: deep in a recursion, at the Ruff
         depth limit, a hook must never be what fails (the VM without counters would
         not have failed there)."""
@@ -500,8 +499,10 @@ class VM:
 
         def target() -> None:
             old = sys.getrecursionlimit()
-            sys.setrecursionlimit(python_depth() + self.options.max_depth + _HELPER_HEADROOM)
-            # the hooks' guard reads this thread's recursion budget (codegen.HOOK_ROOM)
+            # the frame of Ruff call N (the limit) has DEPTH_HEADROOM levels left after
+            # its own; the frame of call N + 1 fails (codegen.DEPTH_TRIP reads this
+            # thread's recursion budget, ROOM)
+            sys.setrecursionlimit(python_depth() + self.options.max_depth + 1 + H.DEPTH_HEADROOM)
             counter = H.recursion_counter()
             self.ns["ROOM"] = counter if counter is not None else _Plenty()
             if self.native is not None:

@@ -330,19 +330,34 @@ class LoweringBase:
         seg_ptr = self.state_ptr(H.SEGMENT)
         old_seg = self.v(llvm.LoadOp(seg_ptr, i64))
         self.emit(llvm.StoreOp(d1, seg_ptr))
-        # native frames this segment may run: as many as the VM could push Python
-        # frames from here (CPython's recursion_remaining; see helpers.NativeState)
-        # (+1: the segment's first frame is the entry's own call, whose Python frame
-        # is already counted)
+        # native frames this segment may run: as many as the VM would run Ruff frames
+        # from here, each leaving helpers.DEPTH_HEADROOM levels of CPython's
+        # recursion_remaining (see helpers.NativeState, codegen.DEPTH_TRIP)
         remp = self.v(llvm.IntToPtrOp(self.v(llvm.LoadOp(self.state_ptr(H.REMAINING), i64))))
         remaining = self.v(llvm.SExtOp(self.v(llvm.LoadOp(remp, i32)), i64))
-        allowed = self.v(llvm.AddOp(remaining, self.const(1, "int")))
+        allowed = self.v(llvm.AddOp(remaining, self.const(2 - H.DEPTH_HEADROOM, "int")))
         wanted = self.v(llvm.AddOp(d1, allowed))
         # never deeper than the shadow stack (a bounds check: NativeState, CAPACITY)
         cap = self.v(llvm.LoadOp(self.state_ptr(H.CAPACITY), i64))
         over = self.v(llvm.ICmpOp(wanted, cap, icmp_pred("sgt")))
         limit = self.v(llvm.SelectOp(over, cap, wanted))
         first = self.v(llvm.AddOp(d1, self.const(1, "int")))
+        # no room for the segment's first frame (the Python entry code only calls with
+        # room, see tiering._entry_code; this keeps every write in the shadow stack):
+        # the VM's error, with no native frame
+        deep_blk, call_blk = Block(), Block()
+        body.add_block(deep_blk)
+        body.add_block(call_blk)
+        too_deep = self.v(llvm.ICmpOp(first, limit, icmp_pred("sgt")))
+        self.emit(llvm.CondBrOp(too_deep, deep_blk, [], call_blk, []))
+        self.goto(deep_blk)
+        self.emit(llvm.StoreOp(d1, dptr))
+        self.declare("ruff_rt_depth_check")
+        self.emit(llvm.CallOp("ruff_rt_depth_check", return_type=i64))
+        self.emit(llvm.StoreOp(old_seg, seg_ptr))
+        self.emit(llvm.StoreOp(d, dptr))
+        self.emit(llvm.ReturnOp(self.entry_sentinel()))
+        self.goto(call_blk)
         pair = self.v(llvm.CallOp(self.symbol, first, limit, *blk.args,
                                   return_type=native_result(self.result_kind)))
         r = self.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), pair, self.rtype))
@@ -359,21 +374,14 @@ class LoweringBase:
             body.add_block(ok_blk)
             self.emit(llvm.CondBrOp(bad, bad_blk, [], ok_blk, []))
             self.goto(bad_blk)
-            sentinel = self.boxed_const(self.sentinel_object())
-            self.incref(sentinel)
-            self.emit(llvm.ReturnOp(sentinel))
+            self.emit(llvm.ReturnOp(self.entry_sentinel()))
             self.goto(ok_blk)
             res = r
-        elif self.result_kind == "float":
-            sentinel = self.v(llvm.BitcastOp(self.const(FLOAT_SENTINEL_BITS, "int"), f64))
-            out_t = f64
         else:
-            sentinel = self.const(INT_SENTINEL, "int")
-            out_t = i64
+            out_t = f64 if self.result_kind == "float" else i64
             if self.result_kind in ("bool", "i1"):
                 r = self.v(llvm.ZExtOp(r, i64))
-        if out_t != PTR:
-            res = self.v(llvm.SelectOp(bad, sentinel, r))
+            res = self.v(llvm.SelectOp(bad, self.entry_sentinel(), r))
         self.emit(llvm.ReturnOp(res))
         first_op = blk.first_op
         assert first_op is not None
@@ -383,6 +391,17 @@ class LoweringBase:
         ftype = llvm.LLVMFunctionType(arg_types, out_t)
         return llvm.FuncOp("re_" + self.symbol[3:], ftype, linkage=llvm.LinkageAttr("external"),
                            body=body)
+
+    def entry_sentinel(self) -> SSAValue:
+        """What the entry returns when an error is pending: for a boxed result the
+        sentinel object (a new reference: ctypes' py_object result takes one over)."""
+        if ret_type(self.result_kind) == PTR:
+            sentinel = self.boxed_const(self.sentinel_object())
+            self.incref(sentinel)
+            return sentinel
+        if self.result_kind == "float":
+            return self.v(llvm.BitcastOp(self.const(FLOAT_SENTINEL_BITS, "int"), f64))
+        return self.const(INT_SENTINEL, "int")
 
     # ------------------------------------------------------------ regions and ops
 

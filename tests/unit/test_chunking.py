@@ -60,6 +60,23 @@ def test_a_long_top_level_runs_in_parts_and_behaves_as_one(tmp_path: Path) -> No
         assert (other.stdout, other.stderr, other.returncode) == (r.stdout, r.stderr, r.returncode)
 
 
+def test_calls_from_a_part_have_the_exact_call_depth_limit(tmp_path: Path) -> None:
+    """A part's Python frame does not count toward the limit: call N runs, N + 1 fails,
+    in every tier, as in a top level that is not split."""
+    rec = "func r(n) {\n  if n == 0 { return 0 }\n  return 1 + r(n - 1)\n}\n"
+    tail = "print(r(49))\ntry { r(50) } except e { print(e.message) }\n"
+    src = tmp_path / "long.ruff"
+    body = long_program(1000).replace('print(half("s"))\n', "")   # (an error: the end)
+    src.write_text(rec + body + tail)
+    assert rufc(str(src), "--emit=py").stdout.count("\ndef F___main___k") >= 3
+    short = tmp_path / "short.ruff"
+    short.write_text(rec + tail)
+    for flags in (["--no-jit"], [], ["--jit-threshold", "0"]):
+        for f in (src, short):
+            r = rufc("run", *flags, "--max-depth", "50", str(f))
+            assert r.stdout.splitlines()[-2:] == ["49", "Maximum call stack depth of 50 exceeded"]
+
+
 def test_cuts_keep_the_locals_of_a_statement_together() -> None:
     body = [("    t1 = 1", 1, 1), ("    t2 = t1 + 1", 1, 1), ("    G_a = t2", 1, 1)] * 1
     big = "    G_b = " + "1 + " * 20_000 + "1"
@@ -67,7 +84,8 @@ def test_cuts_keep_the_locals_of_a_statement_together() -> None:
              ("    t6 = 3", 4, 1), ("    G_d = t6", 4, 1)] + body
     new, parts = chunking.split(lines, "P_m_", [("    global G_b", 0, 0)])
     defs = [t for t, _, _ in parts if t.startswith("def ")]
-    assert new == [(f"    P_m_{k}()", -1, -1) for k in range(1, len(defs) + 1)]
+    assert new == [("    with HELPER_FRAMES(1):", -1, -1)] + [
+        (f"        P_m_{k}()", -1, -1) for k in range(1, len(defs) + 1)]
     # t5 is used across the second big line: no cut between them
     text = "\n".join(t for t, _, _ in parts)
     chunks = text.split("def ")[1:]

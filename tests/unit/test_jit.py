@@ -305,7 +305,8 @@ def test_native_frames_never_pass_the_shadow_stack(tmp_path: Path) -> None:
     The run below inflates the budget on purpose."""
     f = write(tmp_path, "down.ruff", "func down(n) {\n    return down(n + 1) + 1\n}\n"
               "print(down(0))\n")
-    script = ("import sys\nimport rufc.runtime.vm as V\nV._HELPER_HEADROOM = 5000\n"
+    script = ("import sys\nimport rufc.runtime.vm as V\n_depth = V.python_depth\n"
+              "V.python_depth = lambda: _depth() + 5000\n"
               "from rufc.cli import main\nsys.exit(main())\n")
     proc = subprocess.run([sys.executable, "-c", script, "run", "--jit-threshold", "0",
                            "--max-depth", "50", f], capture_output=True, text=True,
