@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from . import memory
 from .errors import RuffError
 from .format import format_float, to_string
 from .output import OUT
@@ -59,6 +60,9 @@ CONSTANTS: dict[str, float] = {"PI": math.pi, "E": math.e}
 # Builtins that build a value of a size given by an argument refuse more elements than
 # this (a clear runtime error instead of exhausting memory).
 MAX_ELEMENTS = 1 << 31
+# Memory per element of an array of ints made in one go (a list slot and an int
+# object): what range() asks runtime.memory for before it starts filling the array.
+_BYTES_PER_INT = 40
 
 # Unicode White_Space, as Rust's `str::trim` (Python's strip() also removes \x1c-\x1f).
 _WS = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
@@ -171,6 +175,7 @@ def _range(a: Any, b: Any = _MISSING, step: Any = _MISSING) -> RArray:
     n = (n + st - 1) // st if st > 0 else (n + st + 1) // st
     if n > MAX_ELEMENTS:
         raise RuffError(f"range() would have {n} elements (at most {MAX_ELEMENTS})")
+    memory.check(n * _BYTES_PER_INT)
     return RArray(list(r))
 
 
@@ -558,6 +563,7 @@ def _repeat(s: Any, n: Any) -> str:
         raise RuffError(f"repeat() count cannot be negative, got {k}")
     if len(s) * k > MAX_ELEMENTS:
         raise RuffError(f"repeat() result would have {len(s) * k} characters (at most {MAX_ELEMENTS})")
+    memory.check(len(s) * k * (1 if s.isascii() else 4))
     return s * k
 
 

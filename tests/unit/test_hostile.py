@@ -316,6 +316,11 @@ CASES: dict[str, Case] = {
         "999999", "run", "--max-depth", "1000000", "{src}", timeout=120),
     "a string past 2^31 characters": ruff(f'print(len(repeat("ab", {MAX})))\n', 4,
                                           "at most 2147483648"),
+    # the array would need ~80 GB: refused before it is filled (runtime/memory.py),
+    # where filling it got the process killed by the kernel (SIGKILL, no message)
+    "range of 2 * 10^9 ints": ruff(
+        "try { a := range(0, 2000000000) } except e { print(e.message) }\n"
+        "b := 7\nprint(len(range(b, 2000000007)))\n", 4, "Out of memory", timeout=60),
     "a gigabyte string": ruff('s := repeat("x", 1073741824)\nprint(len(s))\n', 0,
                               "1073741824", timeout=120, slow=True),
     "IR truncated": mlir(lambda: CLOSURE_IR[: len(CLOSURE_IR) // 2], 3, "error"),
