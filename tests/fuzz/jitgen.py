@@ -6,9 +6,10 @@ pushed), warms each one up so that it compiles, then calls it again with argumen
 near the i64 limits, with zeros, and with values of other kinds (strings, bools,
 arrays), printing each result or error. Then one to three sections of: a function whose
 body suits many kinds (+, *, [], len, <, /), warmed with one kind and called with strings,
-arrays, floats (inf, NaN, the extremes), bools and null; a recursion; a closure updating
-a captured variable; a function reading a global that is rebound to other kinds after
-warm-up; a hot loop at the top level. Everything is drawn from a `random.Random(seed)`,
+arrays, floats (inf, NaN, the extremes), bools and null; a recursion (also to the
+call-depth limit and past it); a closure updating a captured variable; a function
+reading a global that is rebound to other kinds after warm-up; a hot loop at the top
+level. Everything is drawn from a `random.Random(seed)`,
 so a seed reproduces its program exactly.
 
     python3 tests/fuzz/jitgen.py SEED                  # print one program
@@ -184,7 +185,9 @@ class JitGen:
         self.funcs.append((src, kind, 2, False))
         self.warm(main, f"r{n}(k % 20, {self.lit(kind)})")
         for _ in range(r.randint(1, 3)):
-            depth = r.choice(["0", "5", "50", "400", "-1"])
+            # 9999: 10000 nested calls, the default call-depth limit (they run);
+            # 10000 and 20000 pass it (every tier fails the same call, N + 1)
+            depth = r.choice(["0", "5", "50", "400", "-1", "9999", "10000", "20000"])
             self.guarded(main, f"r{n}({depth}, {r.choice(INTS + FLOATS + CORNERS + OTHERS)})")
 
     def closure(self, main: list[str]) -> None:
