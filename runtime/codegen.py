@@ -628,7 +628,7 @@ class FuncGen:
         t = self.tmp(r)
         # Python orders an int and a float exactly; Ruff converts the int to float
         # first (semantics._order_operands). Inline, not a helper: a Python call
-        # would cost this frame a level of the call-depth limit (DEPTH_TRIP).
+        # per comparison is slow.
         nums = "(int, float)"
         mixed = f"type({a}) in {nums} and type({b}) in {nums}"
         self.guarded(op, f"{t} = {a} {sym} {b} if type({a}) is type({b}) else "
@@ -760,8 +760,7 @@ class FuncGen:
             neg = "not " if negate else ""
             return f"(({a} {eq} {b}) if type({other}) is not float else {neg}{H.EQ}({a}, {b}))"
         # Two ints or two strings compare as Python compares them; inline, not only in
-        # the helper: a Python call costs this frame a level of the call-depth limit
-        # that native code, comparing ints inline, does not (DEPTH_TRIP)
+        # the helper (a Python call per comparison is slow)
         same = (f"(type({a}) is int and type({b}) is int or "
                 f"type({a}) is str and type({b}) is str)")
         return f"(({a} {eq} {b}) if {same} else {'not ' if negate else ''}{H.EQ}({a}, {b}))"

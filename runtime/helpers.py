@@ -116,7 +116,7 @@ class NativeState:
         # (tstate->recursion_remaining of this thread). Where that field cannot be
         # found (another Python), each segment may run the whole Ruff limit: deep
         # recursion still ends in the VM's error, but not always at the same call.
-        self._fallback = ctypes.c_int(max_depth + 40)
+        self._fallback = ctypes.c_int(max_depth + DEPTH_HEADROOM)
         self.bind_thread()
 
     def bind_thread(self) -> None:
