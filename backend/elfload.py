@@ -1,15 +1,19 @@
-"""Load MCJIT's object code without LLVM: a small ELF loader for x86-64 Linux.
+"""Load LLVM's object code without LLVM's loader: a small ELF loader for x86-64 Linux.
 
-Importing llvmlite's binding (its shared library holds all of LLVM) costs ~70 ms, more
-than the native code of fib(35) takes to run; a run that only *loads* cached object
-code (rufc.runtime.native_cache) does not need LLVM at all. This module maps the
+It loads every object on this machine, fresh from the code generator or cached, for
+two reasons. MCJIT's loader (RuntimeDyld) maps an object's sections separately and,
+when they land too far apart for a 32-bit reference between them, aborts the whole
+process (about one run in 30 of a test program did); here one mapping holds them all.
+And importing llvmlite's binding (its shared library holds all of LLVM) costs ~70 ms,
+more than the native code of fib(35) takes to run; a run that only *loads* cached
+object code (rufc.runtime.native_cache) does not need LLVM at all. This module maps the
 object's code and read-only data, resolves its relocations against a symbol table
 (the helpers and `ruff_rt_state` by name, functions of units loaded before, libc), and
 makes the pages executable. Anything it does not know (another architecture, a
 writable section, a relocation type not listed below, a symbol nobody defines) raises
 `Unsupported`, and the engine loads the object with LLVM instead.
 
-What MCJIT makes for a unit (small code model, PIC): `.text` and maybe
+What LLVM makes for a unit (small code model, PIC): `.text` and maybe
 `.rodata.cst*` (float constants), calls to helpers through PLT32 relocations, the
 state through a GOTPCREL load, calls within the unit already resolved. A call to an
 outside function gets a stub next to the code (`jmp *[rip]` + the address) and a
@@ -180,9 +184,11 @@ class _Image:
             if rtype == R_64:
                 mem[at:at + 8] = struct.pack("<Q", (sym_addr(k) + addend) & (2**64 - 1))
                 continue
-            if rtype in (R_PC32, R_PLT32):
+            if rtype == R_PLT32:   # a call: an outside function through its stub
                 s = self.stub[name] if shndx == SHN_UNDEF else sym_addr(k)
                 v = s + addend - p
+            elif rtype == R_PC32:   # the address itself (data: never a stub)
+                v = sym_addr(k) + addend - p
             elif rtype in (R_GOTPCREL, R_GOTPCRELX, R_REX_GOTPCRELX):
                 if shndx != SHN_UNDEF:
                     raise Unsupported("GOT reference to a defined symbol")

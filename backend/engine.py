@@ -1,15 +1,20 @@
-"""LLVM dialect -> llvmlite -> machine code, in one long-lived MCJIT engine.
+"""LLVM dialect -> llvmlite -> machine code, in one long-lived engine.
 
 `Engine` owns everything LLVM: the native target, a TargetMachine for the triple,
-data layout and assembly (kept apart from the engine's own, which the engine owns and
-frees), the pass pipeline (O2, no fast-math: xDSL never sets fast-math flags and
+data layout, object code and assembly (kept apart from MCJIT's own, which MCJIT owns
+and frees), the pass pipeline (O2, no fast-math: xDSL never sets fast-math flags and
 llvmlite's default TargetOptions allow no FMA contraction, so float results are
 bit-identical to the VM's), and the symbol table of runtime helpers.
 
-Symbols: MCJIT resolves a call to a body-less declaration by name when the module is
-finalized, and a name nobody registered becomes a jump to address 0 (a segfault when
-called). `add_module` therefore checks every declaration of a module against the
-helper symbols registered with `register_symbol` and against functions of modules
+Loading: the TargetMachine makes an ELF object of each module, and on x86-64 Linux
+`elfload` maps it; MCJIT's loader (RuntimeDyld) only loads what elfload cannot,
+because RuntimeDyld aborts the process now and then on a 32-bit reference between
+sections it mapped too far apart (docs/jit.md, "Who loads the machine code").
+
+Symbols: a call to a body-less declaration is resolved by name when the object is
+loaded, and in RuntimeDyld a name nobody registered becomes a jump to address 0 (a
+segfault when called). `add_module` therefore checks every declaration of a module
+against the helper symbols registered with `register_symbol` and against functions of modules
 added before, and refuses the module (`BackendError`) before LLVM sees it.
 """
 from __future__ import annotations
@@ -90,17 +95,15 @@ class Engine:
         # Small code model, position independent: calls within a module are direct
         # (not through a register loaded with a 64-bit address), and every outside
         # symbol (helpers, the state, earlier modules) goes through a GOT entry or a
-        # stub that MCJIT places next to the code, so no such reference is out of range.
+        # stub that the loader places next to the code, so none is out of range.
         engine_tm = target.create_target_machine(opt=2, reloc="pic", codemodel="small")
-        # References between the sections of one object (.text -> .rodata.cst float
-        # constants, .eh_frame -> .text) are 32-bit PC-relative. LLVM's default memory
-        # manager maps code and data separately, and now and then (about once in a
-        # hundred runs, more under memory pressure) far apart: RuntimeDyld then aborts
-        # the process (`isInt<32>(RealOffset)`). llvmlite's memory manager reserves one
-        # block for all the sections of an object, so they are always close.
+        # MCJIT only loads what elfload cannot (`_load`). References between the
+        # sections of one object are 32-bit PC-relative; LLVM's default memory manager
+        # maps code and data separately, sometimes far apart, and RuntimeDyld then
+        # aborts the process (`isInt<32>(RealOffset)`). llvmlite's memory manager
+        # reserves one block per object, which makes that rarer, not impossible.
         self.engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), engine_tm,
                                                  use_lmm=True)
-        self.engine.set_object_cache(self._notify)
         for name, address in {**self.symbols, **self.loaded}.items():
             llvm.add_symbol(name, address)
         self.started = True
@@ -166,23 +169,23 @@ class Engine:
             if self.inject == "codegen":
                 self.inject = None
                 raise RuntimeError("injected machine code failure")
-            self.engine.add_module(ref)
-            self.engine.finalize_object()
+            obj = bytes(self.tm.emit_object(ref))
         except RuntimeError as exc:
             raise BackendError(f"LLVM codegen: {str(exc).strip()}") from None
+        self._load(obj, self._defines(ref))
         t3 = time.perf_counter()
         self.last = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
-        for fn in ref.functions:
-            if not fn.is_declaration:
-                self.defined.add(fn.name)
+        if name is not None:
+            self.objects[name] = obj
         self.modules.append(ref)
         return ref
 
-    def _notify(self, module: Any, data: bytes) -> None:
-        self.objects[module.name] = bytes(data)
+    @staticmethod
+    def _defines(ref: Any) -> list[str]:
+        return [fn.name for fn in ref.functions if not fn.is_declaration]
 
     def take_object(self, ref: Any) -> bytes | None:
-        """The object code MCJIT made for `ref` (added by `add_module`), once."""
+        """The object code made for `ref` (added by `add_module` with a name), once."""
         return self.objects.pop(ref.name, None)
 
     def add_object(self, data: bytes, needs: list[str], defines: list[str]) -> None:
@@ -196,7 +199,14 @@ class Engine:
         if clash:
             raise BackendError(f"object code defines '{clash[0]}' again")
         t0 = time.perf_counter()
-        try:   # without LLVM if elfload can (RUFC_ELFLOAD=0: always with LLVM)
+        self._load(data, defines, needs)
+        self.last = Timings(codegen=(time.perf_counter() - t0) * 1e3)
+
+    def _load(self, data: bytes, defines: list[str], needs: list[str] | None = None) -> None:
+        """Map object code and make it callable: by `elfload` where it can (x86-64
+        Linux), else by MCJIT's RuntimeDyld. `needs` (None: checked already) are the
+        outside symbols to check before RuntimeDyld sees them."""
+        try:   # RUFC_ELFLOAD=0: always with LLVM (tests of the fallback)
             if os.environ.get("RUFC_ELFLOAD", "") == "0":
                 raise elfload.Unsupported("RUFC_ELFLOAD=0")
             found = elfload.load(data, self._resolve)
@@ -207,12 +217,11 @@ class Engine:
             if self.started:
                 for name, address in found.items():
                     llvm.add_symbol(name, address)
-            self.last = Timings(codegen=(time.perf_counter() - t0) * 1e3)
             self.defined.update(defines)
             self.loader = "elfload"
             return
         self.start()
-        for name in needs:
+        for name in needs or []:
             if (name not in self.symbols and name not in self.defined
                     and not llvm.address_of_symbol(name)):
                 raise BackendError(f"unknown symbol '{name}' in cached object code")
@@ -221,7 +230,6 @@ class Engine:
             self.engine.finalize_object()
         except RuntimeError as exc:
             raise BackendError(f"LLVM object loading: {str(exc).strip()}") from None
-        self.last = Timings(codegen=(time.perf_counter() - t0) * 1e3)
         self.defined.update(defines)
 
     @staticmethod

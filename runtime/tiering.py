@@ -324,6 +324,8 @@ class JIT:
                       "LLVM %.1f: verify %.1f, O2 %.1f, machine code %.1f)", names, ms,
                       (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3,
                       last.verify, last.optimize, last.codegen)
+            if eng.loader != "elfload":   # on x86-64 Linux: something elfload lacks
+                log.debug("%s: object code loaded by %s", names, eng.loader)
             for symbol, (s, k) in group.items():
                 log.debug("%s: %d direct native call site(s), %d helper call site(s)",
                           _sig(self.func_state(s).name, k), *by_symbol[symbol])

@@ -1,0 +1,54 @@
+"""elfload, the loader of every object on x86-64 Linux: relocations it resolves itself.
+
+An object's reference to an outside symbol goes through a stub (calls, PLT32) or a GOT
+slot (GOTPCREL loads). A plain PC32 reference to an outside symbol is the symbol's own
+address (data, not code): pointing it at a stub would read the stub's bytes."""
+from __future__ import annotations
+
+import ctypes
+
+import pytest
+
+llvm_ir = pytest.importorskip("llvmlite.ir")
+
+from rufc.backend import elfload  # noqa: E402
+from rufc.backend.engine import Engine  # noqa: E402
+
+
+def _reader(engine: Engine, name: str, symbol: str, linkage: str) -> int:
+    """Compile `i64 NAME()` that loads the i64 at outside symbol SYMBOL; its address."""
+    module = llvm_ir.Module(name=name)
+    i64 = llvm_ir.IntType(64)
+    g = llvm_ir.GlobalVariable(module, i64, symbol)
+    g.linkage = "external"
+    if linkage:
+        g.storage_class = linkage   # "dso_local": a PC32 reference, no GOT slot
+    fn = llvm_ir.Function(module, llvm_ir.FunctionType(i64, []), name=name)
+    b = llvm_ir.IRBuilder(fn.append_basic_block())
+    b.ret(b.load(g))
+    engine.add_module(module, name=name)
+    return engine.address(name)
+
+
+@pytest.mark.parametrize("linkage", ["", "dso_local"])
+def test_outside_data_is_read_at_its_own_address(linkage: str) -> None:
+    cell = ctypes.c_int64(0x1234_5678_9ABC)
+    engine = Engine()
+    symbol = f"rf_test_cell_{linkage or 'got'}"
+    engine.register_symbol(symbol, ctypes.addressof(cell))
+    f = ctypes.CFUNCTYPE(ctypes.c_int64)(_reader(engine, f"read_{linkage or 'got'}", symbol,
+                                                 linkage))
+    assert f() == 0x1234_5678_9ABC
+    cell.value = -7
+    assert f() == -7
+
+
+def test_every_object_of_the_engine_is_loaded_by_elfload_here() -> None:
+    if not elfload.supported():
+        pytest.skip("elfload loads x86-64 Linux objects only")
+    cell = ctypes.c_int64(5)
+    engine = Engine()
+    engine.register_symbol("rf_test_cell_x", ctypes.addressof(cell))
+    _reader(engine, "read_x", "rf_test_cell_x", "")
+    assert engine.loader == "elfload"
+    assert engine.take_object(type("Ref", (), {"name": "read_x"})()) is not None
