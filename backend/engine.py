@@ -54,14 +54,14 @@ def _init() -> None:
     if not _initialized:
         import llvmlite.binding
         llvm = llvmlite.binding
-        # llvmlite 0.50: llvm.initialize() raises; these two are all MCJIT needs.
+        # llvmlite 0.50: llvm.initialize() raises; these two are all we need.
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         _initialized = True
 
 
 class Engine:
-    """One MCJIT engine for the life of the process; modules are added to it.
+    """One engine for the life of the process; modules are added to it.
 
     A `lazy` engine starts LLVM only when something needs it: object code that
     `elfload` can load (a cached unit, a worker's) runs without importing llvmlite's
@@ -74,7 +74,7 @@ class Engine:
         self.modules: list[Any] = []             # keep the ModuleRefs alive
         self.last = Timings()
         self.inject: str | None = None           # fault injection (tests): "codegen"
-        # Object code MCJIT made for each module, by module name (the native-code cache
+        # Object code made for each named module (the native-code cache
         # and the compiling worker hand it to another engine: `add_object`).
         self.objects: dict[str, bytes] = {}
         self.started = False
@@ -89,7 +89,8 @@ class Engine:
         _init()
         target = llvm.Target.from_default_triple()
         self.triple = llvm.get_default_triple()
-        # The engine owns its TargetMachine: keep a separate one for layout and asm.
+        # MCJIT owns its TargetMachine: keep a separate one for layout, object code
+        # and asm.
         self.tm = target.create_target_machine(opt=2, reloc="pic", codemodel="small")
         self.data_layout = str(self.tm.target_data)
         # Small code model, position independent: calls within a module are direct

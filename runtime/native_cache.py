@@ -1,6 +1,6 @@
 """Compiled units as bytes: the native-code cache and the compiling worker's answer.
 
-A *unit* is what one compilation produces: the object code MCJIT made for one LLVM
+A *unit* is what one compilation produces: the object code of one LLVM
 module (a hot function and every specialization it calls natively that was not
 compiled yet; on-stack-replaced loops will be units too) and what the running program
 needs to use it:
