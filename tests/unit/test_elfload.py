@@ -52,3 +52,14 @@ def test_every_object_of_the_engine_is_loaded_by_elfload_here() -> None:
     _reader(engine, "read_x", "rf_test_cell_x", "")
     assert engine.loader == "elfload"
     assert engine.take_object(type("Ref", (), {"name": "read_x"})()) is not None
+
+
+def test_llvm_loads_what_elfload_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback (other machines; RUFC_ELFLOAD=0): MCJIT's loader, same answers."""
+    monkeypatch.setenv("RUFC_ELFLOAD", "0")
+    cell = ctypes.c_int64(11)
+    engine = Engine()
+    engine.register_symbol("rf_test_cell_y", ctypes.addressof(cell))
+    f = ctypes.CFUNCTYPE(ctypes.c_int64)(_reader(engine, "read_y", "rf_test_cell_y", ""))
+    assert engine.loader == "LLVM's loader (RUFC_ELFLOAD=0)"
+    assert f() == 11
