@@ -47,7 +47,6 @@ SHN_UNDEF, SHN_ABS = 0, 0xFFF1
 R_64, R_PC32, R_PLT32, R_GOTPCREL, R_32, R_32S = 1, 2, 4, 9, 10, 11
 R_GOTPCRELX, R_REX_GOTPCRELX, R_PC64 = 41, 42, 24
 
-_mem: list[object] = []   # every mapping stays for the life of the process
 
 
 def supported() -> bool:
@@ -76,19 +75,24 @@ def load(data: bytes, resolve: Callable[[str], int | None]) -> dict[str, int]:
         if not a:
             raise Unsupported(f"unknown symbol '{name}'")
         addresses[name] = a
-    mem = mmap.mmap(-1, total, prot=mmap.PROT_READ | mmap.PROT_WRITE)
-    image = _Image(mem, ctypes.addressof(ctypes.c_char.from_buffer(mem)), place, syms, addresses)
-    for i, off in place.items():
-        h = shdrs[i]
-        if h[1] == SHT_PROGBITS:
-            mem[off:off + h[5]] = data[h[4]:h[4] + h[5]]
-    image.write_stubs(outside, stubs_at, got_at)
-    for target, h in relas:
-        image.relocate(place[target], _relocs(data, h))
-    _make_executable(image.base, total)
-    _mem.append(mem)
-    return {name: image.sym_addr(k) for k, (name, bind, stype, shndx, _) in enumerate(syms)
-            if bind == 1 and shndx != SHN_UNDEF and stype in (1, 2)}
+    base = _map(total)
+    mem = memoryview((ctypes.c_char * total).from_address(base)).cast("B")
+    image = _Image(mem, base, place, syms, addresses)
+    try:
+        for i, off in place.items():
+            h = shdrs[i]
+            if h[1] == SHT_PROGBITS:
+                mem[off:off + h[5]] = data[h[4]:h[4] + h[5]]
+        image.write_stubs(outside, stubs_at, got_at)
+        for target, h in relas:
+            image.relocate(place[target], _relocs(data, h))
+        found = {name: image.sym_addr(k) for k, (name, bind, stype, shndx, _) in enumerate(syms)
+                 if bind == 1 and shndx != SHN_UNDEF and stype in (1, 2)}
+        _make_executable(base, total)
+    except Unsupported:
+        _libc.munmap(base, total)
+        raise
+    return found
 
 
 _Symbol = tuple[str, int, int, int, int]   # name, binding, type, section index, value
@@ -145,7 +149,7 @@ class _Image:
     went, its symbols, the addresses of the outside symbols, and their stubs and GOT
     slots (`write_stubs`)."""
 
-    def __init__(self, mem: mmap.mmap, base: int, place: dict[int, int],
+    def __init__(self, mem: memoryview, base: int, place: dict[int, int],
                  syms: list[_Symbol], addresses: dict[str, int]) -> None:
         self.mem, self.base, self.place = mem, base, place
         self.syms, self.addresses = syms, addresses
@@ -207,11 +211,29 @@ class _Image:
                 raise Unsupported(f"relocation out of range for '{name}'") from None
 
 
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                       ctypes.c_int, ctypes.c_long)
+_libc.mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+_libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+_MAP_FAILED = 2**64 - 1
+
+
+def _map(total: int) -> int:
+    """Fresh read+write pages for one object, never unmapped. Not a Python `mmap`:
+    that one unmaps when it is freed, and at exit Python frees module globals while
+    another thread may still be running the code (SIGINT during a native loop in the
+    VM's thread: the process crashed as it exited)."""
+    base = _libc.mmap(None, total, mmap.PROT_READ | mmap.PROT_WRITE,
+                      mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    if base is None or base == _MAP_FAILED:
+        raise Unsupported(f"mmap failed (errno {ctypes.get_errno()})")
+    return int(base)
+
+
 def _make_executable(base: int, total: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    mprotect = libc.mprotect
-    mprotect.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    if mprotect(base, total, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
+    if _libc.mprotect(base, total, mmap.PROT_READ | mmap.PROT_EXEC) != 0:
         raise Unsupported(f"mprotect failed (errno {ctypes.get_errno()})")
 
 
