@@ -315,7 +315,14 @@ def main() -> None:
             bad += 1
             codes = [code for _, _, code in outs]
             timeout = any("TIMEOUT" in err for _, err, _ in outs)
-            print(f"seed {seed}: tiers differ or internal error (kept {path}); exit codes "
+            # what each tier printed, beside the program: a difference that depends on
+            # timing (background compilation, load) may not come back when re-run
+            path.with_suffix(".tiers").write_text("".join(
+                f"=== rufc run {' '.join(flags)} -> exit {code}\n--- stdout\n{out}\n"
+                f"--- stderr\n{err}\n" for flags, (out, err, code) in zip(TIERS, outs)),
+                encoding="utf-8")
+            print(f"seed {seed}: tiers differ or internal error (kept {path} and "
+                  f"{path.with_suffix('.tiers').name}); exit codes "
                   f"{codes}{', a run timed out' if timeout else ''}", flush=True)
         else:
             path.unlink()
