@@ -48,7 +48,6 @@ R_64, R_PC32, R_PLT32, R_GOTPCREL, R_32, R_32S = 1, 2, 4, 9, 10, 11
 R_GOTPCRELX, R_REX_GOTPCRELX, R_PC64 = 41, 42, 24
 
 
-
 def supported() -> bool:
     return sys.platform.startswith("linux") and os.uname().machine == "x86_64"
 

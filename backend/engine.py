@@ -14,8 +14,8 @@ sections it mapped too far apart (docs/jit.md, "Who loads the machine code").
 Symbols: a call to a body-less declaration is resolved by name when the object is
 loaded, and in RuntimeDyld a name nobody registered becomes a jump to address 0 (a
 segfault when called). `add_module` therefore checks every declaration of a module
-against the helper symbols registered with `register_symbol` and against functions of modules
-added before, and refuses the module (`BackendError`) before LLVM sees it.
+against the helper symbols registered with `register_symbol` and against functions of
+modules added before, and refuses the module (`BackendError`) before LLVM sees it.
 """
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ class Engine:
             obj = bytes(self.tm.emit_object(ref))
         except RuntimeError as exc:
             raise BackendError(f"LLVM codegen: {str(exc).strip()}") from None
-        self._load(obj, self._defines(ref))
+        self._load(obj, self.defined_functions(ref))
         t3 = time.perf_counter()
         self.last = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
         if name is not None:
@@ -182,7 +182,8 @@ class Engine:
         return ref
 
     @staticmethod
-    def _defines(ref: Any) -> list[str]:
+    def defined_functions(ref: Any) -> list[str]:
+        """The functions a module defines (with a body)."""
         return [fn.name for fn in ref.functions if not fn.is_declaration]
 
     def take_object(self, ref: Any) -> bytes | None:

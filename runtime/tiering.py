@@ -336,7 +336,7 @@ class JIT:
             raise RuntimeError("the engine kept no object code for the module")
         return NC.Unit(key, members, {i: H.SITES[i] for i in sites.ids},
                        eng.outside_symbols(ref),
-                       [f.name for f in ref.functions if not f.is_declaration],
+                       eng.defined_functions(ref),
                        dict(self.bound_log), obj, timings)
 
     def _lower_group(self, sym: str, kinds: tuple[str, ...]) -> tuple[dict, list, dict]:
