@@ -5,8 +5,8 @@
 
 Each case is a small Ruff program with a size N. It runs at N, 2N and 4N under
 `rufc run --no-jit`, the default command and `--jit-threshold 0`; the table gives the
-CPU time of each run (the child's user + system time, so the machine's load matters
-less than for wall time) and the growth T(4N) / T(2N): about 2 when the cost is linear,
+CPU time of each run (user + system, from `marginal.run_measured`, so the machine's
+load matters less than for wall time) and the growth T(4N) / T(2N): about 2 when the cost is linear,
 about 4 when it is quadratic. Every run's output is checked. The cases are the idioms
 issue 17 lists as quadratic (docs/decisions.md, "Still quadratic") and, as a control,
 a push to a global array, which is linear.
@@ -14,12 +14,12 @@ a push to a global array, which is linear.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from marginal import run_measured  # bench/ is on sys.path when this script runs
 
 TIERS: list[list[str]] = [["--no-jit"], [], ["--jit-threshold", "0"]]
 
@@ -71,17 +71,6 @@ CASES: dict[str, tuple[Callable[[int], str], int, Callable[[int], str]]] = {
 }
 
 
-def cpu_run(args: list[str], timeout: float) -> tuple[float, str]:
-    """The CPU time (user + system) of one child process, and its stdout."""
-    before = os.times()
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    after = os.times()
-    if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)}: exit {p.returncode}\n{p.stderr}")
-    return ((after.children_user - before.children_user)
-            + (after.children_system - before.children_system)), p.stdout
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default=",".join(CASES), help="comma-separated cases")
@@ -101,10 +90,12 @@ def main() -> None:
                     path = Path(tmp) / f"{name}_{n}.ruff"
                     path.write_text(make(n), encoding="utf-8")
                     depth = ["--max-depth", str(n + 10)] if name == "rethrow" else []
-                    t, out = cpu_run(rufc + flags + depth + [str(path)], args.timeout)
-                    if out != expected(n):
-                        raise RuntimeError(f"{name} at {n} {flags}: printed {out!r}")
-                    times.append(t)
+                    run = run_measured(rufc + flags + depth + [str(path)], Path(tmp),
+                                       args.timeout, None)
+                    if run.rc != 0 or run.stdout != expected(n):
+                        raise RuntimeError(f"{name} at {n} {flags}: exit {run.rc}, printed "
+                                           f"{run.stdout!r}\n{run.stderr}")
+                    times.append(run.cpu)
                 tier = " ".join(flags) or "default"
                 print(f"| {name} (N={n0}) | {tier} | " + " | ".join(f"{t:.2f}" for t in times)
                       + f" | {times[2] / max(times[1], 1e-9):.1f} |", flush=True)
