@@ -77,6 +77,9 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every N")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per run")
     args = ap.parse_args()
+    unknown = [name for name in args.only.split(",") if name not in CASES]
+    if unknown:
+        ap.error(f"unknown case {unknown[0]!r} (cases: {', '.join(CASES)})")
     rufc = [sys.executable, "-m", "rufc", "run"]
     print("| case | tier | T(N) s | T(2N) s | T(4N) s | T(4N)/T(2N) |")
     print("|---|---|---|---|---|---|")
