@@ -22,7 +22,7 @@ from typing import Any
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, UnitAttr
-from xdsl.ir import Operation
+from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
 from rufc.dialects.optable import Op
@@ -91,6 +91,7 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
               if program.typed_push(func, _by_id(func, c), inf)}
     uses = uses_of(func)
     push_stores = {id(store): call for call, store in pushes.items()}
+    appends = _appends(func, inf, uses)
 
     def walk(ops: list[Op], xops: list[Operation]) -> None:
         if len(ops) != len(xops):
@@ -104,6 +105,8 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
                 xop.attributes["ruff.push_into"] = IntegerAttr(int(ref[1:]), 64)
             if id(op) in push_stores:
                 xop.attributes["ruff.push_store"] = UnitAttr()
+            if id(op) in appends:
+                xop.attributes[appends[id(op)][0]] = appends[id(op)][1]
             if op.name == "ruff.make_array":   # stored straight into a typed array variable?
                 try:
                     xop.attributes["ruff.literal_kind"] = StringAttr(
@@ -121,6 +124,29 @@ def annotate(program: ProgramInfo, xfunc: Operation, sym: str, kinds: Kinds) -> 
     walk(func.regions[0].ops, list(xfunc.regions[0].blocks.first.ops)
          if xfunc.regions[0].blocks.first is not None else [])
     return symbol
+
+
+def _appends(func: Op, inf: Any, uses: dict[int, list[Op]]) -> dict[int, tuple[str, Attribute]]:
+    """The `x = x + y` idioms (runtime/analysis.append_idioms) native code may append
+    in place, as attributes by op: on a global, the add becomes `ruff.append_global`
+    (`ruff.append` = "g"), its load only checks that the global is bound
+    (`ruff.append_load`) and the store has nothing left to do (`ruff.append_store`);
+    on a local slot, the add appends to the slot (`ruff.append` = "l<N>") when no other
+    loaded value of the variable outlives the store (`loads_end_before`)."""
+    from rufc.runtime.analysis import append_idioms, loads_end_before
+    out: dict[int, tuple[str, Attribute]] = {}
+    counts = {v: len(u) for v, u in uses.items()}
+    for key, idiom in append_idioms(func, counts).items():
+        if (inf.kind(idiom.add.results[0]) in ("int", "float")
+                or inf.kind(idiom.add.operands[1]) not in ("str", "any")):
+            continue   # never a string: nothing to append to
+        if idiom.ref == "g":
+            out[id(idiom.load)] = ("ruff.append_load", UnitAttr())
+            out[id(idiom.store)] = ("ruff.append_store", UnitAttr())
+        elif not loads_end_before(func, idiom):
+            continue
+        out[key] = ("ruff.append", StringAttr(idiom.ref))
+    return out
 
 
 def _annotate_for_each(op: Op, xop: Operation, inf: Any, defs: dict[int, Op]) -> None:

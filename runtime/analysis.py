@@ -162,6 +162,92 @@ def lazy_global_callees(func: Op, defs: dict[int, Op], counts: dict[int, int]) -
     return out
 
 
+class Append(NamedTuple):
+    """`x = x + y`: the load of x, the add and the store, and x's reference ("g": a
+    global; "l<N>": local slot N)."""
+    load: Op
+    add: Op
+    store: Op
+    ref: str
+
+
+def append_idioms(func: Op, counts: dict[int, int]) -> dict[int, Append]:
+    """`x = x + y` where the loaded x feeds only the add, the sum only the store right
+    after it, x is a global or a local slot (not a closure's cell), and nothing
+    between the load and the add can rebind a global: id(add) -> the idiom. On two
+    strings such an add may append to x's string in place when x holds the only
+    reference to it (CPython's own in-place append), so a string built in a loop
+    costs linear time; the code generators decide whether (a global: the helper
+    `append_global`; a local in native code: see `loads_end_before`)."""
+    out: dict[int, Append] = {}
+    for r in regions(func.regions[0]):
+        ops = r.ops
+        where = {id(o): k for k, o in enumerate(ops)}
+        for k in range(1, len(ops)):
+            add, store = ops[k - 1], ops[k]
+            if (store.name != "ruff.store_var" or add.name != "ruff.add"
+                    or store.operands[0] != add.results[0]
+                    or counts.get(add.results[0]) != 1):
+                continue
+            chain = store.attrs["chain"]
+            if not isinstance(chain, tuple) or len(chain) != 1:
+                continue
+            ref = chain[0]
+            load = next((o for o in ops[:k - 1] if add.operands[0] in o.results), None)
+            if (load is None or load.name != "ruff.load_var" or load.attrs["chain"] != chain
+                    or load.attrs["name"] != store.attrs["name"]
+                    or counts.get(add.operands[0]) != 1):
+                continue
+            if ref == "g":
+                between = ops[where[id(load)] + 1:k - 1]
+                if not all(o.name in NO_GLOBAL_WRITES and not o.regions for o in between):
+                    continue
+            elif not (ref.startswith("l") and ref[1:].isdigit()):
+                continue   # a free variable's cell, a maybe-bound candidate
+            out[id(add)] = Append(load, add, store, ref)
+    return out
+
+
+def loads_end_before(func: Op, idiom: Append) -> bool:
+    """Native code may append in place to local x (an `append_idioms` idiom) only if
+    no other value loaded from x is still to be used when the store runs: native
+    code borrows the variable's string for a loaded value, and the append may move
+    or change it. True when every other load of x has all its uses in its own block,
+    and none of those blocks has the load before the store (or before the op whose
+    regions hold it) and a use at or after it."""
+    slot = idiom.ref
+    parent: dict[int, tuple[int, int]] = {}   # id(op) -> (id(its region), index)
+    owner: dict[int, Op] = {}                 # id(region) -> the op it belongs to
+    loads: list[Op] = []
+    users: dict[int, list[Op]] = {}
+    stack = [func.regions[0]]
+    while stack:
+        r = stack.pop()
+        for k, op in enumerate(r.ops):
+            parent[id(op)] = (id(r), k)
+            for v in op.operands:
+                users.setdefault(v, []).append(op)
+            for sub in op.regions:
+                owner[id(sub)] = op
+                stack.append(sub)
+            if (op.name == "ruff.load_var" and op is not idiom.load
+                    and any(c.rstrip("?") == slot for c in op.attrs["chain"])):  # type: ignore[union-attr]
+                loads.append(op)
+    for load in loads:
+        region, at = parent[id(load)]
+        # the store, or the op of this block whose regions hold it
+        up: Op | None = idiom.store
+        while up is not None and parent[id(up)][0] != region:
+            up = owner.get(parent[id(up)][0])
+        for v in load.results:
+            for u in users.get(v, []):
+                if parent[id(u)][0] != region:
+                    return False
+                if up is not None and at < parent[id(up)][1] <= parent[id(u)][1]:
+                    return False
+    return True
+
+
 # Ops whose result may be computed straight into the variable that stores it.
 FORWARDABLE: Final = frozenset({"ruff.call", "ruff.add", "ruff.sub", "ruff.mul"})
 

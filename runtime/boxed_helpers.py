@@ -24,7 +24,7 @@ from typing import Any, Final, cast
 
 from rufc.runtime import helpers as H
 from rufc.runtime import semantics, support
-from rufc.runtime.errors import CATCHABLE, RuffError
+from rufc.runtime.errors import CATCHABLE, FatalError, RuffError
 from rufc.runtime.format import to_string
 from rufc.runtime.values import (
     ERROR_TYPE,
@@ -254,6 +254,11 @@ OPS: Final[dict[str, Callable[..., Any]]] = {
     "ruff.new_cell": lambda rt, x, *v: [v[0]] if v else [UNBOUND],
     # names with several candidates (passes/lowering/boxed.py)
     "ruff.global_bound": lambda rt, x: ("G_" + rt.py_name(x)) in rt.ns,
+    # `g = g + y` on a global (passes/specialize.py, _appends): the VM's helper
+    "ruff.append_global": lambda rt, x, b: support.append_global(
+        rt.ns, x, "G_" + rt.py_name(x), b),
+    # an in-place append to a local ran out of memory and freed the string
+    "ruff.append_lost": lambda rt, x: _fail(FatalError("Out of memory")),
     "ruff.create_global": lambda rt, x, v: rt.ns.__setitem__("G_" + rt.py_name(x), v),
     "ruff.undefined": lambda rt, x: _fail(support.undefined(x)),
     "ruff.duplicate": lambda rt, x: _fail(support.duplicate(x)),

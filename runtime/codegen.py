@@ -142,6 +142,13 @@ class FuncGen:
         self.plain_slots = facts.plain_slots
         # global loads read at their call instead
         self.lazy_globals = facts.lazy_globals
+        # `g = g + y` on a global that may be a string: id(add) -> the idiom (the
+        # helper APPEND_G appends in place); ids of their loads
+        self.appends = {k: a for k, a in facts.appends.items()
+                        if a.load.attrs["name"] not in self.mod.immutable_globals
+                        and self.kind(a.add.results[0]) not in ("int", "float")
+                        and self.kind(a.add.operands[1]) in ("str", "any")}
+        self.append_loads = {id(a.load) for a in self.appends.values()}
         self.forward: dict[int, str] = {}     # value -> local it is computed straight into
         self._forward_store = facts.forward_store
         for v, fw in self._forward_store.items():
@@ -370,9 +377,11 @@ class FuncGen:
                 and int(chain[0][1:]) not in self.cells:
             self.exprs[r] = f"v{int(chain[0][1:])}"
             return
-        if r in self.lazy_globals:
+        if r in self.lazy_globals or id(op) in self.append_loads:
             self.mod.global_names.add(name)
             self.exprs[r] = "G_" + py_name(name)
+            if id(op) in self.append_loads:   # read here: Undefined variable at the load
+                self.line(self.exprs[r], op)
             return
         t = self.tmp(r)
         self._load_chain(t, name, chain, op)
@@ -587,7 +596,10 @@ class FuncGen:
         ka, kb = self.infer.boxed(a_v), self.infer.boxed(b_v)   # atom() boxes comparisons
         r0 = op.results[0]
         known_pair = (ka in NUMERIC and kb in NUMERIC) or (ka == kb == "str")
-        if known_pair and (op.name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge") or (
+        # `x = x + y` on strings appends in place, and must say so when that fails
+        appends = ka == "str" and op.name == "ruff.add" \
+            and self.forward.get(r0) == self.exprs.get(a_v) != self.exprs.get(b_v)
+        if known_pair and not appends and (op.name in ("ruff.lt", "ruff.le", "ruff.gt", "ruff.ge") or (
                 op.name in ("ruff.add", "ruff.sub", "ruff.mul")
                 and self.kind(r0) in ("float", "str"))):
             # Cannot fail and is evaluated once: nest the operands' expressions.
@@ -641,6 +653,13 @@ class FuncGen:
         kinds are known (`known`) decide which checks the code needs."""
         r = op.results[0]
         name = op.name
+        if id(op) in self.appends:
+            self._append_global(op, a, b, sym, helper, rk, known)
+            return
+        if (name == "ruff.add" and self.forward.get(r) == a != b and not both_int
+                and rk != "float"):
+            self._append(op, a, b, helper, rk, known)
+            return
         if rk in ("float", "str") and known:  # nothing to check
             self.exprs[r] = f"({a} {sym} {b})"
             return
@@ -648,12 +667,17 @@ class FuncGen:
             t = self.dest(r)
             out_of_range = self._overflow_test(op, t)
             self.line(f"{t} = {a} {sym} {b}", op)
-            if out_of_range:  # t overwrote an operand: recover it (exact in Python ints)
-                ra, rb = _recover(name, t, a, b)
-                self.line(f"if {out_of_range}: {helper}({ra}, {rb})", op)
+            if out_of_range:  # t overwrote an operand: put it back (exact in Python
+                # ints; a handler sees the variable unchanged), then the rule raises
+                self.line(f"if {out_of_range}: {_restore(name, t, a, b)}; {helper}({a}, {b})", op)
             return
         self.forward.pop(r, None)  # other paths compute into a temporary (see op())
-        t = self.tmp(r)
+        self._add_sub_mul_into(op, self.tmp(r), a, b, sym, helper, both_int, rk)
+
+    def _add_sub_mul_into(self, op: Op, t: str, a: str, b: str, sym: str, helper: str | None,
+                          both_int: bool, rk: str) -> None:
+        """The checked `+`, `-`, `*` on atoms a and b into temporary t."""
+        name = op.name
         out_of_range = self._overflow_test(op, t)
         if both_int:
             self.line(f"{t} = {a} {sym} {b}", op)
@@ -677,6 +701,54 @@ class FuncGen:
         # MemoryError/OverflowError: Python tried a huge str * int repetition
         self.line("except (TypeError, MemoryError, OverflowError):", op)
         self.line(f"    {t} = {helper}({a}, {b})", op)
+
+    def _append(self, op: Op, x: str, b: str, helper: str | None, rk: str, known: bool) -> None:
+        """`x = x + b` with x a plain local (the value is forwarded into it), which may
+        be a string: computed as `x = x + b` itself, which CPython runs as an in-place
+        append when x holds the only reference to its string (its BINARY_OP
+        specialization for a local stored straight back), so a string built in a loop
+        costs linear time. When that append runs out of memory, CPython may have
+        freed x: H.APPEND_FAILED ends the program (errors.FatalError), as every tier
+        does then, instead of letting a handler see x unbound. (A MemoryError of
+        H.ADD, on other kinds, is raised in the `except TypeError` and stays
+        catchable.)"""
+        r = op.results[0]
+        self.exprs[r] = x   # computed into the local: the store has nothing left to do
+        self.line("try:", op)
+        self.line(f"    {x} = {x} + {b}", op)
+        out_of_range = None if rk == "str" else self._overflow_test(op, x)
+        if out_of_range:   # an int sum beyond i64: x back as it was, the rule raises
+            self.line(f"    if type({x}) is int and {out_of_range}: "
+                      f"{_restore('ruff.add', x, x, b)}; {helper}({x}, {b})", op)
+        if not known:   # not two strs: Python refused (e.g. str + int); the rule says why
+            self.line("except TypeError:", op)
+            self.line(f"    {x} = {helper}({x}, {b})", op)
+        self.line("except MemoryError:", op)
+        self.line(f"    {H.APPEND_FAILED}()", op)
+
+    def _append_global(self, op: Op, g: str, b: str, sym: str, helper: str | None, rk: str,
+                       known: bool) -> None:
+        """`g = g + b` on a global g (an `append_idioms` idiom; its load only checked
+        that g is bound): a string goes to APPEND_G, which takes it out of the
+        namespace while it appends, so that CPython can append in place (a global's
+        string is held by the namespace and by whoever reads it, so `g + b` copies
+        it); anything else is added as usual. The store then finds g already holding
+        the sum, and the temporary is dropped after it (copy-on-write and CPython's
+        append count references)."""
+        r = op.results[0]
+        t = self.tmp(r)
+        self.release.add(r)
+        name = self.appends[id(op)].load.attrs["name"]
+        append = f"{t} = {H.APPEND_G}(GD, {name!r}, {g!r}, {b})"
+        if known:   # two strings
+            self.line(append, op)
+            return
+        self.line(f"if type({g}) is str:", op)
+        self.line(f"    {append}", op)
+        self.line("else:", op)
+        self.depth += 1
+        self._add_sub_mul_into(op, t, g, b, sym, helper, False, rk)
+        self.depth -= 1
 
     def _div(self, op: Op, t: str, a: str, b: str, both_int: bool, floaty: bool) -> None:
         """`/` on atoms a and b into temporary t (Ruff's int division truncates)."""
@@ -1169,13 +1241,15 @@ def _ieee_order(a: str, ka: str, b: str, kb: str) -> tuple[str, str]:
     return a, b
 
 
-def _recover(name: str, t: str, a: str, b: str) -> tuple[str, str]:
-    """The operands of `t := a OP b` after t may have replaced a or b (ints only)."""
-    if name == "ruff.add":
-        return (f"{t} - {b}", b) if a == t else (a, f"{t} - {a}") if b == t else (a, b)
-    if name == "ruff.sub":
-        return (f"{t} + {b}", b) if a == t else (a, f"{a} - {t}") if b == t else (a, b)
-    return (f"{t} // {b}", b) if a == t else (a, f"{t} // {a}") if b == t else (a, b)
+def _restore(name: str, t: str, a: str, b: str) -> str:
+    """A statement that gives t back the operand it replaced in `t := a OP b` (ints
+    only; exact in Python's ints), `pass` if it replaced none."""
+    if a == t:
+        return f"{t} = {t} {'-' if name == 'ruff.add' else '+' if name == 'ruff.sub' else '//'} {b}"
+    if b == t:
+        return f"{t} = {t} - {a}" if name == "ruff.add" else (
+            f"{t} = {a} - {t}" if name == "ruff.sub" else f"{t} = {t} // {a}")
+    return "pass"
 
 
 def _is_literal(x: str) -> bool:
@@ -1201,7 +1275,7 @@ class Facts:
     counting and the plain version of a function (and a JIT's native entry) read the
     same facts, and nothing changes them (they were half of the generator's time)."""
     __slots__ = ("func", "slot_kinds", "infer", "ranges", "defs", "uses", "push_into",
-                 "maybe_slots", "plain_slots", "lazy_globals", "forward_store")
+                 "maybe_slots", "plain_slots", "lazy_globals", "forward_store", "appends")
 
     def __init__(self, func: Op, builtin_kinds: dict[str, str]) -> None:
         self.func = func   # keeps the op (and so its id) alive while the facts are kept
@@ -1217,6 +1291,8 @@ class Facts:
         self.lazy_globals = analysis.lazy_global_callees(func, self.defs, self.uses)
         self.forward_store = analysis.forwarding(func, self.uses, self.push_into,
                                                  self.plain_slots)
+        self.appends = {k: a for k, a in analysis.append_idioms(func, self.uses).items()
+                        if a.ref == "g"}   # `g = g + y` on a global (locals: forwarding)
 
 
 class ModuleGen:

@@ -19,6 +19,25 @@ class RuffError(Exception):
         self.value = value
 
 
+class FatalError(Exception):
+    """A runtime error no Ruff `except` catches: the program ends with it (exit 4).
+
+    Only one raises it: running out of memory in `x = x + y` on two strings, x a
+    variable (docs/decisions.md, "Appending to a string"). That append is done in
+    place where it can be, and CPython's in-place append frees x's string when it
+    fails, so no handler could see x again; ending the program is the one answer
+    every tier gives, whether or not that append happened to be in place."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def append_failed() -> None:
+    """The `except MemoryError` of an append `x = x + y` (see FatalError)."""
+    raise FatalError("Out of memory") from None
+
+
 class InternalError(Exception):
     """A bug in rufc detected by rufc itself (exit code 70)."""
 

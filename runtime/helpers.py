@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from rufc.runtime import semantics, support
-from rufc.runtime.errors import RuffError
+from rufc.runtime.errors import RuffError, append_failed
 from rufc.runtime.format import to_string
 from rufc.runtime.values import FALSE, FLOAT_CODE, INT_CODE, TRUE, RArray
 
@@ -57,6 +57,7 @@ VM_HELPERS: Final[dict[str, Callable[..., Any]]] = {
     "UNPACK_ARRAY": support.unpack_array, "UNPACK_DICT": support.unpack_dict,
     "ERR": support.err, "UNDEF": support.undefined, "IMMUTABLE": support.immutable,
     "DUPLICATE": support.duplicate, "FINISH": support.finish,
+    "APPEND_FAILED": append_failed, "APPEND_G": support.append_global,
 }
 
 # binary operator -> the VM_HELPERS row its cold-tier slow path calls (the code
@@ -625,6 +626,9 @@ C_FUNCTIONS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     # comparisons, `len`; and forgetting the exception of a fast path that failed
     # before its op runs again on the direct path
     "PyUnicode_Concat": ("ptr", ("ptr", "ptr")),
+    # `s = s + t` on a local: append to the variable's string, in place when its slot
+    # holds the only reference (the slot's address; NULL there after a failure)
+    "PyUnicode_Append": ("void", ("ptr", "ptr")),
     "PyUnicode_Compare": ("i32", ("ptr", "ptr")),
     "PyUnicode_GetLength": ("i64", ("ptr",)),
     "PyErr_Clear": ("void", ()),

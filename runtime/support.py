@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rufc.runtime import semantics
-from rufc.runtime.errors import RuffError
+from rufc.runtime.errors import RuffError, append_failed
 from rufc.runtime.stack import HelperFrames
 from rufc.runtime.values import (
     NONE,
@@ -285,3 +285,27 @@ def finish(fn: Callable[..., Any], name: str, nparams: int, sym: str, has_self: 
 
 
 __all__ = ["GRC", "UNBOUND", "NONE"]
+
+
+def append_global(ns: dict[str, Any], name: str, key: str, b: Any) -> Any:
+    """`g = g + b` on a global g holding a string (codegen `_append_global`, native
+    code's `ruff.append_global`): g's string taken out of the namespace `ns` (under
+    `key`) while `+` runs, so that when nothing else holds it CPython appends in
+    place. Immutability is checked after the sum, as a store checks it; a sum that
+    is not of two strings is the VM's rule's. Returns the sum, stored already. Out
+    of memory appending ends the program, as for a local (errors.FatalError)."""
+    a = ns.pop(key)
+    imm = ns.get("IMM")
+    if type(a) is not str or type(b) is not str or (imm is not None and name in imm):
+        ns[key] = a
+        r = semantics.add(a, b)
+        if imm is not None and name in imm:
+            raise immutable("reassign", imm[name], name)
+        ns[key] = r
+        return r
+    try:
+        a = a + b   # in place when this frame holds the only reference (CPython's own append)
+    except MemoryError:
+        append_failed()   # the string may be gone: the program ends (errors.FatalError)
+    ns[key] = a
+    return a

@@ -25,7 +25,7 @@ from rufc.runtime import helpers as H
 from rufc.runtime import support
 from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.compiling import compile_program
-from rufc.runtime.errors import CATCHABLE, RuffError
+from rufc.runtime.errors import CATCHABLE, FatalError, RuffError
 from rufc.runtime.names import py_name
 from rufc.runtime.stack import HelperFrames, call_with_big_stack, python_depth
 from rufc.runtime.values import (
@@ -460,7 +460,7 @@ class VM:
         return out
 
     def message_of(self, exc: BaseException) -> str:
-        if isinstance(exc, RuffError):
+        if isinstance(exc, (RuffError, FatalError)):
             return exc.message
         if isinstance(exc, NameError):
             return f"Undefined variable: {self.global_names.get(exc.name or '', exc.name)}"
@@ -473,7 +473,7 @@ class VM:
         up as a NameError on its generated name `G_...`."""
         if isinstance(exc, NameError):
             return (exc.name or "") in self.global_names
-        return isinstance(exc, (RuffError, RecursionError, MemoryError))
+        return isinstance(exc, (RuffError, RecursionError, MemoryError, FatalError))
 
     def error_value(self, exc: BaseException) -> RStruct:
         """The `Error` struct bound by `except e` (LANGUAGE.md §7, §14)."""
@@ -509,7 +509,7 @@ class VM:
                 self.native.bind_thread()   # a REPL entry: native code counts here now
             try:
                 result.value = main()
-            except (RuffError, RecursionError, NameError, MemoryError) as exc:
+            except (RuffError, RecursionError, NameError, MemoryError, FatalError) as exc:
                 if not self.is_ruff_error(exc):
                     result.internal = exc
                     return

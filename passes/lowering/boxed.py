@@ -402,6 +402,12 @@ class BoxedLowering(ControlLowering):
             self.define_generic(op)
 
     def op_add(self, op: Operation) -> None:
+        if attr_str(op, "ruff.append") == "g":   # `g = g + y` on a global (specialize)
+            load = op.operands[0].owner
+            assert isinstance(load, Operation)
+            self.direct_op(op, "ruff.append_global", (op.operands[1],), attr_str(load, "name"),
+                           "unused")
+            return
         self._binary(op, super().op_add, boxed_fast.binary)
 
     def op_sub(self, op: Operation) -> None:
@@ -745,6 +751,9 @@ class BoxedLowering(ControlLowering):
         if len(chain) == 1 and self.is_cell(chain[0]):
             self.cell_get(op, self.cell_of(chain[0]))
             return
+        if "ruff.append_load" in op.attributes:   # `g = g + y`: the add reads g
+            self.direct_op(op, "ruff.load_global", (), attr_str(op, "name"), "unused")
+            return
         if chain and chain[0] in ("g", "b"):
             if self._callee_only(op):
                 self.kinds[op.results[0]] = "function"   # called by name (ruff_rt_call)
@@ -755,6 +764,8 @@ class BoxedLowering(ControlLowering):
         super().op_load_var(op)
 
     def op_store_var(self, op: Operation) -> None:
+        if "ruff.append_store" in op.attributes:   # `g = g + y`: the add stored it
+            return
         chain = attr_strs(op, "chain")
         create = attr_str(op, "create")
         if len(chain) > 1 or (chain and (chain[0].endswith("?") or (

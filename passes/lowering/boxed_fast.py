@@ -34,7 +34,7 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, i1, i32, i64
 from xdsl.ir import Block, Operation, SSAValue
 
-from rufc.passes.lowering.common import PTR, attr_strs, icmp_pred, ltype
+from rufc.passes.lowering.common import PTR, attr_str, attr_strs, icmp_pred, ltype
 
 if TYPE_CHECKING:
     from rufc.passes.lowering.boxed import BoxedLowering
@@ -170,13 +170,72 @@ def binary(lw: BoxedLowering, op: Operation) -> bool:
         value = lw.v(llvm.ExtractValueOp(DenseArrayBase.from_list(i64, [0]), r, i64))
         return value if rk == "int" else lw.box(value, "int")
 
-    paths = [p for p in (str_path(lw, op, concat) if op.name == "ruff.add"
+    slot = append_slot(lw, op)
+
+    def strs(objs: list[SSAValue], direct: Block) -> SSAValue:
+        return concat(objs, direct) if slot is None else append(lw, op, slot, objs)
+
+    paths = [p for p in (str_path(lw, op, strs) if op.name == "ruff.add"
                          and ltype(rk) == PTR else None,
                          int_path(lw, op, arith)) if p is not None]
     if not paths:
         return False
     lower(lw, op, paths, lambda: lw.generic(op))
     return True
+
+
+def append_slot(lw: BoxedLowering, op: Operation) -> SSAValue | None:
+    """The address of local variable x's slot if `op` is the add of `x = x + y` that may
+    append to x in place (passes/specialize.py, `_appends`): a slot of its own (not a
+    closure's cell) holding a reference (a boxed kind)."""
+    ref = attr_str(op, "ruff.append")
+    if not ref.startswith("l"):
+        return None
+    slot = int(ref[1:])
+    if slot in lw.cell_slots or slot not in lw.slots or ltype(lw.slot_kinds[slot]) != PTR \
+            or lw.slot_kinds[slot].startswith("array:"):
+        return None
+    return lw.slots[slot]
+
+
+def append(lw: BoxedLowering, op: Operation, slot: SSAValue, objs: list[SSAValue]) -> SSAValue:
+    """`x = x + y` on two strs, x's slot at `slot` (objs[0] is borrowed from it):
+    `PyUnicode_Append(slot, y)`, CPython's own append, which changes x's string in
+    place when the slot holds the only reference to it (and copies otherwise), so a
+    string built in a loop costs linear time. The result is borrowed from the slot:
+    the store right after (`x = ...`) finds it there already. When y is x's own
+    string (appending in place would read y after moving it): `PyUnicode_Concat`,
+    its result kept as any op's. An append that fails (out of memory) has freed x's
+    string and left NULL in the slot, which no handler may see: `ruff.append_lost`
+    ends the program (errors.FatalError), as the cold tier does for any failed
+    append of two strings (so a failed concatenation here does too)."""
+    same, differ, lost = lw.new_block(), lw.new_block(), lw.new_block()
+    done = lw.new_block([PTR])
+    lw.emit(llvm.CondBrOp(lw.v(llvm.ICmpOp(objs[0], objs[1], icmp_pred("eq"))),
+                          same, [], differ, []))
+    lw.goto(same)
+    lw.declare("PyUnicode_Concat")
+    both = lw.v(llvm.CallOp("PyUnicode_Concat", *objs, return_type=PTR))
+    ok = lw.new_block()
+    lw.emit(llvm.CondBrOp(lw.v(llvm.ICmpOp(both, lw.null_ptr(), icmp_pred("eq"))),
+                          lost, [], ok, []))
+    lw.goto(ok)
+    lw.br(done, lw.own_temp(both))
+    lw.goto(differ)
+    lw.declare("PyUnicode_Append")
+    lw.emit(llvm.CallOp("PyUnicode_Append", slot, objs[1]))
+    r = lw.v(llvm.LoadOp(slot, PTR))
+    ok = lw.new_block()
+    lw.emit(llvm.CondBrOp(lw.v(llvm.ICmpOp(r, lw.null_ptr(), icmp_pred("eq"))), lost, [], ok, []))
+    lw.goto(ok)
+    lw.br(done, r)
+    lw.goto(lost)
+    lw.declare("PyErr_Clear")
+    lw.emit(llvm.CallOp("PyErr_Clear"))
+    lw.direct_op(op, "ruff.append_lost", (), None, "unused")
+    lw.emit(llvm.UnreachableOp())
+    lw.goto(done)
+    return done.args[0]
 
 
 def compare(lw: BoxedLowering, op: Operation) -> bool:
