@@ -27,7 +27,6 @@ from rufc.runtime import semantics, support
 from rufc.runtime.errors import CATCHABLE, FatalError, RuffError
 from rufc.runtime.format import to_string
 from rufc.runtime.values import (
-    ERROR_TYPE,
     FALSE,
     NONE,
     TRUE,
@@ -36,7 +35,6 @@ from rufc.runtime.values import (
     RErr,
     ROk,
     RSome,
-    RStruct,
 )
 
 # ---------------------------------------------------------------- constants
@@ -171,16 +169,18 @@ def _catch(rt: Any, extra: Any) -> Any:
     if exc is None or not isinstance(exc, CATCHABLE) or not vm.is_ruff_error(exc):
         raise exc if exc is not None else SystemError("ruff.catch without an error")
     entered = sys._getframe(2)   # _catch <- the site's plan <- (native code) <- this frame
-    from rufc.runtime.vm import Frame
-    frames = vm.outer_frames(entered.f_back)
-    frames += [Frame(s.func, s.line, s.col)
-               for s in (rt.resolve(H.SITES[i]) for i in st.segment(m[H.ERR_DEPTH]))]
-    frames += vm.ruff_frames(exc.__traceback__, exc)
+    from rufc.runtime.vm import Frame, error_struct
+    def frame_of(site: int) -> Frame:
+        s = rt.resolve(H.SITES[site])
+        return Frame(s.func, s.line, s.col)
+
+    frames = st.segment_frames(m[H.ERR_DEPTH], vm.outer_frames(entered.f_back), frame_of)
+    for f in vm.ruff_frames(exc.__traceback__, exc):
+        frames = (f, frames)
     st.pending = None
     m[H.ERR] = 0
-    line = frames[-1].line if frames else 0
-    stack = RArray([f.name for f in reversed(frames)])
-    return RStruct(ERROR_TYPE, {"line": line, "message": vm.message_of(exc), "stack": stack})
+    exc.__context__ = None   # as VM.error_value: no chain for CPython to walk
+    return error_struct(frames, vm.message_of(exc))
 
 
 def _fail(exc: BaseException) -> None:

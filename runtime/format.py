@@ -23,6 +23,7 @@ from .values import (
     RSome,
     RStruct,
     RStructType,
+    struct_fields,
 )
 
 __all__ = ["to_string", "format_float"]
@@ -177,7 +178,7 @@ def _push_struct(v: RStruct, emit: _Emit, push: _Push) -> None:
     if not v.fields:
         emit(name + " {}")
     else:
-        _push_fields(v.fields, name + " { ", " }", "", push)
+        _push_fields(struct_fields(v), name + " { ", " }", "", push)
 
 
 def _wrapper(label: str) -> _Pusher:

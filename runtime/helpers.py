@@ -118,6 +118,7 @@ class NativeState:
         # found (another Python), each segment may run the whole Ruff limit: deep
         # recursion still ends in the VM's error, but not always at the same call.
         self._fallback = ctypes.c_int(max_depth + DEPTH_HEADROOM)
+        self._seg: tuple[Any, int, bytes, list[Any]] | None = None   # segment_frames
         self.bind_thread()
 
     def bind_thread(self) -> None:
@@ -154,6 +155,42 @@ class NativeState:
             d -= 1
         out.reverse()
         return out
+
+    def segment_frames(self, top: int, base: Any, frame_of: Callable[[int], Any]) -> Any:
+        """The frames of `segment(top)` (`frame_of(site id)` each) pushed onto the linked
+        list `base` (VM.outer_frames' kind: innermost first).
+
+        Kept for the next call (`_seg`: base, the marker's depth, the segment's site
+        ids as bytes, the list after each of its frames): when the base is the same
+        and the shadow stack still holds the same sites below `top`, only the top
+        frame is new. So an `except` at every level of a native recursion walks one
+        frame in Python each; what stays per catch is copying and comparing the
+        segment's site ids (8 bytes a frame, in C)."""
+        m = self.mem
+        view = memoryview(m).cast("B")
+        memo = self._seg
+        if memo is not None and memo[0] is base:
+            _, marker, sites, lists = memo
+            n = top - marker   # frames in the segment
+            if (1 <= n <= len(lists) + 1 and m[SHADOW + marker] == MARKER
+                    and m[SHADOW + top] != MARKER):
+                start = 8 * (SHADOW + marker + 1)
+                cur = view[start:start + 8 * n].tobytes()
+                if cur[:-8] == sites[:8 * (n - 1)]:   # the same frames below the top one
+                    del lists[n - 1:]
+                    lists.append((frame_of(m[SHADOW + top]), lists[-1] if lists else base))
+                    self._seg = (base, marker, cur, lists)
+                    return lists[-1]
+        ids = self.segment(top)
+        lists = []
+        node = base
+        for i in ids:
+            node = (frame_of(i), node)
+            lists.append(node)
+        marker = top - len(ids)
+        start = 8 * (SHADOW + marker + 1)
+        self._seg = (base, marker, view[start:start + 8 * len(ids)].tobytes(), lists)
+        return node
 
 
 # ---------------------------------------------------------------- call sites

@@ -32,7 +32,9 @@ from .values import (
     ROk,
     RSome,
     RStruct,
+    field_value,
     is_function,
+    struct_fields,
     type_name,
 )
 
@@ -289,7 +291,7 @@ def _mapping_shape_eq(mx: dict[str, Any], my: dict[str, Any], push: _PushPair) -
 def _struct_shape_eq(x: RStruct, y: RStruct, push: _PushPair) -> bool:
     if x.type is not y.type and x.type.name != y.type.name:
         return False
-    return _mapping_shape_eq(x.fields, y.fields, push)
+    return _mapping_shape_eq(struct_fields(x), struct_fields(y), push)
 
 
 def _wrapped_shape_eq(x: Any, y: Any, push: _PushPair) -> bool:
@@ -466,7 +468,7 @@ def get_field(v: Any, name: str) -> Any:
     tv = type(v)
     if tv is RStruct:
         try:
-            return v.fields[name]
+            return field_value(v.fields, name)
         except KeyError:
             raise RuffError(f"Unknown field '{name}' on struct {v.type.name}") from None
     if tv is RDict:

@@ -27,6 +27,7 @@ from rufc.runtime.values import (
     RSome,
     RStruct,
     RStructType,
+    field_value,
     is_function,
     type_name,
 )
@@ -194,7 +195,7 @@ def call_method(recv: Any, name: str, args: tuple[Any, ...]) -> Any:
                 with HelperFrames():
                     return fn(recv, *args)
         elif name in recv.fields:
-            fn = recv.fields[name]
+            fn = field_value(recv.fields, name)
         else:
             raise RuffError(f"Unknown method '{name}' on struct {recv.type.name}")
     elif t is RStructType:

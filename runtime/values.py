@@ -202,6 +202,47 @@ class RStruct:
         return f"RStruct({self.type.name}, {self.fields!r})"
 
 
+class LazyStack:
+    """The `stack` field of an `except e` error value until it is first read.
+
+    `frames` is a linked list of the error's Ruff frames, innermost first: a pair
+    (frame, the rest), where frame has a `name`; None ends it. The list's tail (the
+    frames outside the `try`) is shared with every other error value caught below
+    the same frames (VM.outer_frames), so catching an error costs the same at any
+    depth, and `e.stack` is an array only when something reads it: code that reads a
+    struct's field values reads them through `struct_fields` or `field_value`."""
+    __slots__ = ("frames",)
+
+    def __init__(self, frames: Any) -> None:
+        self.frames = frames
+
+    def array(self) -> RArray:
+        names = []
+        f = self.frames
+        while f is not None:
+            names.append(f[0].name)
+            f = f[1]
+        return RArray(names)
+
+
+def field_value(fields: dict[str, Any], name: str) -> Any:
+    """Field `name` of a struct's `fields` (KeyError if it has none), made an array
+    if it is a LazyStack."""
+    v = fields[name]
+    if type(v) is LazyStack:
+        v = fields[name] = v.array()
+    return v
+
+
+def struct_fields(s: RStruct) -> dict[str, Any]:
+    """The fields of s, every value made (see LazyStack)."""
+    fields = s.fields
+    for name, v in fields.items():
+        if type(v) is LazyStack:
+            fields[name] = v.array()
+    return fields
+
+
 class ROk:
     __slots__ = ("value",)
 

@@ -34,6 +34,7 @@ from rufc.runtime.values import (
     NONE,
     TRUE,
     UNBOUND,
+    LazyStack,
     RArray,
     RErr,
     ROk,
@@ -104,6 +105,17 @@ class Frame:
     col: int
 
 
+# A linked list of Ruff frames, innermost first: (frame, the rest) or None (LazyStack).
+Frames = tuple[Frame, "Frames"] | None
+
+
+def error_struct(frames: Frames, message: str) -> RStruct:
+    """The `Error` value of an error with these frames (innermost first): its line is
+    the innermost frame's, its stack made when first read (LazyStack)."""
+    line = frames[0].line if frames is not None else 0
+    return RStruct(ERROR_TYPE, {"line": line, "message": message, "stack": LazyStack(frames)})
+
+
 @dataclass
 class RunResult:
     """How a program ended: normally, or with an uncaught runtime error."""
@@ -159,6 +171,10 @@ class VM:
         self.immutable_globals: set[str] = set()   # of every module loaded so far
         self.entries = 0   # modules loaded after the first (REPL entries)
         self.reentered: dict[str, int] = {}   # --stats: hot calls run again natively
+        # outer_frames: id(Python frame) -> (the frame, the Ruff frames above it, how
+        # many Python frames of the walk are above it, its f_lasti then, and the list
+        # with its own frame if that is a VM frame, else None)
+        self._outer: dict[int, tuple[types.FrameType, Frames, int, int, Frames]] = {}
 
     # ------------------------------------------------------------ loading
 
@@ -440,24 +456,49 @@ class VM:
             tb = tb.tb_next
         return out
 
-    def outer_frames(self, frame: types.FrameType | None) -> list[Frame]:
-        """Ruff frames above (and including) `frame`, outermost first; native frames
-        stand where a runtime helper called back into Python."""
-        out = []
-        while frame is not None:
-            if frame.f_code is _REENTER_CODE:
-                frame = frame.f_back   # the call that got hot runs again below: once
-            else:
-                f = self._frame(frame.f_code, frame.f_lineno)
-                if f is not None:
-                    out.append(f)
+    def outer_frames(self, frame: types.FrameType | None) -> Frames:
+        """The Ruff frames above (and including) Python frame `frame`, as a linked list
+        (LazyStack's: innermost first); native frames stand where a runtime helper
+        called back into Python.
+
+        Linear however often it runs: a Python frame's *outer* frames cannot change
+        while it is alive (they wait in the calls that led to it), so the list above
+        each frame walked is kept (`_outer`, holding the frame, so that its id stays
+        its own) and the next walk stops at the first frame it has seen: an `except`
+        at every level of a recursion walks one or two frames each. The table is
+        emptied when more than half of it is frames no longer on the stack."""
+        memo = self._outer
+        new: list[types.FrameType] = []
+        above: Frames = None
+        seen = 0   # positions above the walk's last frame
+        f = frame
+        while f is not None:
+            hit = memo.get(id(f))
+            if hit is not None and hit[0] is f:
+                if hit[4] is not None and hit[3] == f.f_lasti:   # where it was: the same list
+                    above, seen = hit[4], hit[2] + 1
+                else:   # its own frames again: it has moved on, or native frames stand there
+                    above, seen = hit[1], hit[2]
+                    new.append(f)
+                break
+            new.append(f)
+            # the call that got hot runs again below (REENTER): show it once
+            f = f.f_back.f_back if f.f_code is _REENTER_CODE and f.f_back else f.f_back
+        for p in reversed(new):
+            outside, here = above, None
+            if p.f_code is not _REENTER_CODE:
+                here = self._frame(p.f_code, p.f_lineno)
+                if here is not None:
+                    above = (here, above)
                 elif self.native is not None:
-                    out.extend(Frame(s.func, s.line, s.col)
-                               for s in self.native.live_frames(frame))
-            if frame is not None:
-                frame = frame.f_back
-        out.reverse()
-        return out
+                    for s in reversed(self.native.live_frames(p)):
+                        above = (Frame(s.func, s.line, s.col), above)
+            # with its own frame, the list is p's as long as p stays at this instruction
+            memo[id(p)] = (p, outside, seen, p.f_lasti, above if here is not None else None)
+            seen += 1
+        if len(memo) > 2 * seen + 64:
+            memo.clear()
+        return above
 
     def message_of(self, exc: BaseException) -> str:
         if isinstance(exc, (RuffError, FatalError)):
@@ -480,15 +521,19 @@ class VM:
         if not self.is_ruff_error(exc):
             raise exc
         tb = exc.__traceback__
-        inner = self.ruff_frames(tb.tb_next if tb else None, exc)
-        outer = self.outer_frames(tb.tb_frame.f_back if tb else None)
+        # An error raised in the handler gets this one as its __context__, and CPython
+        # walks that chain at every raise: re-throwing at every level of a recursion
+        # would cost O(depth) per level. Ruff never reads the chain.
+        exc.__context__ = None
+        frames = self.outer_frames(tb.tb_frame.f_back if tb else None)
         # the frame of the `try` at the line the error left it (its traceback entry),
         # not where it now runs (the `except`)
         here = self._frame(tb.tb_frame.f_code, tb.tb_lineno) if tb else None
-        frames = outer + ([here] if here is not None else []) + inner
-        line = frames[-1].line if frames else 0
-        stack = RArray([f.name for f in reversed(frames)])
-        return RStruct(ERROR_TYPE, {"line": line, "message": self.message_of(exc), "stack": stack})
+        if here is not None:
+            frames = (here, frames)
+        for f in self.ruff_frames(tb.tb_next if tb else None, exc):
+            frames = (f, frames)
+        return error_struct(frames, self.message_of(exc))
 
     # ------------------------------------------------------------ running
 
