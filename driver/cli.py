@@ -421,6 +421,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(diag.usage_error(str(exc)))
         return EXIT_USAGE
+    except MemoryError as exc:   # outside a program (which reports its own): no room
+        # left to compile or even to start (`ulimit -v`); never a bug of rufc's
+        why = f": {exc}" if str(exc) else ""
+        sys.stderr.write(f"rufc: error: out of memory{why} (is the address space "
+                         "limited? `ulimit -v`)\n")
+        return EXIT_RUNTIME
     except OutputError as exc:
         return _output_failed(exc, debug)
     except KeyboardInterrupt:

@@ -42,6 +42,7 @@ from typing import Any
 
 from rufc.runtime import native_cache as NC
 from rufc.runtime.names import py_name
+from rufc.runtime.stack import DEFAULT_STACK_BYTES, start_with_stack
 
 log = logging.getLogger("rufc.jit")
 
@@ -214,7 +215,8 @@ class Worker:
                     atexit.register(self._drain)
                 self.thread = threading.Thread(target=self._in_thread, args=(job,),
                                                daemon=True)
-                self.thread.start()
+                # xDSL recurses on nested regions: the stack the program runs on
+                start_with_stack(self.thread, DEFAULT_STACK_BYTES)
             self.job = job
 
     def _compile(self, job: Job, own_engine: bool) -> tuple[str, Any]:

@@ -27,7 +27,14 @@ from rufc.runtime.builtins import BUILTINS, CONSTANTS
 from rufc.runtime.compiling import compile_program
 from rufc.runtime.errors import CATCHABLE, FatalError, RuffError
 from rufc.runtime.names import py_name
-from rufc.runtime.stack import HelperFrames, call_with_big_stack, python_depth
+from rufc.runtime.stack import (
+    BYTES_PER_CALL,
+    DEFAULT_STACK_BYTES,
+    HelperFrames,
+    call_with_big_stack,
+    granted_stack_bytes,
+    python_depth,
+)
 from rufc.runtime.values import (
     ERROR_TYPE,
     FALSE,
@@ -500,6 +507,19 @@ class VM:
             memo.clear()
         return above
 
+    def _fit_depth_to_stack(self) -> None:
+        """Where the address space is limited (`ulimit -v`) the program may run on a
+        smaller stack than usual (`call_with_big_stack`): the call-depth limit then
+        shrinks to what that stack holds (BYTES_PER_CALL a call), said once on stderr,
+        so that a deep recursion still ends in the depth error instead of a crash."""
+        granted = granted_stack_bytes()
+        fits = granted // BYTES_PER_CALL
+        if granted < DEFAULT_STACK_BYTES and self.options.max_depth > fits:
+            sys.stderr.write(f"rufc: warning: the address space leaves the program a "
+                             f"{granted_stack_bytes() >> 20} MiB stack: the call-depth "
+                             f"limit is {fits}, not {self.options.max_depth}\n")
+            self.options.max_depth = fits
+
     def message_of(self, exc: BaseException) -> str:
         if isinstance(exc, (RuffError, FatalError)):
             return exc.message
@@ -543,6 +563,7 @@ class VM:
         main = self.ns["F_" + py_name(MAIN_SYMBOL)]
 
         def target() -> None:
+            self._fit_depth_to_stack()
             old = sys.getrecursionlimit()
             # the frame of Ruff call N (the limit) has DEPTH_HEADROOM levels left after
             # its own; the frame of call N + 1 fails (codegen.DEPTH_TRIP reads this
