@@ -138,7 +138,7 @@ class JitGen:
                 main += ["try {", f"    print(f{i}({', '.join(args)}))", "} except e {",
                          "    print(e.message, e.line, e.stack)", "}"]
         extras = [self.polymorphic, self.recursion, self.closure, self.rebound_global,
-                  self.top_level_loop]
+                  self.top_level_loop, self.string_append, self.rethrow]
         for _ in range(r.randint(1, 3)):
             r.choice(extras)(main)
         return "\n".join(s for s, _, _, _ in self.funcs) + "\n" + "\n".join(main) + "\n"
@@ -203,6 +203,52 @@ class JitGen:
         self.warm(main, f"c{n}({arg})")
         for _ in range(r.randint(1, 3)):
             self.guarded(main, f"c{n}({r.choice(ANY + CORNERS)})")
+
+    def string_append(self, main: list[str]) -> None:
+        """`x = x + y` on a local and on a global (appended in place where x holds the
+        only reference): warmed up with strings, then called with other kinds (a
+        failed `+` leaves x as it was), with another variable keeping x's old string,
+        and with x appended to itself."""
+        r, n = self.r, self.fresh()
+        body = [f"func sa{n}(a, b, m) {{", "    mut s := a", "    mut keep := a",
+                "    mut i := 0", "    while i < m {"]
+        if r.random() < 0.5:
+            body.append("        keep = s")
+        body.append("        s = s + b")
+        if r.random() < 0.3:
+            body.append("        if i % 4 == 0 { s = s + s }")
+        if r.random() < 0.3:
+            body.append(f"        s = s + {r.choice(['to_string(i)', 'i', 'b + b'])}")
+        body += ["        i += 1", "    }", "    return [s, keep]", "}"]
+        self.funcs.append(("\n".join(body), "any", 3, False))
+        piece = r.choice(['"ab"', '"é"', '"x"'])
+        self.warm(main, f'sa{n}("", {piece}, k % 6)')
+        for _ in range(r.randint(2, 4)):
+            a, b = r.choice(ANY + ['""']), r.choice(ANY + ['"q"', '""'])
+            self.guarded(main, f"sa{n}({a}, {b}, {r.choice(['0', '1', '3', '5'])})")
+        piece = r.choice(['"x"', "to_string(k % 10)", '"é"', "k"])
+        start = r.choice(['""', '"s"', "0"])
+        main += [f"mut gs{n} := {start}", "try {",
+                 f"    for k in range({r.choice(['10', '1200', '3000'])}) {{",
+                 f"        gs{n} = gs{n} + {piece}", "    }", "} except e {",
+                 "    print(e.message, e.line, e.stack)", "}",
+                 f"print(len(to_string(gs{n})), to_string(gs{n})[0])"]
+
+    def rethrow(self, main: list[str]) -> None:
+        """An error caught and thrown again at every level of a recursion, its stack
+        printed at some levels and where it is caught last."""
+        r, n = self.r, self.fresh()
+        every = r.choice([1, 7, 1000])
+        src = (f"func rt{n}(d) {{\n    if d <= 0 {{ throw(\"bottom\") }}\n    try {{\n"
+               f"        return rt{n}(d - 1)\n    }} except e {{\n"
+               f"        if d % {every} == 0 {{ print(d, len(e.stack), e.stack[0], e.line) }}\n"
+               f"        throw({r.choice(['e', 'e.message', 'to_string(d)'])})\n    }}\n}}")
+        self.funcs.append((src, "int", 1, False))
+        self.warm(main, f"rt{n}(k % 3)")
+        for _ in range(r.randint(1, 2)):
+            depth = r.choice(["0", "3", "50", "400", "5000", "9999", "10000"])
+            main += ["try {", f"    rt{n}({depth})", "} except e {",
+                     "    print(e.message, e.line, len(e.stack), e.stack[len(e.stack) - 1])", "}"]
 
     def rebound_global(self, main: list[str]) -> None:
         """A function reading a global, warmed up, then the global takes other kinds."""
