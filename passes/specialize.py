@@ -132,20 +132,19 @@ def _appends(func: Op, inf: Any, uses: dict[int, list[Op]]) -> dict[int, tuple[s
     (`ruff.append` = "g"), its load only checks that the global is bound
     (`ruff.append_load`) and the store has nothing left to do (`ruff.append_store`);
     on a local slot, the add appends to the slot (`ruff.append` = "l<N>") when no other
-    loaded value of the variable outlives the store (`loads_end_before`)."""
-    from rufc.runtime.analysis import append_idioms, loads_end_before
+    loaded value of the variable outlives the store (`appends_in_place`)."""
+    from rufc.runtime.analysis import append_idioms, appends_in_place, may_append_strings
     out: dict[int, tuple[str, Attribute]] = {}
     counts = {v: len(u) for v, u in uses.items()}
-    for key, idiom in append_idioms(func, counts).items():
-        if (inf.kind(idiom.add.results[0]) in ("int", "float")
-                or inf.kind(idiom.add.operands[1]) not in ("str", "any")):
-            continue   # never a string: nothing to append to
+    idioms = [a for a in append_idioms(func, counts).values() if may_append_strings(a, inf.kind)]
+    in_place = appends_in_place(func, [a for a in idioms if a.ref != "g"])
+    for idiom in idioms:
         if idiom.ref == "g":
             out[id(idiom.load)] = ("ruff.append_load", UnitAttr())
             out[id(idiom.store)] = ("ruff.append_store", UnitAttr())
-        elif not loads_end_before(func, idiom):
+        elif id(idiom.add) not in in_place:
             continue
-        out[key] = ("ruff.append", StringAttr(idiom.ref))
+        out[id(idiom.add)] = ("ruff.append", StringAttr(idiom.ref))
     return out
 
 

@@ -13,7 +13,7 @@ is returned (the IR's `Op` compares by value, so two equal ops are still two ops
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final, NamedTuple
 
 from rufc.dialects.optable import Op, Region
@@ -177,8 +177,8 @@ def append_idioms(func: Op, counts: dict[int, int]) -> dict[int, Append]:
     between the load and the add can rebind a global: id(add) -> the idiom. On two
     strings such an add may append to x's string in place when x holds the only
     reference to it (CPython's own in-place append), so a string built in a loop
-    costs linear time; the code generators decide whether (a global: the helper
-    `append_global`; a local in native code: see `loads_end_before`)."""
+    costs linear time; the code generators decide whether (`may_append_strings`; a
+    global: the helper `append_global`; a local in native code: `appends_in_place`)."""
     out: dict[int, Append] = {}
     for r in regions(func.regions[0]):
         ops = r.ops
@@ -208,17 +208,26 @@ def append_idioms(func: Op, counts: dict[int, int]) -> dict[int, Append]:
     return out
 
 
-def loads_end_before(func: Op, idiom: Append) -> bool:
-    """Native code may append in place to local x (an `append_idioms` idiom) only if
-    no other value loaded from x is still to be used when the store runs: native
-    code borrows the variable's string for a loaded value, and the append may move
-    or change it. True when every other load of x has all its uses in its own block,
-    and none of those blocks has the load before the store (or before the op whose
-    regions hold it) and a use at or after it."""
-    slot = idiom.ref
+def may_append_strings(idiom: Append, kind: Callable[[int], str]) -> bool:
+    """Can the idiom's add be of two strings (`kind`: a value's inferred kind)? Not when
+    the sum is known to be a number or y is known not to be a string: nothing to
+    append to then, and the plain `+` is cheaper."""
+    return (kind(idiom.add.results[0]) not in ("int", "float")
+            and kind(idiom.add.operands[1]) in ("str", "any"))
+
+
+def appends_in_place(func: Op, idioms: list[Append]) -> set[int]:
+    """The ids of the adds of local `append_idioms` idioms that native code may append
+    in place: no other value loaded from x is still to be used when the store runs
+    (native code borrows the variable's string for a loaded value, and the append may
+    move or change it). That holds when every other load of x has all its uses in its
+    own block, and none of those blocks has the load before the store (or before the
+    op whose regions hold it) and a use at or after it. One walk of the function for
+    all of them."""
+    slots = {a.ref for a in idioms}
     parent: dict[int, tuple[int, int]] = {}   # id(op) -> (id(its region), index)
     owner: dict[int, Op] = {}                 # id(region) -> the op it belongs to
-    loads: list[Op] = []
+    loads: dict[str, list[Op]] = {}           # slot -> the loads that read it
     users: dict[int, list[Op]] = {}
     stack = [func.regions[0]]
     while stack:
@@ -230,22 +239,28 @@ def loads_end_before(func: Op, idiom: Append) -> bool:
             for sub in op.regions:
                 owner[id(sub)] = op
                 stack.append(sub)
-            if (op.name == "ruff.load_var" and op is not idiom.load
-                    and any(c.rstrip("?") == slot for c in op.attrs["chain"])):  # type: ignore[union-attr]
-                loads.append(op)
-    for load in loads:
+            if op.name == "ruff.load_var":
+                chain: tuple[str, ...] = op.attrs["chain"]  # type: ignore[assignment]
+                for ref in {c.rstrip("?") for c in chain} & slots:
+                    loads.setdefault(ref, []).append(op)
+
+    def outlives(load: Op, store: Op) -> bool:
         region, at = parent[id(load)]
         # the store, or the op of this block whose regions hold it
-        up: Op | None = idiom.store
+        up: Op | None = store
         while up is not None and parent[id(up)][0] != region:
             up = owner.get(parent[id(up)][0])
         for v in load.results:
             for u in users.get(v, []):
                 if parent[id(u)][0] != region:
-                    return False
+                    return True
                 if up is not None and at < parent[id(up)][1] <= parent[id(u)][1]:
-                    return False
-    return True
+                    return True
+        return False
+
+    return {id(a.add) for a in idioms
+            if not any(load is not a.load and outlives(load, a.store)
+                       for load in loads.get(a.ref, []))}
 
 
 # Ops whose result may be computed straight into the variable that stores it.

@@ -146,8 +146,7 @@ class FuncGen:
         # helper APPEND_G appends in place); ids of their loads
         self.appends = {k: a for k, a in facts.appends.items()
                         if a.load.attrs["name"] not in self.mod.immutable_globals
-                        and self.kind(a.add.results[0]) not in ("int", "float")
-                        and self.kind(a.add.operands[1]) in ("str", "any")}
+                        and analysis.may_append_strings(a, self.kind)}
         self.append_loads = {id(a.load) for a in self.appends.values()}
         self.forward: dict[int, str] = {}     # value -> local it is computed straight into
         self._forward_store = facts.forward_store

@@ -43,9 +43,8 @@ def call_with_big_stack(fn: Callable[[], T], stack_bytes: int = DEFAULT_STACK_BY
     """fn() on a fresh thread with a `stack_bytes` stack; its exception is re-raised here.
 
     Where the address space is limited (`ulimit -v`) so that no such thread can start,
-    the stack halves until one can, down to MIN_STACK_BYTES (StackUnavailable below
-    that); fn reads the size it got from `granted_stack_bytes()`. Each size is tried a
-    few times: the stack of the thread that ran before may not be unmapped yet."""
+    the stack is smaller (`start_with_stack`); fn reads the size it got from
+    `granted_stack_bytes()`."""
     global _granted
     result: list[T] = []
     failure: list[BaseException] = []

@@ -285,9 +285,6 @@ def finish(fn: Callable[..., Any], name: str, nparams: int, sym: str, has_self: 
     return fn
 
 
-__all__ = ["GRC", "UNBOUND", "NONE"]
-
-
 def append_global(ns: dict[str, Any], name: str, key: str, b: Any) -> Any:
     """`g = g + b` on a global g holding a string (codegen `_append_global`, native
     code's `ruff.append_global`): g's string taken out of the namespace `ns` (under
@@ -297,11 +294,12 @@ def append_global(ns: dict[str, Any], name: str, key: str, b: Any) -> Any:
     of memory appending ends the program, as for a local (errors.FatalError)."""
     a = ns.pop(key)
     imm = ns.get("IMM")
-    if type(a) is not str or type(b) is not str or (imm is not None and name in imm):
+    let = imm[name] if imm is not None and name in imm else None   # its kind if immutable
+    if type(a) is not str or type(b) is not str or let is not None:
         ns[key] = a
         r = semantics.add(a, b)
-        if imm is not None and name in imm:
-            raise immutable("reassign", imm[name], name)
+        if let is not None:
+            raise immutable("reassign", let, name)
         ns[key] = r
         return r
     try:
@@ -310,3 +308,7 @@ def append_global(ns: dict[str, Any], name: str, key: str, b: Any) -> Any:
         append_failed()   # the string may be gone: the program ends (errors.FatalError)
     ns[key] = a
     return a
+
+
+__all__ = ["GRC", "UNBOUND", "NONE"]
+

@@ -44,6 +44,8 @@ def rufc(*args: str, stdin: str | None = None, env: dict[str, str] | None = None
 
 
 TIERS = {"vm": ["--no-jit"], "jit": ["--jit-threshold", "0"]}
+# the three ways a user runs a program: JIT off, the default threshold, threshold 0
+ALL_TIERS = {"vm": ["--no-jit"], "default": [], "jit": ["--jit-threshold", "0"]}
 
 
 def run_source(source: str, tier: str = "vm", tmp_path: Path | None = None) -> Result:

@@ -6,7 +6,7 @@ eager walk showed: the expected text below is that walk's output."""
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, rufc
+from conftest import ALL_TIERS, REPO, rufc
 
 PROGRAM = REPO / "tests" / "jit" / "error_stacks.ruff"
 
@@ -38,17 +38,15 @@ true false [errs, <main>] Error { line: 79, message: Index out of bounds: 5, sta
 Error { line: 99, message: Division by zero, stack: [errs, <main>] } 79 true
 """
 
-TIER_FLAGS = {"vm": ["--no-jit"], "default": [], "jit": ["--jit-threshold", "0"]}
 
-
-@pytest.mark.parametrize("tier", sorted(TIER_FLAGS))
+@pytest.mark.parametrize("tier", sorted(ALL_TIERS))
 def test_stacks_are_the_eager_walks(tier: str) -> None:
-    r = rufc("run", *TIER_FLAGS[tier], str(PROGRAM))
+    r = rufc("run", *ALL_TIERS[tier], str(PROGRAM))
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout == EXPECTED
 
 
-@pytest.mark.parametrize("tier", sorted(TIER_FLAGS))
+@pytest.mark.parametrize("tier", sorted(ALL_TIERS))
 def test_rethrow_at_every_level(tier: str) -> None:
     """A re-throw at each of 3000 levels (quadratic before: every catch walked every
     frame); the last catch sees the frames of the last throw."""
@@ -57,6 +55,6 @@ def test_rethrow_at_every_level(tier: str) -> None:
            "            print(len(e.stack), e.stack[0], e.stack[len(e.stack) - 1], e.line)\n"
            "        }\n        throw(e)\n    }\n}\n"
            "try {\n    f(3000)\n} except e {\n    print(e.message, e.stack, e.line)\n}\n")
-    r = rufc("run", *TIER_FLAGS[tier], "-c", src)
+    r = rufc("run", *ALL_TIERS[tier], "-c", src)
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout == "1003 f <main> 11\ndeep [f, <main>] 11\n"

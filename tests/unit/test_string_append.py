@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, rufc
+from conftest import ALL_TIERS, REPO, rufc
 
 PROGRAM = REPO / "tests" / "jit" / "string_append.ruff"
 
@@ -36,13 +36,11 @@ Cannot reassign immutable let binding: fixed f
 Integer overflow: 9223372036854775807 + 1 9223372036854775807
 """
 
-TIER_FLAGS = {"vm": ["--no-jit"], "default": [], "jit": ["--jit-threshold", "0"]}
 
-
-@pytest.mark.parametrize("tier", sorted(TIER_FLAGS))
+@pytest.mark.parametrize("tier", sorted(ALL_TIERS))
 def test_appends_give_the_vms_answers(tier: str) -> None:
     """The program's own answers (test_differential only compares the tiers)."""
-    r = rufc("run", *TIER_FLAGS[tier], str(PROGRAM))
+    r = rufc("run", *ALL_TIERS[tier], str(PROGRAM))
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout == EXPECTED
 
